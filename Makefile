@@ -1,0 +1,29 @@
+# The two commands of the README:  `make run` (the main job on the embedded local model) and `make test`.
+# Both create .venv when missing.  PYTHON must be a real interpreter (not a pyenv shim) of version >= 3.11.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+CORES  ?= 2
+
+.PHONY: run test setup plan clean-results
+
+$(VENV)/.base: pyproject.toml
+	bash scripts/setup-system.sh
+	[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test,local,slurm]'
+	touch $@
+
+setup: $(VENV)/.base
+
+run: setup
+	$(VENV)/bin/snakemake --cores $(CORES) --profile workflow/profiles/local
+
+plan: setup
+	$(PY) -m codenl plan --configfile config.yaml
+
+test: setup
+	$(PY) -m pytest -q tests
+
+clean-results:
+	rm -rf results .snakemake

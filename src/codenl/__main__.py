@@ -1,0 +1,5 @@
+import sys
+
+from codenl.cli import main
+
+sys.exit(main())
