@@ -1,0 +1,239 @@
+"""The program that Code Exec runs: a fixed prelude, the model's code, a fixed epilogue.
+
+:func:`build_program` returns one self-contained Python source text (run it with ``python -I -c PROGRAM`` or
+``exec`` it in a fresh interpreter):
+
+1. **Prelude.**  The usual imports, so that a correct program never fails on a missing import: every common
+   ``typing`` name (``List``, ``Dict``, ``Tuple``, ``Optional``, ...), ``math``, ``itertools``, ``functools``,
+   ``collections`` (and their common names: ``defaultdict``, ``deque``, ``Counter``, ``lru_cache``, ``reduce``,
+   ``permutations``, ``combinations``, ``product``, ...), ``heapq``, ``bisect``, ``fractions``, ``re``,
+   ``string``, ``copy``, ``sys``.  numpy, scipy, networkx and pulp are importable but not pre-imported (each costs
+   tens of milliseconds).  ``sys.setrecursionlimit`` is raised to 10**4 (recursive DP is common; 10**4
+   levels of ``lru_cache`` recursion still fit the default 8 MiB C stack, where 2*10**4 segfaulted).
+2. **The model's code, verbatim**, compiled on its own under the file name ``<solution>`` and executed in the
+   namespace of a module called ``solution`` (pre-filled with the prelude's names).  Line numbers in tracebacks
+   are the model's own; ``from __future__ import ...`` at its top works; ``if __name__ == "__main__":`` blocks do
+   not run (the module is not ``__main__``), so a model's demo code that reads stdin cannot fail the run.  A
+   NUL byte in the source is reported as ``SyntaxError`` (Python 3.11 says ``ValueError``), so that every
+   source that cannot compile fails the same way.
+3. **Epilogue.**  Calls ``solution()`` with no arguments, converts the result to JSON (tuples and ``range`` ->
+   lists, sets -> sorted lists, numpy scalars and arrays -> their ``tolist()``, ``Fraction``/``Decimal`` ->
+   int when integral else float, dict keys -> strings as ``json.dumps`` writes them) and writes, on the real
+   standard output (file descriptor 1, whatever the model did to ``sys.stdout``), a line holding
+   :data:`SENTINEL` followed by one line of JSON: ``{"value": V}``, or ``{"error": "..."}`` when the result cannot
+   be converted (NaN, a generator, an object, ...) so that this is reported, not a crash.
+
+Errors raised by the model's code (at import or inside ``solution()``) propagate as ordinary uncaught
+exceptions: non-zero exit status, and a traceback whose last line is ``ExceptionType: message``.
+
+:func:`parse_output` reads the value back from the captured stdout; the last sentinel wins, so whatever the
+model printed before (even a fake sentinel) is ignored.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["HARNESS_VERSION", "SENTINEL", "HarnessOutput", "build_program", "parse_output"]
+
+#: bump when the prelude, the epilogue or the conversion to JSON changes (it is in every execution record)
+HARNESS_VERSION = "harness/1"
+
+#: printed on a line of its own, followed by one line of JSON with the result
+SENTINEL = "<<<codenl-result:9f2c41>>>"
+
+PRELUDE_IMPORTS = """\
+from typing import (
+    Any, Callable, DefaultDict, Deque, Dict, FrozenSet, Generator, Iterable, Iterator, List, Literal, Mapping,
+    MutableMapping, NamedTuple, Optional, OrderedDict as TypingOrderedDict, Sequence, Set, Tuple, Type, TypeVar,
+    Union,
+)
+import bisect
+import collections
+import copy
+import fractions
+import functools
+import heapq
+import itertools
+import math
+import operator
+import random
+import re
+import string
+import sys
+from bisect import bisect_left, bisect_right, insort
+from collections import Counter, OrderedDict, defaultdict, deque, namedtuple
+from fractions import Fraction
+from functools import cache, cmp_to_key, lru_cache, partial, reduce
+from heapq import heapify, heappop, heappush, heappushpop, heapreplace, nlargest, nsmallest
+from itertools import (
+    accumulate, chain, combinations, combinations_with_replacement, count, groupby, islice, permutations,
+    product, zip_longest,
+)
+from math import ceil, comb, factorial, floor, gcd, inf, isqrt, log, log2, perm, sqrt
+"""
+
+_TEMPLATE = '''\
+# --- codenl harness {version}: prelude ---
+import json as _codenl_json
+import linecache as _codenl_linecache
+import os as _codenl_os
+import sys as _codenl_sys
+import types as _codenl_types
+import collections as _codenl_collections
+import fractions as _codenl_fractions
+
+_codenl_sys.setrecursionlimit(10000)
+
+
+def _codenl_excepthook(etype, value, tb):
+    # the default hook reads source lines from files; this one also shows the model's lines (via linecache)
+    import traceback
+    traceback.print_exception(etype, value, tb)
+
+
+_codenl_sys.excepthook = _codenl_excepthook
+_codenl_module = _codenl_types.ModuleType("solution")
+_codenl_sys.modules["solution"] = _codenl_module
+exec({prelude!r}, _codenl_module.__dict__)
+
+# --- the model's code, compiled as "<solution>" so that tracebacks carry its own line numbers ---
+_codenl_source = {code!r}
+_codenl_linecache.cache["<solution>"] = (
+    len(_codenl_source), None, _codenl_source.splitlines(True) or [""], "<solution>"
+)
+try:
+    _codenl_code = compile(_codenl_source, "<solution>", "exec", dont_inherit=True)
+except ValueError as _codenl_exc:  # NUL bytes: a SyntaxError from 3.12 on
+    raise SyntaxError(str(_codenl_exc)) from None
+exec(_codenl_code, _codenl_module.__dict__)
+
+# --- epilogue ---
+if "solution" not in _codenl_module.__dict__:
+    raise NameError("name 'solution' is not defined (the code defines no top-level solution())")
+_codenl_result = _codenl_module.__dict__["solution"]()
+
+
+class _CodenlUnconvertible(Exception):
+    pass
+
+
+def _codenl_key(key):
+    if isinstance(key, str):
+        return key
+    if key is True:
+        return "true"
+    if key is False:
+        return "false"
+    if key is None:
+        return "null"
+    if isinstance(key, int):
+        return str(int(key))
+    if isinstance(key, float) and key == key and key not in (float("inf"), float("-inf")):
+        return repr(float(key))
+    key = _codenl_to_json(key, 1)
+    if isinstance(key, (int, str)) and not isinstance(key, bool):
+        return str(key)
+    raise _CodenlUnconvertible("dict key of type %s" % type(key).__name__)
+
+
+def _codenl_to_json(obj, depth=0):
+    if depth > 200:
+        raise _CodenlUnconvertible("nesting deeper than 200")
+    if obj is None or obj is True or obj is False:
+        return obj
+    if isinstance(obj, str):
+        return str(obj)
+    if isinstance(obj, bool):
+        return bool(obj)
+    if isinstance(obj, int):
+        return int(obj)
+    if isinstance(obj, float):
+        if obj != obj or obj in (float("inf"), float("-inf")):
+            raise _CodenlUnconvertible("the float %r is not JSON" % (obj,))
+        return float(obj)
+    module = type(obj).__module__ or ""
+    if module == "numpy" or module.startswith("numpy."):
+        if hasattr(obj, "tolist"):
+            return _codenl_to_json(obj.tolist(), depth + 1)
+    if isinstance(obj, _codenl_fractions.Fraction):
+        return int(obj) if obj.denominator == 1 else float(obj)
+    if type(obj).__name__ == "Decimal" and module == "decimal":
+        return int(obj) if obj == obj.to_integral_value() else float(obj)
+    if isinstance(obj, dict):
+        return {{_codenl_key(k): _codenl_to_json(v, depth + 1) for k, v in obj.items()}}
+    if isinstance(obj, (set, frozenset)):
+        items = [_codenl_to_json(x, depth + 1) for x in obj]
+        try:
+            return sorted(items)
+        except TypeError:
+            return sorted(items, key=lambda x: _codenl_json.dumps(x, sort_keys=True))
+    if isinstance(obj, (list, tuple, range, _codenl_collections.deque)) or type(obj).__name__ in (
+        "dict_keys", "dict_values", "dict_items"
+    ):
+        return [_codenl_to_json(x, depth + 1) for x in obj]
+    raise _CodenlUnconvertible("a value of type %s" % type(obj).__name__)
+
+
+try:
+    _codenl_payload = {{"value": _codenl_to_json(_codenl_result)}}
+    _codenl_text = _codenl_json.dumps(_codenl_payload, ensure_ascii=True, allow_nan=False)
+except (_CodenlUnconvertible, ValueError, TypeError, RecursionError) as _codenl_exc:
+    _codenl_text = _codenl_json.dumps(
+        {{"error": "solution() returned %s that cannot be written as JSON: %s"
+                   % (type(_codenl_result).__name__, _codenl_exc)}},
+        ensure_ascii=True,
+    )
+try:
+    _codenl_sys.stdout.flush()
+except Exception:
+    pass
+_codenl_data = ("\\n" + {sentinel!r} + "\\n" + _codenl_text + "\\n").encode("ascii")
+while _codenl_data:
+    _codenl_data = _codenl_data[_codenl_os.write(1, _codenl_data):]
+'''
+
+#: where the model's code begins in the program (for people reading a program, not for line numbers)
+CODE_FILENAME = "<solution>"
+
+
+def build_program(code: str) -> str:
+    """The complete program that runs ``code`` and prints ``solution()``'s value behind :data:`SENTINEL`."""
+    return _TEMPLATE.format(version=HARNESS_VERSION, prelude=PRELUDE_IMPORTS, code=code, sentinel=SENTINEL)
+
+
+@dataclass(frozen=True)
+class HarnessOutput:
+    """``found``: the harness printed a value; ``value``: it (JSON); ``error``: why there is none (None if found)."""
+
+    found: bool
+    value: Any = None
+    error: str | None = None
+
+
+NO_SENTINEL = "the harness printed no result (solution() did not return normally)"
+
+
+def parse_output(stdout: str) -> HarnessOutput:
+    """The value behind the last :data:`SENTINEL` line of ``stdout``, or the reason there is none."""
+    marker = SENTINEL + "\n"
+    pos = stdout.rfind("\n" + marker)
+    if pos == -1:
+        if stdout.startswith(marker):
+            pos = -1
+        else:
+            return HarnessOutput(found=False, error=NO_SENTINEL)
+    start = pos + 1 + len(marker)
+    end = stdout.find("\n", start)
+    line = stdout[start:] if end == -1 else stdout[start:end]
+    try:
+        payload = json.loads(line)
+    except ValueError:
+        return HarnessOutput(found=False, error=f"the result line after the sentinel is not JSON: {line[:80]!r}")
+    if isinstance(payload, dict) and "value" in payload:
+        return HarnessOutput(found=True, value=payload["value"])
+    if isinstance(payload, dict) and isinstance(payload.get("error"), str):
+        return HarnessOutput(found=False, error=payload["error"])
+    return HarnessOutput(found=False, error=f"unexpected result line after the sentinel: {line[:80]!r}")
