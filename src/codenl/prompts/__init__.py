@@ -1,0 +1,69 @@
+"""Prompts for the three arms that ask a model (``nl``, ``sim``, ``controlsim``); Code Exec asks nothing.
+
+One template per arm, shared by every kind and model (:mod:`codenl.prompts.templates`); the instance contributes
+its ``statement`` and ``answer_format``.  ``controlsim`` shows only the code the same model wrote in ``sim`` (no
+problem statement, no answer format: the code is the control).
+
+Each arm's version is ``{arm}/{REVISION}-{hash}`` where the hash is taken over the template text, so any edit of a
+template changes the version recorded with every response (and hence the request keys of the ledger).
+Messages are a single user message: every chat template accepts it (some reject system messages).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+from codenl.errors import UsageError
+from codenl.prompts.templates import TEMPLATES
+
+__all__ = ["ARMS", "PROMPT_VERSIONS", "build_messages", "render"]
+
+#: arms that send a prompt, in order
+ARMS: tuple[str, ...] = ("nl", "sim", "controlsim")
+#: bump together with a deliberate change of meaning; the hash catches every other edit
+REVISION = "1"
+
+PROMPT_VERSIONS: dict[str, str] = {
+    arm: f"{arm}/{REVISION}-{hashlib.sha256(TEMPLATES[arm].encode('utf-8')).hexdigest()[:8]}" for arm in ARMS
+}
+
+
+def _fence_for(code: str) -> str:
+    longest = run = 0
+    for ch in code:
+        run = run + 1 if ch == "`" else 0
+        longest = max(longest, run)
+    return "`" * max(3, longest + 1)
+
+
+def _field(instance: Mapping[str, Any], name: str) -> str:
+    value = instance.get(name)
+    if not isinstance(value, str) or not value.strip():
+        where = instance.get("id", "?")
+        raise UsageError(f"instance {where}: field {name!r} must be a non-empty string to build a prompt")
+    return value.strip()
+
+
+def render(arm: str, instance: Mapping[str, Any] | None = None, code: str | None = None) -> str:
+    """The prompt text of ``arm`` for ``instance`` (nl, sim) or ``code`` (controlsim)."""
+    if arm not in TEMPLATES:
+        raise UsageError(f"arm {arm!r} has no prompt; arms with prompts: {' '.join(ARMS)}")
+    template = TEMPLATES[arm]
+    if arm == "controlsim":
+        if code is None or not code.strip():
+            raise UsageError("controlsim needs the code the model wrote in sim (got none)")
+        # replace <<code>> last: the code itself may contain the placeholder strings
+        return template.replace("<<fence>>", _fence_for(code)).replace("<<code>>", code.rstrip("\n"))
+    if instance is None:
+        raise UsageError(f"arm {arm!r} needs an instance")
+    statement = _field(instance, "statement")
+    answer_format = _field(instance, "answer_format")
+    head, sep, tail = template.partition("<<statement>>")
+    return head + statement + sep.replace("<<statement>>", "") + tail.replace("<<answer_format>>", answer_format)
+
+
+def build_messages(arm: str, instance: Mapping[str, Any] | None, code: str | None = None) -> list[dict[str, str]]:
+    """The chat messages for one request: ``[{"role": "user", "content": PROMPT}]``."""
+    return [{"role": "user", "content": render(arm, instance, code)}]
