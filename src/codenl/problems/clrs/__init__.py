@@ -1,0 +1,68 @@
+"""The kind ``clrs30``: the 30 algorithms of the CLRS benchmark (Velickovic et al. 2022) as prompt-sized problems.
+
+Instance ``index`` uses algorithm ``ALGORITHMS[index % 30]``, so ``n`` instances spread evenly over the 30
+algorithms.  ``size`` is the input length: array length (sorting, searching, maximum subarray), number of matrices
+(matrix chain), string length (LCS, string matching), number of keys (optimal BST), activities or tasks (greedy),
+vertices (graphs), segment pairs (segment intersection) or points (convex hulls).
+
+One module per CLRS category defines the algorithms (generator, gold solver, grader); see
+:mod:`codenl.problems.clrs.common` for the interface.  All answers are typed JSON (ints, bools, lists, matrices)
+and exact: every input is integral (integer weights, integer coordinates, integer frequencies for the optimal BST).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from typing import Any
+
+from codenl.errors import RecordError
+from codenl.problems.base import Kind, Problem, Verdict
+from codenl.problems.clrs import divide_conquer, dynamic, geometry, graphs, greedy, searching, sorting, strings
+from codenl.problems.clrs.common import Algo
+
+#: the 30 algorithms in their fixed order (instance i uses ALGORITHMS[i % 30])
+ALGORITHMS: tuple[str, ...] = (
+    "insertion_sort", "bubble_sort", "heapsort", "quicksort", "quickselect", "minimum", "binary_search",
+    "find_maximum_subarray", "matrix_chain_order", "lcs_length", "optimal_bst", "activity_selector",
+    "task_scheduling", "dfs", "bfs", "topological_sort", "articulation_points", "bridges",
+    "strongly_connected_components", "mst_kruskal", "mst_prim", "bellman_ford", "dijkstra", "dag_shortest_paths",
+    "floyd_warshall", "naive_string_matcher", "kmp_matcher", "segments_intersect", "graham_scan", "jarvis_march",
+)
+
+#: the input lengths of the plan's grid (500 instances per seed spread over these)
+DEFAULT_SIZES: tuple[int, ...] = (4, 8, 12, 16)
+MIN_SIZE, MAX_SIZE = 4, 32
+
+_MODULES = (sorting, searching, divide_conquer, dynamic, greedy, graphs, strings, geometry)
+ALGOS: dict[str, Algo] = {a.name: a for m in _MODULES for a in m.ALGOS}
+assert set(ALGOS) == set(ALGORITHMS) and len(ALGORITHMS) == 30, "ALGORITHMS and the modules disagree"
+
+
+def algorithm_for(index: int) -> str:
+    return ALGORITHMS[index % len(ALGORITHMS)]
+
+
+class Clrs30(Kind):
+    name = "clrs30"
+    family = "clrs"
+    min_size = MIN_SIZE
+    max_size = MAX_SIZE
+    version = "1"
+    size_meaning = ("input length: array length, matrices, string length, keys, activities, tasks, vertices, "
+                    "segment pairs or points")
+
+    def make(self, size: int, rng: random.Random, index: int) -> Problem:
+        return ALGOS[algorithm_for(index)].make(size, rng)
+
+    def grade(self, instance: Mapping[str, Any], answer: Any) -> Verdict:
+        name = instance.get("algorithm")
+        if name not in ALGOS:
+            raise RecordError(f"clrs30 instance {instance.get('id')!r}: field 'algorithm' is {name!r}, "
+                              f"not one of the 30 CLRS algorithms")
+        return ALGOS[name].grade(instance["data"], instance["answer"], answer)
+
+
+KINDS = (Clrs30(),)
+
+__all__ = ["ALGORITHMS", "ALGOS", "DEFAULT_SIZES", "KINDS", "Clrs30", "algorithm_for"]
