@@ -1,0 +1,225 @@
+"""gcp (optimisation: a colouring with the fewest colours) and gcp_d (decision: is the graph k-colourable?).
+
+Size = number of vertices. Graphs are random G(n, p) graphs with p drawn from [0.3, 0.55], redrawn until the
+chromatic number is at least 3 (so no instance is a bipartite triviality and gcp_d's "k = chi - 1" is never 1).
+The chromatic number is exact: DSATUR branch and bound, seeded with a greedy DSATUR colouring as the upper bound
+and a greedily grown clique as the lower bound (never a greedy colouring alone).
+
+``data`` (both kinds): ``n`` (vertices 0..n-1), ``edges`` ``[[u, v], ...]`` with ``u < v``, sorted, no repeats;
+``chromatic_number`` (not shown to the model); gcp_d also ``k``.
+
+gcp ``answer``: one optimal colouring, ``list[int]``: the colour of vertex i at index i, colours numbered from 0.
+Grading: one integer per vertex, adjacent vertices differ, and the number of distinct colours equals the
+chromatic number; any optimal colouring (e.g. with the colours permuted) is correct. The colour numbers
+themselves are not checked beyond being integers: only how many distinct ones are used.
+
+gcp_d ``answer``: ``true`` when the vertices can be coloured with at most ``k`` colours (``bool``). ``k`` is the
+chromatic number for even-indexed instances (True) and one less for odd-indexed ones (False): every shard is
+balanced and every question is tight.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from codenl.problems.base import Kind, Problem, Verdict
+from codenl.problems.nphard._common import CORRECT, FAMILY, bool_verdict, edge_lines, int_list, wrong
+
+MIN_CHROMATIC = 3
+
+
+def neighbours(n: int, edges: Sequence[Sequence[int]]) -> list[set[int]]:
+    adj: list[set[int]] = [set() for _ in range(n)]
+    for u, v in edges:
+        adj[u].add(v)
+        adj[v].add(u)
+    return adj
+
+
+def greedy_clique(adj: Sequence[set[int]]) -> list[int]:
+    """A clique grown greedily from every start vertex (by degree); the largest one found."""
+    best: list[int] = []
+    for start in range(len(adj)):
+        clique = [start]
+        candidates = set(adj[start])
+        while candidates:
+            v = max(candidates, key=lambda u: (len(adj[u] & candidates), -u))
+            clique.append(v)
+            candidates &= adj[v]
+        if len(clique) > len(best):
+            best = clique
+    return best
+
+
+def dsatur_greedy(adj: Sequence[set[int]]) -> list[int]:
+    """A proper colouring by DSATUR (an upper bound, not necessarily optimal)."""
+    n = len(adj)
+    colour = [-1] * n
+    for _ in range(n):
+        v = max(
+            (u for u in range(n) if colour[u] < 0),
+            key=lambda u: (len({colour[w] for w in adj[u] if colour[w] >= 0}), len(adj[u]), -u),
+        )
+        used = {colour[w] for w in adj[v]}
+        colour[v] = next(c for c in range(n) if c not in used)
+    return colour
+
+
+def chromatic_colouring(n: int, edges: Sequence[Sequence[int]]) -> tuple[int, list[int]]:
+    """``(chromatic number, an optimal colouring with colours 0..chi-1)``, exact (DSATUR branch and bound)."""
+    if n == 0:
+        return 0, []
+    adj = neighbours(n, edges)
+    best = dsatur_greedy(adj)
+    best_k = len(set(best))
+    lower = max(1, len(greedy_clique(adj)))
+    if best_k == lower:
+        return best_k, _normalise(best)
+    colour = [-1] * n
+    # forbidden[v][c]: how many coloured neighbours of v have colour c
+    forbidden = [[0] * n for _ in range(n)]
+
+    def search(coloured: int, used: int) -> bool:
+        nonlocal best, best_k
+        if coloured == n:
+            best, best_k = colour[:], used
+            return best_k == lower
+        # the uncoloured vertex with most distinct neighbour colours, then most uncoloured neighbours
+        v = -1
+        key = (-1, -1)
+        for u in range(n):
+            if colour[u] < 0:
+                k = (sum(1 for c in range(used) if forbidden[u][c]), sum(1 for w in adj[u] if colour[w] < 0))
+                if k > key:
+                    v, key = u, k
+        for c in range(min(used + 1, best_k - 1)):
+            if c >= best_k - 1:  # a better colouring was found meanwhile
+                break
+            if forbidden[v][c]:
+                continue
+            colour[v] = c
+            for w in adj[v]:
+                forbidden[w][c] += 1
+            done = search(coloured + 1, max(used, c + 1))
+            for w in adj[v]:
+                forbidden[w][c] -= 1
+            colour[v] = -1
+            if done:
+                return True
+        return False
+
+    search(0, 0)
+    return best_k, _normalise(best)
+
+
+def _normalise(colouring: Sequence[int]) -> list[int]:
+    """Renumber colours 0, 1, 2, ... in order of first appearance."""
+    mapping: dict[int, int] = {}
+    return [mapping.setdefault(c, len(mapping)) for c in colouring]
+
+
+def brute_force_chromatic(n: int, edges: Sequence[Sequence[int]]) -> int:
+    """Chromatic number by trying every colouring with k = 1, 2, ... colours (tests, small n only)."""
+    if n == 0:
+        return 0
+    for k in range(1, n + 1):
+        for colouring in itertools.product(range(k), repeat=n):
+            if all(colouring[u] != colouring[v] for u, v in edges):
+                return k
+    raise AssertionError("unreachable: n colours always suffice")
+
+
+def random_graph(n: int, rng: random.Random) -> list[list[int]]:
+    """Edges of G(n, p) with p in [0.3, 0.55], redrawn until the chromatic number is at least 3."""
+    while True:
+        p = rng.uniform(0.30, 0.55)
+        edges = [[u, v] for u in range(n) for v in range(u + 1, n) if rng.random() < p]
+        if chromatic_colouring(n, edges)[0] >= MIN_CHROMATIC:
+            return edges
+
+
+def _graph_text(n: int, edges: Sequence[Sequence[int]]) -> str:
+    return (
+        f"An undirected graph has {n} vertices, numbered 0 to {n - 1}, and {len(edges)} edges "
+        f"(u-v means vertices u and v are adjacent):\n{edge_lines(edges)}\n"
+    )
+
+
+class GraphColouring(Kind):
+    name = "gcp"
+    family = FAMILY
+    min_size = 4
+    max_size = 25
+    version = "1"
+    size_meaning = "number of vertices"
+
+    def make(self, size: int, rng: random.Random, index: int) -> Problem:
+        edges = random_graph(size, rng)
+        chi, colouring = chromatic_colouring(size, edges)
+        statement = _graph_text(size, edges) + (
+            "Assign a colour to every vertex so that any two adjacent vertices get different colours, using as "
+            "few distinct colours as possible. Colours are numbered 0, 1, 2, ...; there is no fixed colour "
+            "budget: the colouring must use the smallest number of colours with which this graph can be coloured."
+        )
+        answer_format = (
+            f"a JSON list of {size} integers: the colour of vertex 0, then of vertex 1, and so on up to vertex "
+            f"{size - 1}, e.g. [0, 1, 0, 2, ...]"
+        )
+        return Problem(
+            statement=statement,
+            answer_format=answer_format,
+            answer_type="list[int]",
+            answer=colouring,
+            data={"n": size, "edges": edges, "chromatic_number": chi},
+        )
+
+    def grade(self, instance: Mapping[str, Any], answer: Any) -> Verdict:
+        data = instance["data"]
+        colouring, reason = int_list(answer, data["n"])
+        if colouring is None:
+            return wrong(reason)
+        for u, v in data["edges"]:
+            if colouring[u] == colouring[v]:
+                return wrong(f"adjacent vertices {u} and {v} both have colour {colouring[u]}")
+        used = len(set(colouring))
+        if used != data["chromatic_number"]:
+            return wrong(f"uses {used} colours, the minimum is {data['chromatic_number']}")
+        return CORRECT
+
+
+class GraphColouringDecision(Kind):
+    name = "gcp_d"
+    family = FAMILY
+    min_size = 4
+    max_size = 25
+    version = "1"
+    size_meaning = "number of vertices"
+
+    def make(self, size: int, rng: random.Random, index: int) -> Problem:
+        edges = random_graph(size, rng)
+        chi, _ = chromatic_colouring(size, edges)
+        k = chi if index % 2 == 0 else chi - 1
+        statement = _graph_text(size, edges) + (
+            f"Can every vertex be given one of at most {k} colours so that any two adjacent vertices get "
+            f"different colours?"
+        )
+        answer_format = (
+            f"a JSON boolean: true if the graph can be coloured with at most {k} colours, otherwise false"
+        )
+        return Problem(
+            statement=statement,
+            answer_format=answer_format,
+            answer_type="bool",
+            answer=chi <= k,
+            data={"n": size, "edges": edges, "k": k, "chromatic_number": chi},
+        )
+
+    def grade(self, instance: Mapping[str, Any], answer: Any) -> Verdict:
+        data = instance["data"]
+        return bool_verdict(answer, data["chromatic_number"] <= data["k"])
+
+
+KINDS = (GraphColouring(), GraphColouringDecision())
