@@ -1,0 +1,410 @@
+"""One async client for OpenAI-compatible ``/chat/completions`` (aiohttp): sliding window, retries, ledger.
+
+Concurrency.  Within a job, requests run in a *sliding window*: at most ``window`` HTTP attempts are in flight,
+and a new one starts the moment one finishes (an ``asyncio.Semaphore`` around each attempt; no fixed batches,
+so one slow reply never holds up the others).  Across the parallel jobs of a workflow run, the bound is
+Snakemake's: every query job of provider ``P`` takes one unit of the global resource ``api_P`` and the run is
+started with ``--resources api_P=U``, so at most ``U`` query jobs of that provider run at once and at most
+``U x window`` requests are in flight for it, on one machine or on a cluster (Snakemake accounts global
+resources in the main process).  Example: ``api_openrouter=4`` and ``--window 16`` allow 64 requests in flight.
+A 429 also pauses every new attempt of the job until its ``Retry-After`` has passed.
+
+Retries follow :mod:`codenl.llm.retry`.  A request whose budget runs out returns a :class:`ChatResult` with status
+``infra_error`` and the history of its attempts; the job goes on.  A fatal answer (401, 402, 403, 404, or
+:data:`~codenl.llm.retry.MAX_CONSECUTIVE_REJECTED` rejections in a row) raises :class:`FatalAPIError`, whose
+message names the key's variable (never its value).
+
+Exactly once.  With a :class:`~codenl.llm.ledger.Ledger`, a request whose key has an ``ok`` line is answered from
+the ledger without any request; every outcome is appended (and fsynced) the moment it is known; identical
+requests in flight at the same time are sent once and share the answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import aiohttp
+
+from codenl.errors import CodenlError
+from codenl.llm.ledger import Ledger, request_key
+from codenl.llm.progress import Progress
+from codenl.llm.providers import Provider, redact
+from codenl.llm.retry import MAX_CONSECUTIVE_REJECTED, RetryPolicy, classify_status, parse_retry_after
+
+Messages = Sequence[Mapping[str, Any]]
+_MSG_LIMIT = 500
+
+
+class FatalAPIError(CodenlError):
+    """The API refused the job as a whole (key, credit, model): stop; the ledger keeps what completed."""
+
+
+class MalformedResponse(ValueError):
+    """A 200 reply that holds no usable completion (retried)."""
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """The sampling parameters sent with every request (and part of its key)."""
+
+    temperature: float = 0.0
+    top_p: float = 1.0
+    max_tokens: int = 1024
+    seed: int | None = None
+
+    def params(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"temperature": self.temperature, "top_p": self.top_p, "max_tokens": self.max_tokens}
+        if self.seed is not None:
+            out["seed"] = self.seed
+        return out
+
+
+@dataclass
+class ChatResult:
+    """The outcome of one request: the fields of a response record that come from the API."""
+
+    status: str
+    text: str | None = None
+    reasoning: str | None = None
+    finish_reason: str | None = None
+    usage: dict[str, int | None] = field(
+        default_factory=lambda: {"prompt_tokens": None, "completion_tokens": None, "reasoning_tokens": None}
+    )
+    cost: float | None = None
+    latency_s: float | None = None
+    attempts: int = 0
+    answered_model: str | None = None
+    answered_provider: str | None = None
+    system_fingerprint: str | None = None
+    error: dict[str, Any] | None = None
+    from_ledger: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("from_ledger")
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], *, from_ledger: bool = False) -> ChatResult:
+        names = {f for f in cls.__dataclass_fields__ if f != "from_ledger"}
+        return cls(**{k: v for k, v in d.items() if k in names}, from_ledger=from_ledger)
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _text_of(content: Any) -> str | None:
+    """Message content as text: a string, or the text parts of a list of content parts."""
+    if content is None or isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = [p.get("text") for p in content if isinstance(p, dict) and isinstance(p.get("text"), str)]
+        return "".join(parts)
+    raise MalformedResponse(f"message content is a {type(content).__name__}")
+
+
+def parse_completion(body: Any) -> ChatResult:
+    """The :class:`ChatResult` of a chat completion body, or :class:`MalformedResponse`.
+
+    ``content: null`` is a valid answer (reasoning models may put their text in ``reasoning`` or
+    ``reasoning_content``, or run out of tokens before answering): it is recorded with ``text`` null.
+    """
+    if not isinstance(body, dict):
+        raise MalformedResponse(f"body is a JSON {type(body).__name__}, not an object")
+    choices = body.get("choices")
+    if not isinstance(choices, list) or not choices:
+        raise MalformedResponse("no choices in the reply")
+    choice = choices[0]
+    message = choice.get("message") if isinstance(choice, dict) else None
+    if not isinstance(message, dict):
+        raise MalformedResponse("first choice has no message")
+    text = _text_of(message.get("content"))
+    reasoning = message.get("reasoning")
+    if not isinstance(reasoning, str) or not reasoning:
+        reasoning = message.get("reasoning_content")
+    if not isinstance(reasoning, str) or not reasoning:
+        reasoning = None
+    usage = body.get("usage") if isinstance(body.get("usage"), dict) else {}
+    details = usage.get("completion_tokens_details") if isinstance(usage.get("completion_tokens_details"), dict) else {}
+    reasoning_tokens = _int_or_none(details.get("reasoning_tokens"))
+    if reasoning_tokens is None:
+        reasoning_tokens = _int_or_none(usage.get("reasoning_tokens"))
+    cost = usage.get("cost", body.get("cost"))
+    cost = float(cost) if isinstance(cost, (int, float)) and not isinstance(cost, bool) else None
+    finish = choice.get("finish_reason") or choice.get("native_finish_reason")
+
+    def str_or_none(v: Any) -> str | None:
+        return v if isinstance(v, str) else None
+
+    return ChatResult(
+        status="ok",
+        text=text,
+        reasoning=reasoning,
+        finish_reason=str_or_none(finish),
+        usage={
+            "prompt_tokens": _int_or_none(usage.get("prompt_tokens")),
+            "completion_tokens": _int_or_none(usage.get("completion_tokens")),
+            "reasoning_tokens": reasoning_tokens,
+        },
+        cost=cost,
+        answered_model=str_or_none(body.get("model")),
+        answered_provider=str_or_none(body.get("provider")),
+        system_fingerprint=str_or_none(body.get("system_fingerprint")),
+    )
+
+
+def error_message(raw: bytes) -> str:
+    """The API's own message from an error body (``{"error": {"message": ...}}``), else the start of the body."""
+    text = raw.decode("utf-8", errors="replace")
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return text.strip()[:_MSG_LIMIT]
+    if isinstance(body, dict):
+        err = body.get("error", body)
+        if isinstance(err, dict):
+            msg = err.get("message") or err.get("detail") or err
+            return str(msg)[:_MSG_LIMIT]
+        return str(err)[:_MSG_LIMIT]
+    return text.strip()[:_MSG_LIMIT]
+
+
+class ChatClient:
+    """Send chat requests for one model through one provider.  Use as ``async with ChatClient(...) as c``."""
+
+    def __init__(
+        self,
+        provider: Provider,
+        model: str,
+        *,
+        window: int = 8,
+        policy: RetryPolicy | None = None,
+        request_timeout: float = 600.0,
+        ledger: Ledger | None = None,
+        progress: Progress | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        if window < 1:
+            raise ValueError("window must be at least 1")
+        self.provider = provider
+        self.model = model
+        self.window = window
+        self.policy = policy or RetryPolicy()
+        self.request_timeout = request_timeout
+        self.ledger = ledger
+        self.progress = progress or Progress()
+        self.rng = rng or random.Random()
+        self._sem = asyncio.Semaphore(window)
+        self._inflight: dict[str, asyncio.Task[ChatResult]] = {}
+        self._pause_until = 0.0
+        self._rejected_streak = 0
+        self._stopped: FatalAPIError | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self.url = provider.base_url.rstrip("/") + "/chat/completions"
+        #: the most HTTP attempts that were in flight at once (for tests and the benchmark)
+        self.peak_in_flight = 0
+
+    async def __aenter__(self) -> ChatClient:
+        connector = aiohttp.TCPConnector(limit=self.window, limit_per_host=self.window)
+        self._session = aiohttp.ClientSession(connector=connector, headers=self.provider.headers())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    # -- public -------------------------------------------------------------------------------------------------
+
+    def key(self, messages: Messages, sampling: Sampling) -> str:
+        return request_key(self.provider.ledger_url, self.model, messages, sampling.params())
+
+    async def complete(self, messages: Messages, sampling: Sampling) -> ChatResult:
+        """The answer to one request: from the ledger, from an identical request in flight, or from the API."""
+        key = self.key(messages, sampling)
+        if self.ledger is not None:
+            stored = self.ledger.get(key)
+            if stored is not None:
+                self.progress.cached += 1
+                self.progress.done += 1
+                return ChatResult.from_dict(stored, from_ledger=True)
+        task = self._inflight.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._send_and_record(key, messages, sampling))
+            self._inflight[key] = task
+            task.add_done_callback(lambda _t, k=key: self._inflight.pop(k, None))
+        result = await task
+        self.progress.done += 1
+        return result
+
+    async def complete_many(self, requests: Sequence[tuple[Messages, Sampling]]) -> list[ChatResult]:
+        """Answers to all requests, in order, through the sliding window.  A fatal error cancels the rest."""
+        self.progress.total += len(requests)
+        try:
+            async with asyncio.TaskGroup() as tg:
+                tasks = [tg.create_task(self.complete(m, s)) for m, s in requests]
+        except BaseExceptionGroup as group:
+            fatal = group.subgroup(FatalAPIError)
+            if fatal is not None:
+                raise _first_leaf(fatal) from None
+            raise _first_leaf(group) from None
+        return [t.result() for t in tasks]
+
+    # -- internals ----------------------------------------------------------------------------------------------
+
+    def body(self, messages: Messages, sampling: Sampling) -> dict[str, Any]:
+        body: dict[str, Any] = {"model": self.model, "messages": [dict(m) for m in messages], **sampling.params()}
+        if self.provider.name == "openrouter":
+            body["usage"] = {"include": True}
+        return body
+
+    async def _send_and_record(self, key: str, messages: Messages, sampling: Sampling) -> ChatResult:
+        result = await self._send(messages, sampling)
+        if self.ledger is not None:
+            self.ledger.record(
+                key, result.status, result.to_dict(), model=self.model, base_url=self.provider.ledger_url
+            )
+        if result.status != "ok":
+            self.progress.failed += 1
+        self.progress.add_usage(result.usage, result.cost)
+        return result
+
+    async def _wait_for_pause(self) -> None:
+        while (delay := self._pause_until - time.monotonic()) > 0:
+            await asyncio.sleep(delay)
+
+    def _fatal(self, status: int, message: str) -> FatalAPIError:
+        p = self.provider
+        if status in (401, 403):
+            what = f"{p.name} at {p.base_url} refused {p.describe_key()} (HTTP {status})"
+        elif status == 402:
+            what = (
+                f"{p.name} says the credit of {p.describe_key()} is spent (HTTP 402); add credit and rerun: "
+                f"completed requests are kept in the ledger"
+            )
+        else:
+            what = f"{p.name} at {p.base_url} does not know model {self.model!r} (HTTP {status})"
+        return FatalAPIError(f"{what}: {message}" if message else what)
+
+    async def _send(self, messages: Messages, sampling: Sampling) -> ChatResult:
+        assert self._session is not None, "use ChatClient as an async context manager"
+        payload = json.dumps(self.body(messages, sampling), ensure_ascii=False).encode("utf-8")
+        timeout = aiohttp.ClientTimeout(total=self.request_timeout)
+        history: list[dict[str, Any]] = []
+        secret = self.provider.api_key
+        for attempt in range(1, self.policy.max_attempts + 1):
+            await self._wait_for_pause()
+            status: int | None = None
+            raw = b""
+            retry_after: float | None = None
+            kind: str
+            message = ""
+            async with self._sem:
+                if self._stopped is not None:
+                    raise self._stopped
+                self.progress.in_flight += 1
+                self.peak_in_flight = max(self.peak_in_flight, self.progress.in_flight)
+                started = time.monotonic()
+                try:
+                    async with self._session.post(self.url, data=payload, timeout=timeout) as resp:
+                        status = resp.status
+                        raw = await resp.read()
+                        retry_after = parse_retry_after(resp.headers.get("Retry-After"), time.time())
+                    kind = "http"
+                except asyncio.TimeoutError:
+                    kind, message = "timeout", f"no complete reply within {self.request_timeout:g} s"
+                except aiohttp.ClientError as exc:
+                    kind, message = "connection", f"{type(exc).__name__}: {exc}"
+                except OSError as exc:
+                    kind, message = "connection", f"{type(exc).__name__}: {exc}"
+                finally:
+                    self.progress.in_flight -= 1
+                latency = time.monotonic() - started
+                if kind == "http" and status is not None and classify_status(status) == "fatal":
+                    # stop before the window slot is released, so that no other request starts after this one
+                    self._stopped = self._fatal(status, redact(error_message(raw), secret))
+                    raise self._stopped
+            decision = "retry"
+            if kind == "http" and status == 200:
+                try:
+                    result = parse_completion(json.loads(raw))
+                except (ValueError, MalformedResponse) as exc:
+                    kind = "malformed"
+                    message = f"{type(exc).__name__}: {exc}"
+                    body_error = _body_error(raw)
+                    if body_error is not None:
+                        kind = "api_error"
+                        status, message = body_error
+                        decision = classify_status(status)
+                else:
+                    self._rejected_streak = 0
+                    result.latency_s = round(latency, 4)
+                    result.attempts = attempt
+                    return result
+            elif kind == "http":
+                assert status is not None
+                message = error_message(raw)
+                decision = classify_status(status)
+                kind = f"http_{status}"
+            message = redact(message, secret)
+            history.append(
+                {"attempt": attempt, "type": kind, "status": status, "message": message, "latency_s": round(latency, 4)}
+            )
+            if decision == "fatal":
+                assert status is not None
+                self._stopped = self._fatal(status, message)
+                raise self._stopped
+            if decision == "rejected":
+                self._rejected_streak += 1
+                if self._rejected_streak >= MAX_CONSECUTIVE_REJECTED:
+                    self._stopped = FatalAPIError(
+                        f"{self.provider.name} rejected {self._rejected_streak} requests in a row for model "
+                        f"{self.model!r} (HTTP {status}): {message}"
+                    )
+                    raise self._stopped
+                return _infra_error(history, "rejected", message)
+            if attempt == self.policy.max_attempts:
+                break
+            self.progress.retries += 1
+            delay = self.policy.delay(attempt, retry_after, self.rng)
+            if status == 429 or retry_after is not None:
+                self._pause_until = max(self._pause_until, time.monotonic() + delay)
+            await asyncio.sleep(delay)
+        last = history[-1]
+        return _infra_error(
+            history, "retries_exhausted", f"{len(history)} attempts failed; last: {last['type']}: {last['message']}"
+        )
+
+
+def _infra_error(history: list[dict[str, Any]], kind: str, message: str) -> ChatResult:
+    return ChatResult(
+        status="infra_error",
+        attempts=len(history),
+        error={"type": kind, "message": message, "history": history},
+    )
+
+
+def _body_error(raw: bytes) -> tuple[int, str] | None:
+    """A 200 reply whose body is ``{"error": {"code": N, "message": ...}}`` (OpenRouter does this mid-stream)."""
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(body, dict) or not isinstance(body.get("error"), dict):
+        return None
+    code = body["error"].get("code")
+    status = code if isinstance(code, int) and 400 <= code <= 599 else 502
+    return status, str(body["error"].get("message", ""))[:_MSG_LIMIT]
+
+
+def _first_leaf(group: BaseException) -> BaseException:
+    while isinstance(group, BaseExceptionGroup):
+        group = group.exceptions[0]
+    return group
