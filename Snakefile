@@ -1,0 +1,35 @@
+# codenl: do LLMs solve algorithmic problems better reasoning in code than in natural language?
+#
+#   snakemake --profile workflow/profiles/local --cores 2          the whole run (make run)
+#   snakemake --profile workflow/profiles/local --cores 16 --configfile workflow/experiments/scaled_code_nl.yaml
+#   snakemake --profile workflow/profiles/local results/figures/line.png      one figure and what it needs
+#   snakemake --profile workflow/profiles/slurm --configfile ...     the same on a SLURM cluster
+#   snakemake plan / snakemake check                                  cost estimate / pre-flight checks
+#
+# Data flow (README.md, docs/records.md): generate -> query nl, sim -> query controlsim (on the sim code),
+# execute (the sim code, in the sandbox) -> grade -> aggregate -> validate, stats -> plots.
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+include: "rules/common.smk"
+include: "rules/generate.smk"
+include: "rules/query.smk"
+include: "rules/execute.smk"
+include: "rules/grade.smk"
+include: "rules/analyze.smk"
+include: "rules/plots.smk"
+
+
+localrules:
+    all,
+
+
+rule all:
+    default_target: True
+    input:
+        rules.plots.output,
+        rules.validate.output,
+        "results/stats/hypotheses.md",
