@@ -1,0 +1,132 @@
+"""cgroups, where the runner may create them: one group per worker caps its processes and its memory.
+
+A backstop under the other layers: ``pids.max`` bounds a fork flood even if fork were allowed, the memory limit
+bounds the worker and its task together (the scratch tmpfs included), and at the end every process still in
+the group is killed before the group is removed.  Version 1 (separate ``pids`` and ``memory`` hierarchies, as
+here) and version 2 (one hierarchy with the ``pids`` and ``memory`` controllers enabled) are both handled;
+when neither is writable, the layer is reported missing.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+V1_ROOT = Path("/sys/fs/cgroup")
+
+
+def _v2_root() -> Path | None:
+    for candidate in (Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/unified")):
+        ctl = candidate / "cgroup.controllers"
+        if ctl.exists():
+            try:
+                controllers = ctl.read_text().split()
+            except OSError:
+                continue
+            if "pids" in controllers and "memory" in controllers:
+                return candidate
+    return None
+
+
+@dataclass
+class WorkerGroup:
+    dirs: list[Path] = field(default_factory=list)  # one per hierarchy (v1: pids and memory; v2: one)
+    version: int = 1
+
+    def add_self(self) -> None:
+        """Move the calling process into the group (called between fork and exec)."""
+        for d in self.dirs:
+            (d / "cgroup.procs").write_text(str(os.getpid()))
+
+    def oom_kills(self) -> int:
+        for d in self.dirs:
+            for name, key in (("memory.oom_control", "oom_kill"), ("memory.events", "oom_kill")):
+                path = d / name
+                if path.exists():
+                    try:
+                        for line in path.read_text().splitlines():
+                            parts = line.split()
+                            if len(parts) == 2 and parts[0] == key:
+                                return int(parts[1])
+                    except OSError:
+                        pass
+        return 0
+
+    def pids(self) -> list[int]:
+        out: set[int] = set()
+        for d in self.dirs:
+            try:
+                out.update(int(x) for x in (d / "cgroup.procs").read_text().split())
+            except OSError:
+                pass
+        return sorted(out)
+
+    def destroy(self, timeout: float = 5.0) -> None:
+        """Kill every process left in the group, then remove it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = self.pids()
+            for pid in left:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            removed = True
+            for d in self.dirs:
+                try:
+                    d.rmdir()
+                except FileNotFoundError:
+                    pass
+                except OSError:
+                    removed = False
+            if removed or time.monotonic() > deadline:
+                return
+            time.sleep(0.02)
+
+
+def create(memory_bytes: int, max_pids: int) -> WorkerGroup:
+    """A new group for one worker; raises OSError when cgroups are not writable here."""
+    name = f"codenl-sandbox-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    v2 = _v2_root()
+    if (V1_ROOT / "pids" / "cgroup.procs").exists() and (V1_ROOT / "memory" / "cgroup.procs").exists():
+        group = WorkerGroup(version=1)
+        try:
+            pids_dir = V1_ROOT / "pids" / name
+            pids_dir.mkdir()
+            group.dirs.append(pids_dir)
+            (pids_dir / "pids.max").write_text(str(max_pids))
+            mem_dir = V1_ROOT / "memory" / name
+            mem_dir.mkdir()
+            group.dirs.append(mem_dir)
+            (mem_dir / "memory.limit_in_bytes").write_text(str(memory_bytes))
+        except OSError:
+            group.destroy()
+            raise
+        return group
+    if v2 is not None:
+        group = WorkerGroup(version=2)
+        d = v2 / name
+        try:
+            d.mkdir()
+            group.dirs.append(d)
+            (d / "pids.max").write_text(str(max_pids))
+            (d / "memory.max").write_text(str(memory_bytes))
+        except OSError:
+            group.destroy()
+            raise
+        return group
+    raise OSError("no writable cgroup hierarchy with the pids and memory controllers")
+
+
+def probe() -> str | None:
+    """None when a worker group can be created here, else why not."""
+    try:
+        group = create(256 * 1024 * 1024, 16)
+    except OSError as exc:
+        return f"cgroups not writable: {exc}"
+    group.destroy()
+    return None

@@ -1,0 +1,92 @@
+"""Resource limits of one sandboxed run, and the rlimits that enforce part of them.
+
+The runner enforces wall time and the output cap itself (it reads the pipes and kills); the kernel enforces the
+rest through rlimits set in the task's process before the program starts:
+
+* ``RLIMIT_CPU``: soft at ``cpu_s`` (SIGXCPU), hard one second later (SIGKILL, for a program that ignores
+  SIGXCPU).
+* ``RLIMIT_AS``: the address space the process already has when the limits are applied (the interpreter and
+  the pre-imported modules: about 100 to 700 MiB of mostly untouched virtual memory in a numpy worker) plus
+  ``memory_mb``.  The budget is therefore the program's own, the same in the pool and in a fresh process.
+* ``RLIMIT_FSIZE`` (largest file the program may write; Python ignores SIGXFSZ, so the write fails with
+  ``OSError: [Errno 27] File too large``), ``RLIMIT_NOFILE``, ``RLIMIT_CORE`` = 0, ``RLIMIT_NPROC`` (counted
+  per user namespace under bubblewrap; ignored for root, which is why seccomp also denies fork) and
+  ``RLIMIT_MEMLOCK`` = 0.
+"""
+
+from __future__ import annotations
+
+import resource
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from codenl.errors import UsageError
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Limits of one run.  ``wall_s`` defaults to twice ``cpu_s`` plus one second (a loaded machine)."""
+
+    cpu_s: float = 10.0
+    wall_s: float | None = None
+    memory_mb: int = 1024
+    output_bytes: int = 1 * MIB
+    file_mb: int = 64
+    open_files: int = 64
+    nproc: int = 64
+
+    def __post_init__(self) -> None:
+        if self.wall_s is None:
+            object.__setattr__(self, "wall_s", 2 * self.cpu_s + 1.0)
+        for name in ("cpu_s", "wall_s", "memory_mb", "output_bytes", "file_mb", "open_files", "nproc"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+                raise UsageError(f"sandbox limit {name} must be a positive number, got {value!r}")
+
+    @property
+    def wall(self) -> float:
+        assert self.wall_s is not None
+        return float(self.wall_s)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Limits":
+        return cls(**data)
+
+
+def rlimit_table(limits: Limits, current_as_bytes: int) -> list[tuple[int, int, int]]:
+    """The ``(resource, soft, hard)`` triples that enforce ``limits`` (pure; ``current_as_bytes`` from /proc)."""
+    cpu_soft = max(1, int(limits.cpu_s + 0.999))
+    address_space = current_as_bytes + limits.memory_mb * MIB
+    return [
+        (resource.RLIMIT_CPU, cpu_soft, cpu_soft + 1),
+        (resource.RLIMIT_AS, address_space, address_space),
+        (resource.RLIMIT_FSIZE, limits.file_mb * MIB, limits.file_mb * MIB),
+        (resource.RLIMIT_NOFILE, limits.open_files, limits.open_files),
+        (resource.RLIMIT_CORE, 0, 0),
+        (resource.RLIMIT_NPROC, limits.nproc, limits.nproc),
+        (resource.RLIMIT_MEMLOCK, 0, 0),
+    ]
+
+
+def current_address_space() -> int:
+    """Virtual memory size of this process in bytes (``/proc/self/statm``, first field in pages)."""
+    import os
+
+    with open("/proc/self/statm", "rb") as fh:
+        pages = int(fh.read().split()[0])
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def apply_rlimits(limits: Limits) -> None:
+    """Set the rlimits of this process (call in the task's process, after fork, before the program)."""
+    for res, soft, hard in rlimit_table(limits, current_address_space()):
+        cur_soft, cur_hard = resource.getrlimit(res)
+        if cur_hard != resource.RLIM_INFINITY:
+            hard = min(hard, cur_hard)
+            soft = min(soft, hard)
+        resource.setrlimit(res, (soft, hard))

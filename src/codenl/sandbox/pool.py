@@ -1,0 +1,343 @@
+"""The runner side: workers started once (the pool) or once per program (fresh mode), and the API.
+
+    with Sandbox(SandboxConfig(), workers=2) as sb:
+        result = sb.run(source)                  # one program -> SandboxResult
+        results = sb.map(sources)                # many, over all workers, in input order
+
+Pool mode keeps one worker per core alive with numpy and the usual modules imported; each task is a fork of
+it (3 to 6 ms).  Fresh mode starts a new worker, which imports nothing in advance, for every program: the same
+layers, a fresh interpreter, about 50 ms more.  The two must agree on every program (a differential test).
+
+A worker that dies, hangs past the task's deadline, or sends nonsense is killed (its whole bwrap namespace or
+cgroup with it) and replaced; the task gets ``sandbox_error``, which grading treats as an infrastructure error.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import queue
+import select
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from codenl.sandbox import bwrap as bwrap_layer
+from codenl.sandbox import cgroups, hygiene, protocol
+from codenl.sandbox.limits import MIB, Limits
+from codenl.sandbox.paths import RuntimePaths, runtime_paths
+from codenl.sandbox.result import SandboxResult, classify, sandbox_failure
+from codenl.sandbox.selfcheck import ALL_LAYERS, DEFAULT_REQUIRED, LayerReport, choose_layers, probe_layers
+
+SANDBOX_VERSION = "sandbox/1"
+#: imported once by every pool worker (the harness prelude's modules and numpy)
+DEFAULT_PRELOAD = (
+    "typing", "bisect", "collections", "copy", "fractions", "functools", "heapq", "itertools", "math",
+    "operator", "random", "re", "string", "json", "linecache", "types", "decimal", "traceback", "threading",
+    "numpy",
+)
+START_TIMEOUT = 60.0
+REPLY_GRACE = 10.0  # seconds past a task's wall limit before the worker itself is declared hung
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    limits: Limits = field(default_factory=Limits)
+    enable: tuple[str, ...] = ALL_LAYERS
+    require: tuple[str, ...] = DEFAULT_REQUIRED
+    allow_degraded: bool = False
+    preload: tuple[str, ...] = DEFAULT_PRELOAD
+    tmpfs_mb: int = 256
+    max_pids: int = 64
+
+
+_spawn_queue: "queue.Queue[tuple[Callable[[], Any], Future[Any]]]" = queue.Queue()
+_spawn_thread: threading.Thread | None = None
+_spawn_lock = threading.Lock()
+
+
+def _spawner() -> None:
+    while True:
+        fn, fut = _spawn_queue.get()
+        try:
+            fut.set_result(fn())
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            fut.set_exception(exc)
+
+
+def spawn(fn: Callable[[], Any]) -> Any:
+    """Run ``fn`` (a Popen) in one thread that lives as long as the process.  bwrap's ``--die-with-parent`` is
+    the parent-death signal, which Linux sends when the *thread* that forked exits: a worker started from a
+    short-lived thread (a thread pool's) would be killed with it."""
+    global _spawn_thread
+    with _spawn_lock:
+        if _spawn_thread is None or not _spawn_thread.is_alive():
+            _spawn_thread = threading.Thread(target=_spawner, name="codenl-sandbox-spawner", daemon=True)
+            _spawn_thread.start()
+    if threading.current_thread() is _spawn_thread:
+        return fn()
+    fut: Future[Any] = Future()
+    _spawn_queue.put((fn, fut))
+    return fut.result()
+
+
+class Worker:
+    """One worker process and the channel to it."""
+
+    def __init__(self, config: SandboxConfig, layers: list[str], paths: RuntimePaths, bpf: bytes | None,
+                 *, once: bool = False) -> None:
+        self.config, self.layers, self.paths, self.bpf, self.once = config, layers, paths, bpf, once
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.group: cgroups.WorkerGroup | None = None
+        self.scratch_root: str | None = None
+        self.stderr_file: Any = None
+        self.pid_inside: int | None = None
+
+    # -- life cycle
+    def start(self) -> None:
+        use_bwrap = "bwrap" in self.layers
+        boot = (
+            "import sys; sys.path[:] = " + json.dumps(self.paths.sys_path) + "; "
+            "from codenl.sandbox.worker import main; main()"
+        )
+        command = [self.paths.python, "-I", "-S", "-B", "-c", boot]
+        env = hygiene.clean_env("/tmp")
+        if use_bwrap:
+            argv = bwrap_layer.bwrap_argv(self.paths, env, tmpfs_mb=self.config.tmpfs_mb,
+                                          binary=bwrap_layer.bwrap_binary() or "bwrap") + command
+            scratch_root = "/tmp"
+            cwd = None
+        else:
+            self.scratch_root = tempfile.mkdtemp(prefix="codenl-sandbox-")
+            os.chmod(self.scratch_root, 0o700)
+            env = hygiene.clean_env(self.scratch_root)
+            argv, scratch_root, cwd = command, self.scratch_root, self.scratch_root
+        if "cgroups" in self.layers:
+            memory = (self.config.limits.memory_mb + self.config.tmpfs_mb + 768) * MIB
+            self.group = cgroups.create(memory, self.config.max_pids)
+        group = self.group
+        self.stderr_file = tempfile.TemporaryFile()
+        self.proc = spawn(lambda: subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr_file, env=env, cwd=cwd,
+            start_new_session=True, close_fds=True, preexec_fn=group.add_self if group else None,
+        ))
+        init = {
+            "layers": self.layers,
+            "read_paths": list(self.paths.read_only),
+            "scratch_root": scratch_root,
+            "pidns": use_bwrap,
+            "seccomp_bpf": base64.b64encode(self.bpf).decode() if self.bpf and "seccomp" in self.layers else None,
+            "preload": [] if self.once else list(self.config.preload),
+            "once": self.once,
+        }
+        try:
+            self._send(init)
+            ready = self._receive(START_TIMEOUT)
+        except Exception:
+            self.kill()
+            raise
+        if not ready.get("ready"):
+            self.kill()
+            raise RuntimeError(f"sandbox worker did not start: {ready}")
+        self.pid_inside = ready.get("pid")
+        self.preload_errors = ready.get("preload_errors") or {}
+
+    def _send(self, message: dict[str, Any]) -> None:
+        assert self.proc and self.proc.stdin
+        protocol.write_message(self.proc.stdin.fileno(), message)
+
+    def _receive(self, timeout: float) -> dict[str, Any]:
+        assert self.proc and self.proc.stdout
+        fd = self.proc.stdout.fileno()
+        ready, _, _ = select.select([fd], [], [], timeout)
+        if not ready:
+            raise TimeoutError(f"no answer from the sandbox worker within {timeout:.0f} s")
+        return protocol.read_message(fd)
+
+    def stderr_tail(self) -> str:
+        if self.stderr_file is None:
+            return ""
+        try:
+            self.stderr_file.seek(0, os.SEEK_END)
+            size = self.stderr_file.tell()
+            self.stderr_file.seek(max(0, size - 1500))
+            return self.stderr_file.read().decode("utf-8", errors="replace").strip()
+        except OSError:
+            return ""
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill(self) -> None:
+        """Kill the worker and everything under it (its session; its cgroup; bwrap takes its namespace)."""
+        if self.proc is not None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+            for stream in (self.proc.stdin, self.proc.stdout):
+                try:
+                    if stream:
+                        stream.close()
+                except OSError:
+                    pass
+        if self.group is not None:
+            self.group.destroy()
+            self.group = None
+        if self.scratch_root:
+            shutil.rmtree(self.scratch_root, ignore_errors=True)
+            self.scratch_root = None
+        if self.stderr_file is not None:
+            self.stderr_file.close()
+            self.stderr_file = None
+
+    def close(self) -> None:
+        if self.alive():
+            try:
+                self._send({"stop": True})
+                assert self.proc is not None
+                self.proc.wait(timeout=5)
+            except Exception:
+                pass
+        self.kill()
+
+    # -- one task
+    def run(self, source: str, limits: Limits) -> SandboxResult:
+        oom_before = self.group.oom_kills() if self.group else 0
+        start = time.monotonic()
+        try:
+            self._send({"id": 0, "source": source, "limits": limits.to_dict()})
+            facts = self._receive(limits.wall + REPLY_GRACE)
+        except (OSError, TimeoutError, protocol.ProtocolError) as exc:
+            tail = self.stderr_tail()
+            self.kill()
+            message = f"sandbox worker failed: {type(exc).__name__}: {exc}"
+            return sandbox_failure(message + (f"; worker stderr: {tail[-500:]}" if tail else ""), self.layers,
+                                   time.monotonic() - start)
+        if self.group and self.group.oom_kills() > oom_before:
+            facts["oom_killed"] = True
+        result = classify(facts, limits)
+        if facts.get("oom_killed") and result.status in ("crashed", "runtime_error"):
+            result.status = "memory_limit"
+        return result
+
+
+class Sandbox:
+    """Runs programs under the configured layers; see the module docstring."""
+
+    def __init__(self, config: SandboxConfig | None = None, *, workers: int = 1, mode: str = "pool") -> None:
+        if mode not in ("pool", "fresh"):
+            raise ValueError(f"mode must be pool or fresh, not {mode!r}")
+        self.config = config or SandboxConfig()
+        self.mode = mode
+        self.n_workers = max(1, int(workers))
+        self.report: LayerReport | None = None
+        self.layers: list[str] = []
+        self._idle: queue.Queue[Worker] = queue.Queue()
+        self._workers: list[Worker] = []
+        self._lock = threading.Lock()
+        self._started = False
+        self.paths = runtime_paths()
+        self.bpf: bytes | None = None
+
+    # -- life cycle
+    def start(self) -> "Sandbox":
+        if self._started:
+            return self
+        self.report = probe_layers(tuple(dict.fromkeys((*self.config.enable, *self.config.require))))
+        self.layers = choose_layers(self.report, self.config.enable, self.config.require,
+                                    self.config.allow_degraded)
+        if "seccomp" in self.layers:
+            from codenl.sandbox import seccomp
+
+            self.bpf = seccomp.build_filter()
+        self._started = True
+        if self.mode == "pool":
+            with ThreadPoolExecutor(self.n_workers) as ex:
+                workers = list(ex.map(lambda _: self._new_worker(), range(self.n_workers)))
+            for worker in workers:
+                self._idle.put(worker)
+        return self
+
+    def _new_worker(self, once: bool = False) -> Worker:
+        worker = Worker(self.config, self.layers, self.paths, self.bpf, once=once)
+        worker.start()
+        if not once:
+            with self._lock:
+                self._workers.append(worker)
+        return worker
+
+    def close(self) -> None:
+        with self._lock:
+            workers, self._workers = self._workers, []
+        for worker in workers:
+            worker.close()
+        self._started = False
+
+    def __enter__(self) -> "Sandbox":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- running
+    def run(self, source: str, limits: Limits | None = None) -> SandboxResult:
+        """Run one program; never raises for anything the program does."""
+        if not self._started:
+            self.start()
+        limits = limits or self.config.limits
+        if self.mode == "fresh":
+            try:
+                worker = self._new_worker(once=True)
+            except Exception as exc:
+                return sandbox_failure(f"could not start a sandbox worker: {type(exc).__name__}: {exc}",
+                                       self.layers)
+            try:
+                return worker.run(source, limits)
+            finally:
+                worker.close()
+        worker = self._idle.get()
+        try:
+            return worker.run(source, limits)
+        finally:
+            if not worker.alive():
+                with self._lock:
+                    if worker in self._workers:
+                        self._workers.remove(worker)
+                worker.kill()
+                try:
+                    worker = self._new_worker()
+                except Exception:  # the next task reports the failure
+                    worker = Worker(self.config, self.layers, self.paths, self.bpf)
+            self._idle.put(worker)
+
+    def map(self, sources: Sequence[str], limits: Limits | None = None) -> list[SandboxResult]:
+        """Run many programs over all workers; results in input order."""
+        if not self._started:
+            self.start()
+        threads = self.n_workers if self.mode == "pool" else max(1, self.n_workers)
+        with ThreadPoolExecutor(threads) as ex:
+            return list(ex.map(lambda s: self.run(s, limits), sources))
+
+    def worker_pids(self) -> list[int]:
+        """Host pids of the workers' top processes (bwrap, or the interpreter): for tests and diagnostics."""
+        with self._lock:
+            return [w.proc.pid for w in self._workers if w.proc is not None]
+
+
+def run_once(source: str, config: SandboxConfig | None = None, mode: str = "fresh") -> SandboxResult:
+    """Run one program in a sandbox started for it."""
+    with Sandbox(config, workers=1, mode=mode) as sb:
+        return sb.run(source)

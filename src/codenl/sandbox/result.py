@@ -1,0 +1,96 @@
+"""The structured result of one sandboxed run, and the pure function that classifies a run's facts.
+
+Order of the decision (the first that applies wins):
+
+1. the sandbox itself failed (a layer could not be applied, the worker died or answered nothing) ->
+   ``sandbox_error`` (grading maps it to ``infra_error``, never to a model failure);
+2. the runner's wall deadline passed -> ``timeout`` (kind ``wall``);
+3. the output cap was passed -> ``output_limit``;
+4. killed by SIGXCPU, or by SIGKILL after using the whole CPU limit -> ``timeout`` (kind ``cpu``);
+5. killed by another signal -> ``crashed`` (a segfault, an abort);
+6. non-zero exit: ``SyntaxError``/``IndentationError``/``TabError`` (and the ``ValueError`` that 3.11 raises for
+   a NUL byte in the source) -> ``syntax_error``; ``MemoryError`` -> ``memory_limit``; else ``runtime_error``;
+7. exit 0 with nothing on stdout -> ``no_output``; else ``ok``.
+"""
+
+from __future__ import annotations
+
+import signal as _signal
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from codenl.sandbox.limits import Limits
+
+STATUSES = (
+    "ok", "no_output", "syntax_error", "runtime_error", "timeout", "memory_limit", "output_limit", "crashed",
+    "sandbox_error",
+)
+SYNTAX_TYPES = frozenset({"SyntaxError", "IndentationError", "TabError"})
+NUL_MESSAGES = ("source code string cannot contain null bytes", "source code cannot contain null bytes")
+
+
+@dataclass
+class SandboxResult:
+    status: str
+    timeout_kind: str | None = None
+    exit_code: int | None = None
+    signal: int | None = None
+    exception_type: str | None = None
+    exception_message: str | None = None
+    wall_s: float = 0.0
+    cpu_s: float = 0.0
+    peak_rss_kb: int | None = None
+    stdout: str = ""
+    stdout_truncated: bool = False
+    stderr_tail: str = ""
+    layers: list[str] = field(default_factory=list)
+    sandbox_error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def sandbox_failure(message: str, layers: list[str] | None = None, wall_s: float = 0.0) -> SandboxResult:
+    return SandboxResult(status="sandbox_error", sandbox_error=message, layers=list(layers or []), wall_s=wall_s)
+
+
+def classify(facts: dict[str, Any], limits: Limits) -> SandboxResult:
+    """Turn the worker's facts about one run into a result (pure)."""
+    base = SandboxResult(
+        status="ok",
+        exit_code=facts.get("exit_code"),
+        signal=facts.get("signal"),
+        exception_type=facts.get("exception_type"),
+        exception_message=facts.get("exception_message"),
+        wall_s=float(facts.get("wall_s") or 0.0),
+        cpu_s=float(facts.get("cpu_s") or 0.0),
+        peak_rss_kb=facts.get("peak_rss_kb"),
+        stdout=facts.get("stdout") or "",
+        stdout_truncated=bool(facts.get("output_exceeded")),
+        stderr_tail=facts.get("stderr_tail") or "",
+        layers=list(facts.get("layers") or []),
+    )
+    if facts.get("worker_error") or facts.get("setup_error"):
+        base.status = "sandbox_error"
+        base.sandbox_error = facts.get("worker_error") or facts.get("setup_error")
+        return base
+    sig = base.signal
+    if facts.get("timed_out_wall"):
+        base.status, base.timeout_kind = "timeout", "wall"
+    elif facts.get("output_exceeded"):
+        base.status = "output_limit"
+    elif sig == _signal.SIGXCPU or (sig == _signal.SIGKILL and base.cpu_s >= limits.cpu_s - 0.05):
+        base.status, base.timeout_kind = "timeout", "cpu"
+    elif sig is not None:
+        base.status = "crashed"
+    elif base.exit_code:
+        etype, message = base.exception_type or "", base.exception_message or ""
+        if etype in SYNTAX_TYPES or (etype == "ValueError" and message in NUL_MESSAGES):
+            base.status = "syntax_error"
+        elif etype == "MemoryError":
+            base.status = "memory_limit"
+        else:
+            base.status = "runtime_error"
+    elif not base.stdout:
+        base.status = "no_output"
+    return base

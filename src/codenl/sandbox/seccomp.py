@@ -1,0 +1,128 @@
+"""seccomp: the system calls a sandboxed program may not make.
+
+The filter is built once per runner with libseccomp (the PyPI package ``pyseccomp``), exported as a classic BPF
+program, and handed to the workers as bytes; a task's process patches its own pid into the program and loads it
+with ``prctl(PR_SET_SECCOMP)`` just before the program runs (a few microseconds: no libseccomp in the worker).
+
+Default action: allow.  Denied (``EPERM`` unless noted):
+
+* new processes and programs: ``fork``, ``vfork``, ``clone`` without ``CLONE_THREAD`` (threads stay allowed),
+  ``clone3`` (``ENOSYS``, so that the C library falls back to ``clone``, whose flags the filter can read),
+  ``execve``, ``execveat``; new sessions and groups: ``setsid``, ``setpgid``;
+* the network and local IPC: ``socket``, ``socketpair`` and the calls that use sockets;
+* signals to any process but itself: ``kill``, ``tgkill``, ``rt_sigqueueinfo``, ``rt_tgsigqueueinfo`` unless the
+  first argument is the task's own pid; ``tkill``, ``pidfd_*``; ``prlimit64`` on another process;
+* other processes' memory and kernel facilities: ``ptrace``, ``process_vm_*``, ``kcmp``, mounts and namespaces,
+  ``bpf``, ``perf_event_open``, ``userfaultfd``, ``io_uring_*`` (it bypasses seccomp), keyrings, modules,
+  ``open_by_handle_at``, clock and host-name setters, ``reboot``, ``swapon``, ``syslog``, ``mknod``.
+
+A system call of another architecture (32-bit ``int 0x80``, x32) kills the process.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import struct
+from functools import lru_cache
+
+#: stands for the task's pid in the exported program; replaced in each task's copy
+PID_PLACEHOLDER = 0x5EC0FFEE
+CLONE_THREAD = 0x00010000
+PR_SET_NO_NEW_PRIVS = 38
+PR_SET_SECCOMP = 22
+SECCOMP_MODE_FILTER = 2
+_BPF_JMP_JEQ_K = 0x15
+
+DENIED = (
+    "fork", "vfork", "execve", "execveat", "setsid", "setpgid",
+    "socket", "socketpair", "connect", "bind", "listen", "accept", "accept4",
+    "tkill", "pidfd_open", "pidfd_send_signal", "pidfd_getfd",
+    "ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "process_madvise",
+    "mount", "umount2", "pivot_root", "chroot", "unshare", "setns", "move_mount", "open_tree", "fsopen",
+    "fsconfig", "fsmount", "fspick", "mount_setattr",
+    "bpf", "perf_event_open", "userfaultfd", "io_uring_setup", "io_uring_enter", "io_uring_register",
+    "keyctl", "add_key", "request_key", "init_module", "finit_module", "delete_module", "kexec_load",
+    "kexec_file_load", "reboot", "swapon", "swapoff", "syslog", "acct", "quotactl", "name_to_handle_at",
+    "open_by_handle_at", "fanotify_init", "sethostname", "setdomainname", "settimeofday", "clock_settime",
+    "clock_adjtime", "adjtimex", "iopl", "ioperm", "mknod", "mknodat",
+)
+#: allowed only when the first argument is the task's own pid
+OWN_PID_ONLY = ("kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo")
+
+
+@lru_cache(maxsize=1)
+def build_filter() -> bytes:
+    """The filter as a classic BPF program (bytes), with :data:`PID_PLACEHOLDER` for the task's pid."""
+    import pyseccomp as sc  # imported here: it runs ldconfig on import (tens of ms), once per runner
+
+    filt = sc.SyscallFilter(sc.ALLOW)
+    filt.set_attr(sc.Attr.ACT_BADARCH, sc.KILL_PROCESS)
+    eperm = sc.ERRNO(errno.EPERM)
+    for name in DENIED:
+        try:
+            filt.add_rule(eperm, name)
+        except (OSError, ValueError, RuntimeError):  # a name this libseccomp does not know
+            continue
+    for name in OWN_PID_ONLY:
+        filt.add_rule(eperm, name, sc.Arg(0, sc.NE, PID_PLACEHOLDER))
+    filt.add_rule(eperm, "prlimit64", sc.Arg(0, sc.NE, 0))
+    filt.add_rule(eperm, "clone", sc.Arg(0, sc.MASKED_EQ, CLONE_THREAD, 0))
+    filt.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")
+    rfd, wfd = os.pipe()
+    try:
+        with os.fdopen(wfd, "wb", closefd=False) as fh:
+            filt.export_bpf(fh)
+        os.close(wfd)
+        wfd = -1
+        chunks = []
+        while chunk := os.read(rfd, 65536):
+            chunks.append(chunk)
+    finally:
+        os.close(rfd)
+        if wfd >= 0:
+            os.close(wfd)
+    return b"".join(chunks)
+
+
+def with_pid(program: bytes, pid: int) -> bytes:
+    """A copy of ``program`` whose placeholder comparisons test ``pid`` instead (pure)."""
+    if len(program) % 8:
+        raise ValueError("a BPF program is a whole number of 8-byte instructions")
+    out = bytearray(program)
+    found = 0
+    for off in range(0, len(out), 8):
+        code, jt, jf, k = struct.unpack_from("=HBBI", out, off)
+        if code == _BPF_JMP_JEQ_K and k == PID_PLACEHOLDER:
+            struct.pack_into("=HBBI", out, off, code, jt, jf, pid)
+            found += 1
+    if not found:  # libseccomp shares identical comparison blocks: one or more
+        raise ValueError("the filter has no pid comparison to patch")
+    return bytes(out)
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def load(program: bytes) -> None:
+    """Install ``program`` on this process for good (sets ``no_new_privs`` first)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    buf = ctypes.create_string_buffer(program, len(program))
+    prog = _SockFprog(len(program) // 8, ctypes.cast(buf, ctypes.c_void_p))
+    if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"prctl(NO_NEW_PRIVS): {os.strerror(err)}")
+    if libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"prctl(SET_SECCOMP): {os.strerror(err)}")
+
+
+def available() -> str | None:
+    """None when a filter can be built here, else why not."""
+    try:
+        build_filter()
+    except Exception as exc:  # ImportError, OSError from libseccomp
+        return f"{type(exc).__name__}: {exc}"
+    return None

@@ -1,0 +1,95 @@
+"""Which isolation layers this machine offers, and the refusal to run without the ones the config requires.
+
+Layers (each can be switched on or off on its own, and each has its own test):
+
+``hygiene``  the task's own process group, killed at the end; no inherited descriptors; stdin at end of file;
+             a private scratch directory as working directory; no capabilities.  Always available.
+``rlimits``  CPU time, address space, file size, open files, processes, no core dumps.  Always available.
+``seccomp``  no new processes or programs, no sockets, no signals but to itself, no kernel facilities
+             (needs the ``pyseccomp`` package and the system's libseccomp).
+``landlock`` reads limited to the interpreter, its packages and /usr; writes to the scratch directory only; no
+             TCP; no signal or abstract unix socket outside the task (kernel >= 5.13; TCP from ABI 4, scoping
+             from ABI 6).
+``bwrap``    one set of namespaces per worker: user (uid 65534, no capabilities), pid, network, IPC, mount
+             (only read-only binds of what the interpreter needs), UTS, cgroup (needs ``bwrap`` and user
+             namespaces).
+``cgroups``  a group per worker with a process and a memory limit (needs a writable cgroup hierarchy).
+
+The environment given to workers never contains the runner's variables (API keys): that is not a layer that
+can be switched off.
+"""
+
+from __future__ import annotations
+
+import resource  # noqa: F401 - rlimits need it; importing proves it is there
+from dataclasses import dataclass, field
+
+from codenl.errors import CodenlError
+
+ALL_LAYERS = ("hygiene", "rlimits", "seccomp", "landlock", "bwrap", "cgroups")
+#: required unless the config says otherwise; cgroups are a backstop where the machine allows them
+DEFAULT_REQUIRED = ("hygiene", "rlimits", "seccomp", "landlock", "bwrap")
+
+
+class SandboxUnavailable(CodenlError):
+    """A required isolation layer is missing on this machine."""
+
+
+@dataclass
+class LayerReport:
+    available: dict[str, str | None] = field(default_factory=dict)  # layer -> None or why it is missing
+    landlock_abi: int = 0
+
+    @property
+    def present(self) -> list[str]:
+        return [name for name in ALL_LAYERS if self.available.get(name) is None]
+
+    def to_dict(self) -> dict[str, object]:
+        return {"available": self.available, "present": self.present, "landlock_abi": self.landlock_abi}
+
+
+def probe_layers(layers: tuple[str, ...] = ALL_LAYERS) -> LayerReport:
+    """Look at what this machine offers (a few ms, plus one bwrap start of about 5 ms)."""
+    from codenl.sandbox import bwrap, cgroups, landlock, seccomp
+
+    report = LayerReport()
+    for name in layers:
+        reason: str | None = None
+        if name == "seccomp":
+            reason = seccomp.available()
+            if reason is None:
+                try:
+                    with open("/proc/self/status") as fh:
+                        if "Seccomp:" not in fh.read():
+                            reason = "the kernel has no seccomp"
+                except OSError as exc:
+                    reason = f"cannot read /proc/self/status: {exc}"
+        elif name == "landlock":
+            report.landlock_abi = landlock.abi_version()
+            if report.landlock_abi < 1:
+                reason = "Landlock is not enabled in this kernel (needs Linux >= 5.13 with lsm=landlock)"
+        elif name == "bwrap":
+            reason = bwrap.probe()
+        elif name == "cgroups":
+            reason = cgroups.probe()
+        elif name not in ("hygiene", "rlimits"):
+            reason = f"unknown layer {name!r}"
+        report.available[name] = reason
+    return report
+
+
+def choose_layers(report: LayerReport, enable: tuple[str, ...], require: tuple[str, ...],
+                  allow_degraded: bool) -> list[str]:
+    """The layers to use: those of ``enable`` that are present.  Raises when a required one is missing and
+    degraded mode is not allowed (pure)."""
+    unknown = [name for name in (*enable, *require) if name not in ALL_LAYERS]
+    if unknown:
+        raise SandboxUnavailable(f"unknown sandbox layer(s) {', '.join(unknown)}; known: {', '.join(ALL_LAYERS)}")
+    missing = [name for name in require if report.available.get(name, "not probed") is not None]
+    if missing and not allow_degraded:
+        why = "; ".join(f"{name}: {report.available.get(name) or 'not enabled'}" for name in missing)
+        raise SandboxUnavailable(
+            f"sandbox layer(s) required but missing: {why}. Install what is missing (scripts/setup-system.sh), "
+            "or accept degraded isolation with --allow-degraded (sandbox.allow_degraded in the config)"
+        )
+    return [name for name in ALL_LAYERS if name in enable and report.available.get(name) is None]
