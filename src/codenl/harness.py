@@ -36,10 +36,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["HARNESS_VERSION", "SENTINEL", "HarnessOutput", "build_program", "parse_output"]
+__all__ = ["HARNESS_VERSION", "SENTINEL", "UNCONVERTIBLE_PREFIX", "HarnessOutput", "build_program", "parse_output"]
 
 #: bump when the prelude, the epilogue or the conversion to JSON changes (it is in every execution record)
 HARNESS_VERSION = "harness/1"
+
+#: how the harness's error starts when ``solution()`` returned a value that cannot be written as JSON
+UNCONVERTIBLE_PREFIX = "solution() returned "
 
 #: printed on a line of its own, followed by one line of JSON with the result
 SENTINEL = "<<<codenl-result:9f2c41>>>"
@@ -182,7 +185,7 @@ try:
     _codenl_text = _codenl_json.dumps(_codenl_payload, ensure_ascii=True, allow_nan=False)
 except (_CodenlUnconvertible, ValueError, TypeError, RecursionError) as _codenl_exc:
     _codenl_text = _codenl_json.dumps(
-        {{"error": "solution() returned %s that cannot be written as JSON: %s"
+        {{"error": {unconvertible!r} + "%s that cannot be written as JSON: %s"
                    % (type(_codenl_result).__name__, _codenl_exc)}},
         ensure_ascii=True,
     )
@@ -201,7 +204,13 @@ CODE_FILENAME = "<solution>"
 
 def build_program(code: str) -> str:
     """The complete program that runs ``code`` and prints ``solution()``'s value behind :data:`SENTINEL`."""
-    return _TEMPLATE.format(version=HARNESS_VERSION, prelude=PRELUDE_IMPORTS, code=code, sentinel=SENTINEL)
+    return _TEMPLATE.format(
+        version=HARNESS_VERSION,
+        prelude=PRELUDE_IMPORTS,
+        code=code,
+        sentinel=SENTINEL,
+        unconvertible=UNCONVERTIBLE_PREFIX,
+    )
 
 
 @dataclass(frozen=True)

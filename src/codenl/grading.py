@@ -1,0 +1,354 @@
+"""The outcome taxonomy and grading of every arm (pure functions; the ``grade`` stage does the I/O).
+
+Each (instance, model, seed, arm) ends in exactly one outcome of :data:`OUTCOMES` (SPEC section 3):
+
+========== =============================================================================================
+``nl``     response ``infra_error`` -> ``infra_error``; no ``{"answer": ...}`` found, or found but not convertible to
+           the instance's ``answer_type`` -> ``parse_error`` (detail says which); else the kind's grader decides
+           ``correct`` / ``wrong``.
+``sim``    as ``nl``, except that a response without a python block defining ``solution()`` is ``no_code``: the arm's
+           protocol (write the code, then simulate it) was not followed, so its stated answer is not a simulation.
+           The code is found by :func:`codenl.answers.extract_code`, exactly as the ``execute`` stage finds it.
+``controlsim`` as ``nl``; response ``no_code`` (the sim response had no code, so nothing was asked) -> ``no_code``.
+``code``   from the execution record: ``no_code`` -> ``no_code``; sandbox ``syntax_error``, ``runtime_error``,
+           ``timeout``, ``memory_limit``, ``output_limit`` -> the same; ``crashed`` (killed by a signal) and
+           ``no_output`` (exit 0 without the harness's result: ``solution()`` never returned) -> ``runtime_error`` with
+           the detail; ``sandbox_error`` and ``infra_error`` -> ``infra_error``; ``ok`` without a value because the
+           harness found none -> ``runtime_error``, because the returned value could not be written as JSON (NaN, a
+           generator, an object) -> ``wrong``; ``ok`` with a value -> converted to ``answer_type`` (not convertible,
+           including ``null`` when the program printed instead of returning -> ``wrong`` with the reason) and graded by
+           the kind's grader.
+========== =============================================================================================
+
+``infra_error`` is never a wrong answer: it says the API or the sandbox failed after its retries.
+
+Simulation fidelity (``sim`` and ``controlsim``): the stated typed answer equals the executed typed value of the
+same code (:func:`same_value`: exact for integers, booleans and strings, relative 1e-9 for floats); null when
+either is missing (no parsable stated answer, or no executed value of the answer type).
+
+A kind's grader that raises is a bug in that grader, not a property of the answer: it propagates as
+:class:`GradingError` naming the instance, arm and answer, so that it is fixed rather than counted.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from codenl import problems
+from codenl.answers import AnswerTypeError, coerce, extract_answer, find_code
+from codenl.errors import CodenlError, RecordError
+from codenl.harness import UNCONVERTIBLE_PREFIX
+
+__all__ = [
+    "ARMS",
+    "GRADER_VERSION",
+    "OUTCOMES",
+    "Grade",
+    "GradingError",
+    "fidelity",
+    "grade_answer",
+    "grade_execution",
+    "grade_instance",
+    "grade_response",
+    "graded_record",
+    "same_value",
+]
+
+#: bump when any rule of this module (or of answer extraction) changes the outcome of a stored response
+GRADER_VERSION = "grader/1"
+
+OUTCOMES: tuple[str, ...] = (
+    "correct",
+    "wrong",
+    "parse_error",
+    "no_code",
+    "syntax_error",
+    "runtime_error",
+    "timeout",
+    "memory_limit",
+    "output_limit",
+    "infra_error",
+)
+
+#: the four arms, in the order their graded records are written
+ARMS: tuple[str, ...] = ("nl", "sim", "controlsim", "code")
+
+RESPONSE_STATUSES = ("ok", "infra_error", "no_code")
+EXECUTION_STATUSES = (
+    "ok",
+    "no_output",
+    "syntax_error",
+    "runtime_error",
+    "timeout",
+    "memory_limit",
+    "output_limit",
+    "crashed",
+    "sandbox_error",
+    "no_code",
+    "infra_error",
+)
+_SAME_NAME = ("syntax_error", "runtime_error", "timeout", "memory_limit", "output_limit")
+
+
+class GradingError(CodenlError):
+    """A kind's grader failed on an answer (a bug to fix, never an outcome)."""
+
+
+@dataclass(frozen=True)
+class Grade:
+    """One arm's outcome, the typed answer that was graded (None when none) and why it is not correct."""
+
+    outcome: str
+    answer: Any = None
+    detail: str = ""
+
+    def __post_init__(self) -> None:
+        if self.outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {self.outcome!r}")
+
+    @property
+    def correct(self) -> bool:
+        return self.outcome == "correct"
+
+
+def _instance_where(instance: Mapping[str, Any], arm: str) -> str:
+    return f"instance {instance.get('id')} ({instance.get('kind')}, arm {arm})"
+
+
+def grade_answer(instance: Mapping[str, Any], answer: Any, arm: str = "?") -> Grade:
+    """``correct`` or ``wrong`` for a typed answer, by the kind's grader."""
+    try:
+        verdict = problems.grade(instance, answer)
+    except Exception as exc:  # noqa: BLE001 - re-raised with context: a grader bug must not become an outcome
+        raise GradingError(
+            f"{_instance_where(instance, arm)}: the {instance.get('kind')} grader raised "
+            f"{type(exc).__name__}: {exc} on the answer {answer!r:.200}"
+        ) from exc
+    if verdict.correct:
+        return Grade("correct", answer, "")
+    return Grade("wrong", answer, verdict.reason or "the grader rejected the answer")
+
+
+def _infra_detail(error: Any) -> str:
+    if isinstance(error, Mapping):
+        kind = error.get("type") or "error"
+        message = error.get("message") or ""
+        return f"{kind}: {message}" if message else str(kind)
+    return "the request failed after its retries"
+
+
+def _stated_typed(instance: Mapping[str, Any], text: str | None) -> tuple[Any, str | None]:
+    got = extract_answer(text, instance["answer_type"])
+    return (got.value, None) if got.ok else (None, got.error)
+
+
+def grade_response(instance: Mapping[str, Any], response: Mapping[str, Any], arm: str) -> Grade:
+    """Grade an ``nl``, ``sim`` or ``controlsim`` response record against ``instance``."""
+    status = response.get("status")
+    if status == "infra_error":
+        return Grade("infra_error", None, _infra_detail(response.get("error")))
+    if status == "no_code":
+        if arm != "controlsim":
+            raise RecordError(f"{_instance_where(instance, arm)}: response status 'no_code' is only for controlsim")
+        return Grade("no_code", None, "the sim response had no code defining solution(), so nothing was asked")
+    if status != "ok":
+        raise RecordError(f"{_instance_where(instance, arm)}: unknown response status {status!r}")
+    text = response.get("text")
+    if arm == "sim":
+        found = find_code(text)
+        if found.code is None:
+            return Grade("no_code", None, found.note)
+    value, error = _stated_typed(instance, text)
+    if error is not None:
+        return Grade("parse_error", None, error)
+    return grade_answer(instance, value, arm)
+
+
+def executed_value(instance: Mapping[str, Any], execution: Mapping[str, Any]) -> tuple[Any, str | None]:
+    """The executed value converted to ``answer_type`` and None, or None and why there is no such value."""
+    if execution.get("status") != "ok":
+        return None, f"execution status {execution.get('status')}"
+    if execution.get("value_error"):
+        return None, str(execution["value_error"])
+    value = execution.get("value")
+    try:
+        return coerce(value, instance["answer_type"]), None
+    except AnswerTypeError as exc:
+        hint = " (solution() returned None: did it print instead of returning?)" if value is None else ""
+        return None, f"the value solution() returned is not of type {instance['answer_type']}: {exc}{hint}"
+
+
+def _exception_detail(execution: Mapping[str, Any]) -> str:
+    etype, message = execution.get("exception_type"), execution.get("exception_message")
+    if etype:
+        return f"{etype}: {message}" if message else str(etype)
+    tail = (execution.get("stderr_tail") or "").strip().splitlines()
+    return tail[-1] if tail else ""
+
+
+def grade_execution(instance: Mapping[str, Any], execution: Mapping[str, Any]) -> Grade:
+    """Grade the ``code`` arm from an execution record."""
+    status = execution.get("status")
+    where = _instance_where(instance, "code")
+    if status not in EXECUTION_STATUSES:
+        raise RecordError(f"{where}: unknown execution status {status!r}")
+    if status == "no_code":
+        return Grade("no_code", None, "the sim response has no code defining solution()")
+    if status in ("infra_error", "sandbox_error"):
+        reason = _exception_detail(execution) or execution.get("value_error") or ""
+        what = "the sim request failed" if status == "infra_error" else "the sandbox failed"
+        return Grade("infra_error", None, f"{what}: {reason}" if reason else what)
+    if status in _SAME_NAME:
+        detail = _exception_detail(execution)
+        if status == "timeout":
+            kind = execution.get("timeout_kind")
+            detail = f"{kind} time limit" + (f"; {detail}" if detail else "") if kind else detail
+        return Grade(status, None, detail or status.replace("_", " "))
+    if status == "crashed":
+        sig = execution.get("signal")
+        detail = f"the program crashed (signal {sig})" if sig is not None else "the program crashed"
+        extra = _exception_detail(execution)
+        return Grade("runtime_error", None, f"{detail}; {extra}" if extra else detail)
+    if status == "no_output":
+        return Grade("runtime_error", None, "the program exited normally without a result: solution() did not return")
+    # status ok
+    value_error = execution.get("value_error")
+    if value_error:
+        outcome = "wrong" if str(value_error).startswith(UNCONVERTIBLE_PREFIX) else "runtime_error"
+        return Grade(outcome, None, str(value_error))
+    value, error = executed_value(instance, execution)
+    if error is not None:
+        return Grade("wrong", None, error)
+    return grade_answer(instance, value, "code")
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """Equality of two typed answers: exact, except floats (relative 1e-9); 1 is not True."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, float) or isinstance(b, float):
+        if not isinstance(a, (int, float)) or not isinstance(b, (int, float)):
+            return False
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
+    return type(a) is type(b) and a == b
+
+
+def fidelity(instance: Mapping[str, Any], response: Mapping[str, Any], execution: Mapping[str, Any]) -> bool | None:
+    """Does the response's stated answer equal the executed value of the same code?  None when either is missing."""
+    if response.get("status") != "ok":
+        return None
+    stated, error = _stated_typed(instance, response.get("text"))
+    if error is not None:
+        return None
+    executed, error = executed_value(instance, execution)
+    if error is not None:
+        return None
+    return same_value(stated, executed)
+
+
+def _usage(response: Mapping[str, Any] | None, field: str) -> int | None:
+    if response is None:
+        return None
+    usage = response.get("usage") or {}
+    value = usage.get(field) if isinstance(usage, Mapping) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def graded_record(
+    instance: Mapping[str, Any],
+    model: str,
+    arm: str,
+    grade: Grade,
+    *,
+    fidelity_value: bool | None = None,
+    response: Mapping[str, Any] | None = None,
+    prompt_version: str | None = None,
+    harness_version: str | None = None,
+) -> dict[str, Any]:
+    """One graded record (fields of docs/records.md)."""
+    return {
+        "instance_id": instance["id"],
+        "kind": instance["kind"],
+        "family": instance["family"],
+        "algorithm": instance.get("algorithm"),
+        "size": instance["size"],
+        "seed": instance["seed"],
+        "index": instance["index"],
+        "model": model,
+        "arm": arm,
+        "outcome": grade.outcome,
+        "correct": grade.correct,
+        "answer": grade.answer,
+        "gold": instance["answer"],
+        "detail": grade.detail,
+        "fidelity": fidelity_value,
+        "prompt_tokens": _usage(response, "prompt_tokens"),
+        "completion_tokens": _usage(response, "completion_tokens"),
+        "reasoning_tokens": _usage(response, "reasoning_tokens"),
+        "cost": response.get("cost") if response is not None else None,
+        "latency_s": response.get("latency_s") if response is not None else None,
+        "prompt_version": prompt_version,
+        "generator_version": instance["generator_version"],
+        "grader_version": GRADER_VERSION,
+        "harness_version": harness_version,
+    }
+
+
+def _check_join(instance: Mapping[str, Any], record: Mapping[str, Any], what: str, model: str | None) -> None:
+    where = f"{what} for instance {instance['id']}"
+    if record.get("instance_id") != instance["id"]:
+        raise RecordError(f"{where}: instance_id is {record.get('instance_id')!r}")
+    for field in ("kind", "size", "seed"):
+        if field in record and record[field] != instance[field]:
+            raise RecordError(f"{where}: field {field!r} is {record[field]!r}, the instance has {instance[field]!r}")
+    if model is not None and record.get("model") != model:
+        raise RecordError(f"{where}: model is {record.get('model')!r}, expected {model!r}")
+
+
+def grade_instance(
+    instance: Mapping[str, Any],
+    nl: Mapping[str, Any],
+    sim: Mapping[str, Any],
+    controlsim: Mapping[str, Any],
+    execution: Mapping[str, Any],
+) -> list[dict[str, Any]]:
+    """The four graded records (nl, sim, controlsim, code) of one instance; checks that the records belong together."""
+    model = sim.get("model")
+    if not isinstance(model, str) or not model:
+        raise RecordError(f"sim response for instance {instance['id']}: missing field 'model'")
+    for what, record, arm in (("nl response", nl, "nl"), ("sim response", sim, "sim"),
+                              ("controlsim response", controlsim, "controlsim")):
+        _check_join(instance, record, what, model)
+        if record.get("arm", arm) != arm:
+            raise RecordError(f"{what} for instance {instance['id']}: arm is {record.get('arm')!r}, expected {arm!r}")
+    _check_join(instance, execution, "execution record", model)
+    code_sha = execution.get("code_sha256")
+    if code_sha is not None and controlsim.get("code_sha256") not in (None, code_sha):
+        raise RecordError(
+            f"instance {instance['id']}: the controlsim response simulated other code than the execution ran "
+            f"(code_sha256 {controlsim.get('code_sha256')} vs {code_sha}); a stale shard?"
+        )
+    try:
+        harness_version = execution.get("harness_version")
+        out = [
+            graded_record(instance, model, "nl", grade_response(instance, nl, "nl"),
+                          response=nl, prompt_version=nl.get("prompt_version")),
+            graded_record(instance, model, "sim", grade_response(instance, sim, "sim"),
+                          fidelity_value=fidelity(instance, sim, execution), response=sim,
+                          prompt_version=sim.get("prompt_version"), harness_version=harness_version),
+            graded_record(instance, model, "controlsim", grade_response(instance, controlsim, "controlsim"),
+                          fidelity_value=fidelity(instance, controlsim, execution), response=controlsim,
+                          prompt_version=controlsim.get("prompt_version"), harness_version=harness_version),
+            graded_record(instance, model, "code", grade_execution(instance, execution),
+                          prompt_version=sim.get("prompt_version"), harness_version=harness_version),
+        ]
+    except ValueError as exc:  # a malformed answer_type in the instance
+        raise RecordError(f"instance {instance['id']}: {exc}") from None
+    return out
