@@ -465,3 +465,58 @@ def test_every_kind_module_imports_or_is_reported() -> None:
             missing.append(kind)
     if missing:
         pytest.skip(f"kinds whose module does not import yet: {' '.join(missing)}")
+
+
+# ------------------------------------------------------------------------------------------------ the real sandbox
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Any:
+    """The project's sandbox in pool mode (degraded layers allowed: CI machines may lack bwrap or cgroups)."""
+    try:
+        from codenl.sandbox.limits import Limits
+        from codenl.sandbox.pool import Sandbox, SandboxConfig
+    except ImportError as exc:
+        pytest.skip(f"codenl.sandbox does not import: {exc}")
+    config = SandboxConfig(limits=Limits(cpu_s=1.0, memory_mb=1024), allow_degraded=True)
+    try:
+        sb = Sandbox(config, workers=1, mode="pool").__enter__()
+    except Exception as exc:  # noqa: BLE001 - reported as the skip reason
+        pytest.skip(f"the sandbox cannot start here: {type(exc).__name__}: {exc}")
+    yield sb
+    sb.__exit__(None, None, None)
+
+
+def sandboxed(sb: Any, code: str | None) -> dict[str, Any]:
+    from codenl.sandbox.execute import execution_record
+    from codenl.sandbox.pool import SANDBOX_VERSION
+
+    if code is None:
+        return {"status": "no_code", "value": None, "value_error": None}
+    return execution_record({}, code, sb.run(build_program(code)), HARNESS_VERSION, SANDBOX_VERSION)
+
+
+def test_code_corpus_in_the_sandbox(sandbox: Any) -> None:
+    """The same code-arm outcomes with the sandbox's classification instead of the subprocess stand-in."""
+    got, want = [], []
+    for case in yaml.safe_load((CORPUS / "code.yaml").read_text()):
+        instance = instance_for(case["kind"], case["size"])
+        record = sandboxed(sandbox, extract_code(fill(case["text"], instance)))
+        grade = grade_execution(instance, record)
+        got.append((case["name"], grade.outcome))
+        want.append((case["name"], case["expect"]))
+    assert got == want
+
+
+def test_reference_solutions_in_the_sandbox(sandbox: Any) -> None:
+    for kind_name in problems.KIND_NAMES:
+        try:
+            kind = problems.get_kind(kind_name)
+        except ImportError:
+            continue  # reported by test_every_kind_module_imports_or_is_reported
+        instances = [problems.make_instance(kind_name, kind.min_size, 2, i) for i in range(2)]
+        code = "def solution():\n    return " + py_literal([inst["answer"] for inst in instances]) + "\n"
+        record = sandboxed(sandbox, code)
+        assert record["status"] == "ok" and record["value_error"] is None, (kind_name, record)
+        for inst, value in zip(instances, record["value"]):
+            assert grade_execution(inst, {**record, "value": value}).outcome == "correct", kind_name
