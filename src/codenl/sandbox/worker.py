@@ -35,7 +35,10 @@ from codenl.sandbox.limits import Limits, apply_rlimits
 REPORT_FD = 3
 READ_CHUNK = 65536
 STDERR_TAIL = 2048
-SETUP_FAILED = 121  # exit status of a task whose layers could not be applied (the report says why)
+SETUP_FAILED = 121
+#: beside the interpreter's own directories: what any program may read, and the one device it may write
+SYSTEM_READ = ("/usr", "/etc/ld.so.cache", "/etc/localtime", "/dev/zero", "/dev/urandom", "/dev/random")
+SYSTEM_WRITE = ("/dev/null",)  # exit status of a task whose layers could not be applied (the report says why)
 
 
 class WorkerState:
@@ -79,8 +82,7 @@ def _enter_jail(state: WorkerState, limits: Limits, scratch: str) -> list[str]:
         apply_rlimits(limits)
         applied.append("rlimits")
     if "landlock" in state.layers:
-        enforced = landlock.restrict(["/usr", "/etc/ld.so.cache", "/etc/localtime", *state.read_paths], [scratch],
-                                     state.landlock_abi)
+        enforced = landlock.restrict([*SYSTEM_READ, *state.read_paths], [scratch, *SYSTEM_WRITE], state.landlock_abi)
         applied.append("landlock" if len(enforced) == 3 else "landlock(" + "+".join(enforced) + ")")
     if "seccomp" in state.layers:
         if state.bpf is None:
@@ -144,6 +146,9 @@ def _run_program(source: str) -> int:
     sys.modules["__main__"] = main
     code = 0
     try:
+        import linecache
+
+        linecache.cache["program.py"] = (len(source), None, source.splitlines(True), "program.py")
         compiled = compile(source, "program.py", "exec", dont_inherit=True)
         exec(compiled, main.__dict__)
     except SystemExit as exc:
@@ -162,7 +167,8 @@ def _run_program(source: str) -> int:
     except BaseException as exc:  # noqa: BLE001 - the program's own failure
         _report({"exception_type": type(exc).__name__, "exception_message": _message(exc)})
         try:
-            traceback.print_exception(exc)
+            tb = exc.__traceback__
+            traceback.print_exception(type(exc), exc, tb.tb_next if tb is not None else None)  # skip our frame
         except BaseException:  # noqa: BLE001
             pass
         code = 1

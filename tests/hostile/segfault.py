@@ -1,0 +1,3 @@
+# dereference a null pointer
+import ctypes
+ctypes.string_at(0)

@@ -1,0 +1,361 @@
+"""Hostile programs against the full sandbox (every layer this machine offers, all required but cgroups).
+
+Each test asserts the program's result AND the host afterwards: the runner (this process) is alive, the pool
+still serves, no process carrying the test's token is left anywhere on the host, and no file appeared outside
+the scratch directory.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from codenl.sandbox.limits import MIB, Limits
+from codenl.sandbox.pool import Sandbox, SandboxConfig
+from tests.hostile import render
+
+SECRET = "codenl-secret-" + uuid.uuid4().hex
+LIMITS = Limits(cpu_s=2, wall_s=4, memory_mb=256, file_mb=16)
+
+
+@pytest.fixture(scope="module")
+def pool():
+    os.environ["CODENL_HOSTILE_SECRET"] = SECRET  # in the runner's environment before the workers start
+    try:
+        with Sandbox(SandboxConfig(limits=LIMITS), workers=2) as sb:
+            yield sb
+    finally:
+        os.environ.pop("CODENL_HOSTILE_SECRET", None)
+
+
+@pytest.fixture
+def token() -> str:
+    return "cx" + uuid.uuid4().hex[:10]
+
+
+def processes_named(name: str) -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if Path(f"/proc/{entry}/comm").read_text().strip() == name:
+                    pids.append(int(entry))
+            except OSError:
+                pass
+    return pids
+
+
+def assert_no_stray(name: str, deadline_s: float = 4.0) -> None:
+    """No process named ``name`` on the host (polled: orphans take 1-2 s to be reaped here)."""
+    end = time.monotonic() + deadline_s
+    while processes_named(name):
+        if time.monotonic() > end:
+            raise AssertionError(f"stray processes named {name}: {processes_named(name)}")
+        time.sleep(0.05)
+
+
+def assert_healthy(pool: Sandbox, token: str) -> None:
+    assert_no_stray(token)
+    check = pool.run("print(6 * 7)")
+    assert (check.status, check.stdout) == ("ok", "42\n"), check
+    assert len(pool.worker_pids()) == 2
+
+
+def run(pool: Sandbox, program: str, token: str, limits: Limits = LIMITS, **values: object):
+    result = pool.run(render(program, token=token, **values), limits)
+    assert result.status != "sandbox_error", result
+    assert set(result.layers) >= {"hygiene", "rlimits", "seccomp", "landlock", "bwrap"}, result.layers
+    return result
+
+
+# ---------------------------------------------------------------------------------------------- network
+
+
+def test_tcp_connect_to_loopback_listener(pool, token):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)
+    listener.setblocking(False)
+    try:
+        result = run(pool, "tcp_connect.py", token, port=listener.getsockname()[1])
+        assert result.status == "runtime_error"
+        assert result.exception_type in ("PermissionError", "ConnectionRefusedError", "OSError")
+        assert "connected" not in result.stdout
+        with pytest.raises(BlockingIOError):
+            listener.accept()
+    finally:
+        listener.close()
+    assert_healthy(pool, token)
+
+
+def test_filesystem_unix_socket(pool, token, tmp_path):
+    path = tmp_path / "host.sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    os.chmod(path, 0o777)
+    listener.listen(5)
+    listener.setblocking(False)
+    try:
+        result = run(pool, "unix_fs_socket.py", token, path=path)
+        assert result.status == "runtime_error"
+        assert "connected" not in result.stdout
+        with pytest.raises(BlockingIOError):
+            listener.accept()
+    finally:
+        listener.close()
+    assert_healthy(pool, token)
+
+
+def test_abstract_unix_socket(pool, token):
+    name = "codenl-" + token
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind("\0" + name)
+    listener.listen(5)
+    listener.setblocking(False)
+    try:
+        result = run(pool, "unix_abstract_socket.py", token, name=name)
+        assert result.status == "runtime_error"
+        assert "connected" not in result.stdout
+        with pytest.raises(BlockingIOError):
+            listener.accept()
+    finally:
+        listener.close()
+    assert_healthy(pool, token)
+
+
+# ---------------------------------------------------------------------------------------------- processes
+
+
+def test_fork_flood(pool, token):
+    result = run(pool, "fork_flood.py", token)
+    assert result.status == "ok"
+    assert result.stdout == "started 0\n"
+    assert_healthy(pool, token)
+
+
+def test_fork_bomb(pool, token):
+    result = run(pool, "fork_bomb.py", token)
+    assert result.status == "runtime_error"
+    assert result.exception_type == "PermissionError"
+    assert_healthy(pool, token)
+
+
+def test_setsid_daemon(pool, token):
+    result = run(pool, "setsid_daemon.py", token)
+    assert result.status == "runtime_error"
+    assert "daemon started" not in result.stdout
+    assert_healthy(pool, token)
+
+
+def test_subprocess_is_denied(pool, token, tmp_path):
+    target = tmp_path / "escaped.txt"
+    result = run(pool, "subprocess_run.py", token, path=target)
+    assert result.status == "runtime_error"
+    assert result.exception_type == "PermissionError"
+    assert not target.exists()
+    assert_healthy(pool, token)
+
+
+def test_os_system_is_denied(pool, token, tmp_path):
+    target = tmp_path / "escaped.txt"
+    result = run(pool, "os_system.py", token, path=target)
+    assert result.status == "ok"
+    assert result.stdout.startswith("status ") and result.stdout != "status 0\n"
+    assert not target.exists()
+    assert_healthy(pool, token)
+
+
+def test_kill_parent(pool, token):
+    before = pool.worker_pids()
+    result = run(pool, "kill_parent.py", token)
+    assert result.status == "runtime_error"
+    assert result.exception_type == "PermissionError"
+    assert pool.worker_pids() == before  # the worker was not replaced: it was never hit
+    assert_healthy(pool, token)
+
+
+def test_kill_all_beside_another_run(pool, token):
+    neighbour: dict[str, object] = {}
+
+    def victim() -> None:
+        neighbour["result"] = pool.run(render("neighbour.py", seconds=1.5), LIMITS)
+
+    thread = threading.Thread(target=victim)
+    thread.start()
+    time.sleep(0.4)  # the neighbour is running on the other worker now
+    before = pool.worker_pids()
+    result = run(pool, "kill_all.py", token)
+    thread.join()
+    assert result.status == "runtime_error"
+    assert result.exception_type == "PermissionError"
+    other = neighbour["result"]
+    assert other.status == "ok" and other.stdout == "survived\n", other  # type: ignore[attr-defined]
+    assert pool.worker_pids() == before
+    assert_healthy(pool, token)
+
+
+# ---------------------------------------------------------------------------------------------- resources
+
+
+def test_allocate_10_gb(pool, token):
+    result = run(pool, "alloc_10gb.py", token)
+    assert result.status == "memory_limit"
+    assert result.exception_type == "MemoryError"
+    assert_healthy(pool, token)
+
+
+def test_busy_loop_is_a_cpu_timeout(pool, token):
+    limits = Limits(cpu_s=1, wall_s=8, memory_mb=256)
+    result = run(pool, "busy_loop.py", token, limits)
+    assert (result.status, result.timeout_kind) == ("timeout", "cpu")
+    assert result.signal == signal.SIGXCPU
+    assert 0.9 <= result.cpu_s < 3
+    assert_healthy(pool, token)
+
+
+def test_ignoring_sigxcpu_still_stops_at_the_hard_limit(pool, token):
+    limits = Limits(cpu_s=1, wall_s=8, memory_mb=256)
+    result = run(pool, "ignore_sigxcpu.py", token, limits)
+    assert (result.status, result.timeout_kind) == ("timeout", "cpu")
+    assert result.signal == signal.SIGKILL
+    assert result.cpu_s >= 1.0
+    assert_healthy(pool, token)
+
+
+def test_sleep_forever_is_a_wall_timeout(pool, token):
+    limits = Limits(cpu_s=2, wall_s=1.5, memory_mb=256)
+    start = time.monotonic()
+    result = run(pool, "sleep_forever.py", token, limits)
+    assert (result.status, result.timeout_kind) == ("timeout", "wall")
+    assert 1.4 <= result.wall_s < 3 and time.monotonic() - start < 4
+    assert result.cpu_s < 0.5
+    assert_healthy(pool, token)
+
+
+def test_100_mb_on_stdout(pool, token):
+    start = time.monotonic()
+    result = run(pool, "big_stdout.py", token)
+    assert result.status == "output_limit"
+    assert result.stdout_truncated
+    assert len(result.stdout) == MIB and set(result.stdout) == {"x"}
+    assert time.monotonic() - start < 2
+    assert_healthy(pool, token)
+
+
+def test_1_gb_file_in_scratch(pool, token):
+    result = run(pool, "big_file.py", token)
+    assert result.status == "runtime_error"
+    assert result.exception_type == "OSError" and "File too large" in (result.exception_message or "")
+    assert_healthy(pool, token)
+
+
+# ---------------------------------------------------------------------------------------------- files and secrets
+
+
+def test_writes_outside_scratch(pool, token, tmp_path):
+    home = Path.home() / f"codenl-{token}"
+    targets = [tmp_path / "escaped.txt", Path("/tmp") / f"codenl-{token}", Path("/dev/shm") / f"codenl-{token}",
+               Path(__file__).resolve().parent / f"codenl-{token}.txt", home]
+    result = run(pool, "write_outside.py", token, paths=[str(p) for p in targets])
+    assert result.status == "ok"
+    assert "written []" in result.stdout
+    for target in targets:
+        assert not target.exists(), target
+    assert_healthy(pool, token)
+
+
+def test_reads_of_host_files(pool, token, tmp_path):
+    gold = tmp_path / "problems.jsonl"
+    gold.write_text('{"answer": "%s"}\n' % SECRET)
+    os.chmod(tmp_path, 0o755)
+    os.chmod(gold, 0o644)
+    paths = ["/etc/shadow", "/etc/passwd", str(gold), str(Path(__file__).resolve())]
+    result = run(pool, "read_file.py", token, paths=paths)
+    assert result.status == "ok"
+    assert result.stdout.count("denied") == len(paths), result.stdout
+    assert SECRET not in result.stdout and "root:" not in result.stdout
+    assert_healthy(pool, token)
+
+
+def test_parent_environment_through_proc(pool, token):
+    result = run(pool, "proc_environ.py", token)
+    assert SECRET not in result.stdout and SECRET not in result.stderr_tail
+    assert "CODENL_HOSTILE_SECRET" not in result.stdout
+    assert_healthy(pool, token)
+
+
+def test_printing_the_environment(pool, token):
+    result = run(pool, "print_environ.py", token)
+    assert result.status == "ok"
+    assert SECRET not in result.stdout
+    env = eval(result.stdout)  # a dict literal printed by the program
+    assert set(env) <= {"PATH", "LANG", "LC_ALL", "HOME", "TMPDIR", "PYTHONHASHSEED", "PYTHONDONTWRITEBYTECODE",
+                        "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "PWD"}
+    assert_healthy(pool, token)
+
+
+def test_remounting_root(pool, token):
+    result = run(pool, "remount_root.py", token)
+    assert result.status == "ok"
+    assert "remount -1" in result.stdout and "remount /usr -1" in result.stdout
+    assert "wrote" not in result.stdout
+    assert not Path(f"/usr/codenl-{token}").exists() and not Path(f"/{token}").exists()
+    assert_healthy(pool, token)
+
+
+# ---------------------------------------------------------------------------------------------- benign programs
+
+
+def test_numpy_with_threads(pool):
+    result = pool.run(render("numpy_threads.py"))
+    assert result.status == "ok", result
+    expected = [(k, float(k * 120 * 120)) for k in range(1, 5)]
+    assert result.stdout == f"{expected}\n"
+
+
+def test_syntax_error(pool):
+    result = pool.run("def solution(:\n    return 1\n")
+    assert result.status == "syntax_error"
+    assert result.exception_type == "SyntaxError"
+
+
+def test_nul_byte_is_a_syntax_error(pool):
+    result = pool.run("print(1)\0\n")
+    assert result.status == "syntax_error"
+
+
+def test_segfault_through_ctypes(pool):
+    result = pool.run(render("segfault.py"))
+    assert result.status == "crashed"
+    assert result.signal == signal.SIGSEGV
+    assert pool.run("print(1)").status == "ok"
+
+
+def test_scientific_libraries_import_and_pulp_fails_cleanly(pool):
+    result = pool.run(render("libraries.py"), Limits(cpu_s=10, wall_s=20, memory_mb=512))
+    assert "shortest 4" in result.stdout and "linprog 2.0" in result.stdout, result
+    # CBC is a separate program: "no new processes" denies it, and that is an ordinary runtime error
+    assert result.status == "runtime_error", result
+    assert result.exception_type is not None
+
+
+def test_two_runs_of_random_differ(pool):
+    first = pool.run(render("random_value.py"))
+    second = pool.run(render("random_value.py"))
+    assert first.status == second.status == "ok"
+    a, b = first.stdout.split(), second.stdout.split()
+    assert a[0] != b[0] and a[1] != b[1]
+
+
+def test_program_exit_codes(pool):
+    assert pool.run("import sys; sys.exit(0)").status == "no_output"
+    failed = pool.run("import sys; print('x'); sys.exit(3)")
+    assert (failed.status, failed.exit_code, failed.exception_type) == ("runtime_error", 3, "SystemExit")
+    assert pool.run("input()").exception_type == "EOFError"  # stdin is closed
