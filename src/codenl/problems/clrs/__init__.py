@@ -7,7 +7,37 @@ vertices (graphs), segment pairs (segment intersection) or points (convex hulls)
 
 One module per CLRS category defines the algorithms (generator, gold solver, grader); see
 :mod:`codenl.problems.clrs.common` for the interface.  All answers are typed JSON (ints, bools, lists, matrices)
-and exact: every input is integral (integer weights, integer coordinates, integer frequencies for the optimal BST).
+and exact: every input is integral (integer weights, integer coordinates, integer frequencies for the optimal BST),
+so no answer is a float and no grader needs a tolerance.
+
+What each algorithm asks for (answer_type), and what its grader accepts:
+
+=============================== ================= ===========================================================
+the four sorts                  list[int]         the sorted array (exact)
+quickselect                     int               the k-th smallest value (1-based k, repeats counted)
+minimum                         int               0-based index of the first occurrence of the minimum
+binary_search                   int               smallest i with A[i] >= x (index of x, or insertion point)
+find_maximum_subarray           list[int]         [low, high, sum]; any block with the maximum sum
+matrix_chain_order              int               minimum number of scalar multiplications
+lcs_length                      int               length of a longest common subsequence
+optimal_bst                     int               minimum cost sum (depth+1)*weight over keys and dummy keys
+activity_selector               list[int]         indices of any maximum set of compatible activities
+task_scheduling                 int               minimum total penalty of late tasks
+dfs                             list[int]         predecessor array under the stated order (exact), -1 for roots
+bfs                             list[int]         predecessor array of any breadth-first tree, -1 source/unreached
+topological_sort                list[int]         any valid topological order
+articulation_points             list[int]         the set of cut vertices (any order)
+bridges                         list[list[int]]   the set of bridges [u, v] (any order, either orientation)
+strongly_connected_components   list[list[int]]   the partition into components (any order)
+mst_kruskal                     list[list[int]]   edges of any minimum spanning tree
+mst_prim                        list[int]         predecessor array (root 0) of any minimum spanning tree
+bellman_ford, dijkstra,         list[int]         distances from the source (every vertex is reachable)
+dag_shortest_paths
+floyd_warshall                  list[list[int]]   distance matrix, -1 where there is no path (weights > 0)
+naive_string_matcher, kmp       list[int]         every 0-based shift of an occurrence, increasing
+segments_intersect              list[bool]        one verdict per segment pair (size = number of pairs)
+graham_scan, jarvis_march       list[list[int]]   hull corners [x, y] counter-clockwise (any starting corner)
+=============================== ================= ===========================================================
 """
 
 from __future__ import annotations
