@@ -1,0 +1,133 @@
+"""Markdown rendering of tables and of the statistics report (pure: strings in, strings out)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+FIGURES = (
+    ("line.png", "Accuracy per arm, one line per model (colour = provider) and all models, 95% CIs"),
+    ("by_kind.png", "Accuracy per arm for each problem kind"),
+    ("by_size.png", "Difficulty scaling: accuracy by size, per family (all models pooled)"),
+    ("heatmap.png", "Code - NL accuracy difference, model x kind"),
+    ("pvals.png", "Wilcoxon p-values per model and comparison, with the alpha lines"),
+    ("outcomes.png", "Outcome mix per arm: why answers fail"),
+)
+
+
+def _cell(value: Any, digits: int) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "n/a"
+        if value != 0 and (abs(value) < 10 ** (-digits) or abs(value) >= 1e6):
+            return f"{value:.3g}"
+        return f"{value:.{digits}f}"
+    text = str(value)
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(table: pd.DataFrame, columns: Sequence[str] | None = None, digits: int = 3) -> str:
+    """A GitHub Markdown table; floats to ``digits`` places, NaN as ``n/a``, pipes escaped."""
+    cols = list(columns) if columns is not None else list(table.columns)
+    if table.empty:
+        return "_(no rows)_\n"
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    for row in table[cols].itertuples(index=False):
+        lines.append("| " + " | ".join(_cell(v, digits) for v in row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def hypotheses_markdown(verdicts: pd.DataFrame, conclusion: str, context: Mapping[str, Any]) -> str:
+    """``hypotheses.md``: the verdict table and how it was computed."""
+    out = [
+        "# Hypothesis verdicts",
+        "",
+        f"**{conclusion}**",
+        "",
+        f"Models: {context['n_models']}; seeds: {context['seeds']}; Bonferroni alpha = 0.05 / {context['n_models']}"
+        f" = {context['alpha_bonferroni']:.4g}; exploratory alpha = {context['alpha_exploratory']}.",
+        f"Infra errors: {context['n_infra']} rows excluded as missing (never counted as wrong).",
+        "",
+        "Verdicts: **met**, **not met**, or **not testable** with this data (the reason is given).",
+        "",
+        markdown_table(verdicts, ["id", "criterion", "operationalised as", "numbers", "verdict", "why"]),
+    ]
+    return "\n".join(out)
+
+
+def stats_report(
+    *,
+    context: Mapping[str, Any],
+    acc_model_arm: pd.DataFrame,
+    acc_arm: pd.DataFrame,
+    comparisons: pd.DataFrame,
+    anova_table: pd.DataFrame,
+    anova_note: str,
+    verdicts: pd.DataFrame,
+    conclusion: str,
+    outcomes: pd.DataFrame,
+    tables: Mapping[str, str],
+    figures_rel: str,
+) -> str:
+    """The Markdown report: summary, main tables, verdicts, links to every CSV and figure."""
+    acc_cols = ["model", "arm", "accuracy", "ci_low", "ci_high", "n", "n_correct", "n_infra_excluded"]
+    cmp_cols = ["model", "comparison", "n_pairs", "acc_a", "acc_b", "diff", "ci_low", "ci_high", "wilcoxon_p",
+                "wilcoxon_p_greater", "n_cells", "cohen_dz", "cohen_dav", "mcnemar_b", "mcnemar_c", "mcnemar_p",
+                "mcnemar_method", "mde", "note"]
+    all_rows = acc_arm.assign(model="All models")
+    mix = outcomes.pivot_table(index="arm", columns="outcome", values="count", aggfunc="sum", fill_value=0)
+    mix = mix.reindex([a for a in ("nl", "sim", "controlsim", "code") if a in mix.index]).reset_index()
+    out = [
+        "# Code vs NL: statistics report",
+        "",
+        f"Records: {context['n_rows']} rows; models: {', '.join(context['models'])}; seeds: {context['seeds']}; "
+        f"kinds: {context['n_kinds']}.",
+        f"**Infra errors are treated as missing, never as wrong:** {context['n_infra']} rows excluded from every "
+        "accuracy and comparison (`n_infra_excluded` in each table). Every other outcome counts as not correct.",
+        f"CIs: 95% percentile bootstrap, {context['n_boot']} resamples, seed {context['boot_seed']}, resampling "
+        "instances (an instance's arms, and its rows across models, stay together).",
+        f"Bonferroni alpha = 0.05 / {context['n_models']} = {context['alpha_bonferroni']:.4g}; exploratory alpha = "
+        f"{context['alpha_exploratory']}.",
+        "",
+        "## Verdicts",
+        "",
+        f"**{conclusion}** Full table: [hypotheses.md](hypotheses.md).",
+        "",
+        markdown_table(verdicts, ["id", "criterion", "verdict", "why"]),
+        "## Figures",
+        "",
+    ]
+    for name, caption in FIGURES:
+        out += [f"### {caption}", "", f"![{caption}]({figures_rel}/{name})", ""]
+    out += [
+        "## Accuracy per model and arm",
+        "",
+        markdown_table(pd.concat([acc_model_arm, all_rows], ignore_index=True), acc_cols),
+        "## Paired comparisons",
+        "",
+        "diff = mean paired difference A - B over instances graded in both arms, with its cluster-bootstrap CI; "
+        "Wilcoxon signed-rank over (kind, size) cells (two-sided p, and one-sided p for A > B); Cohen's d_z = mean / "
+        "SD of the paired cell differences, d_av = mean difference / mean SD of the two arms' cell accuracies; "
+        "McNemar on paired instances (b = A right and B wrong, c = the reverse); mde = minimum detectable "
+        "difference at 80% power of a two-sided paired t-test on instances at the Bonferroni alpha.",
+        "",
+        markdown_table(comparisons, cmp_cols),
+        "## Two-way ANOVA, model x arm (cell accuracy per model, arm, kind, size)",
+        "",
+        (f"Note: {anova_note}\n" if anova_note else ""),
+        markdown_table(anova_table),
+        "## Outcome mix per arm (all models; counts include infra errors)",
+        "",
+        markdown_table(mix),
+        "## Tables",
+        "",
+    ]
+    out += [f"- [{name}]({name}): {what}" for name, what in tables.items()]
+    return "\n".join(out) + "\n"

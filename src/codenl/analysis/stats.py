@@ -1,0 +1,499 @@
+"""Pure statistics over a records table (one row per instance x model x seed x arm).
+
+Conventions, stated once and repeated in every table and in the report:
+
+* **Infra errors are missing, not wrong.**  A row whose outcome is ``infra_error`` (the API or the sandbox failed
+  after its retries) is excluded from every accuracy and every comparison; tables give the count excluded
+  (``n_infra_excluded``).  Every other outcome (``wrong``, ``parse_error``, ``no_code``, ``timeout``, ...) counts
+  as not correct.
+* **Clusters are instances.**  An instance is ``(instance_id, seed)``; when a statistic pools rows that share an
+  instance (arms of one model, or one instance asked of several models) the bootstrap resamples instances and
+  keeps all their rows together (:mod:`codenl.analysis.bootstrap`).
+* **Paired comparisons** of arm A against arm B (e.g. Code Exec vs NL) use the instances where both arms were
+  graded (neither is an infra error):
+    - mean paired difference ``mean(correct_A - correct_B)`` over instances, 95% cluster-bootstrap CI;
+    - Wilcoxon signed-rank over (kind, size) cells: cell accuracy of A vs cell accuracy of B on the cell's paired
+      instances, ``zero_method="wilcox"`` (cells with equal accuracy are dropped), two-sided p and the one-sided
+      p for A > B;
+    - Cohen's d_z = mean / SD (ddof 1) of the paired cell differences (the primary effect size), and d_av =
+      mean difference / sqrt((var_A + var_B) / 2) of the cell accuracies (what pingouin reports for paired data);
+    - McNemar on paired instances: b = A correct and B not, c = B correct and A not; exact two-sided binomial
+      test when b + c < 25, else chi-squared with continuity correction;
+    - the minimum detectable difference at 80% power of a two-sided paired t-test on the instance differences at
+      the Bonferroni alpha, from their observed SD (noncentral t).
+* Bonferroni alpha = 0.05 / number of models; exploratory alpha = 0.10.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import optimize
+from scipy import stats as sps
+
+from codenl.analysis.bootstrap import N_BOOT, SEED, ratio_ci
+from codenl.errors import UsageError
+
+ARMS: tuple[str, ...] = ("nl", "sim", "controlsim", "code")
+ARM_LABELS: dict[str, str] = {"nl": "NL", "sim": "Sim", "controlsim": "ControlSim", "code": "Code"}
+OUTCOMES: tuple[str, ...] = (
+    "correct",
+    "wrong",
+    "parse_error",
+    "no_code",
+    "syntax_error",
+    "runtime_error",
+    "timeout",
+    "memory_limit",
+    "output_limit",
+    "infra_error",
+)
+#: (A, B) pairs compared per model; the first is the primary comparison of H1
+COMPARISONS: tuple[tuple[str, str], ...] = (("code", "nl"), ("code", "sim"), ("sim", "nl"), ("code", "controlsim"))
+ALL_MODELS = "All models"
+FAMILY_ORDER: tuple[str, ...] = ("fine_grained", "clrs", "nphard")
+FAMILY_OF_KIND: dict[str, str] = {
+    **{k: "fine_grained" for k in ("add", "sub", "mul", "lcs", "knap", "rod")},
+    **{k: "fine_grained" for k in ("ilp_assign", "ilp_prod", "ilp_partition")},
+    "clrs30": "clrs",
+    **{k: "nphard" for k in ("spp", "tsp", "tsp_d", "msp", "ksp", "gcp", "gcp_d", "bsp", "edp")},
+}
+KIND_ORDER: tuple[str, ...] = tuple(FAMILY_OF_KIND)
+
+ALPHA = 0.05
+ALPHA_EXPLORATORY = 0.10
+POWER = 0.80
+MCNEMAR_EXACT_BELOW = 25
+
+INFRA_NOTE = (
+    "infra_error rows (API or sandbox failed after retries) are excluded as missing, never counted as wrong; "
+    "n_infra_excluded gives their count"
+)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# preparing the table
+
+
+def provider_of(model: str) -> str:
+    """The org prefix of a model id (``mistralai/codestral-2508`` -> ``mistralai``); ``local`` without one."""
+    return model.split("/", 1)[0] if "/" in model else "local"
+
+
+def bonferroni_alpha(n_models: int, alpha: float = ALPHA) -> float:
+    return alpha / max(1, n_models)
+
+
+def prepare(records: pd.DataFrame) -> pd.DataFrame:
+    """Check the columns statistics need and add the derived ones.
+
+    Needs ``instance_id, model, arm, kind, size`` and ``outcome`` or ``correct``; ``seed``, ``family`` and
+    ``provider`` are filled in when absent.  Adds ``valid`` (not an infra error), ``hit`` (correct and valid, as
+    0/1) and ``cluster`` (``instance_id|seed``).  Raises :class:`UsageError` naming what is wrong.
+    """
+    need = ["instance_id", "model", "arm", "kind", "size"]
+    missing = [c for c in need if c not in records.columns]
+    if "outcome" not in records.columns and "correct" not in records.columns:
+        missing.append("outcome or correct")
+    if missing:
+        raise UsageError(f"records table lacks column(s): {', '.join(missing)}")
+    df = pd.DataFrame(index=records.index)
+    for col in need:
+        if records[col].isna().any():
+            row = int(np.flatnonzero(records[col].isna().to_numpy())[0])
+            raise UsageError(f"records table: column {col!r} is missing a value (row {row})")
+    df["instance_id"] = records["instance_id"].astype(str)
+    df["model"] = records["model"].astype(str)
+    df["arm"] = records["arm"].astype(str)
+    df["kind"] = records["kind"].astype(str)
+    df["size"] = records["size"].astype(int)
+    df["seed"] = records["seed"].astype(int) if "seed" in records.columns else 0
+    if "family" in records.columns:
+        df["family"] = records["family"].astype(str)
+    else:
+        df["family"] = df["kind"].map(FAMILY_OF_KIND).fillna("other")
+    if "provider" in records.columns:
+        df["provider"] = records["provider"].fillna(df["model"].map(provider_of)).astype(str)
+    else:
+        df["provider"] = df["model"].map(provider_of)
+    if "outcome" in records.columns:
+        df["outcome"] = records["outcome"].astype(str)
+    else:
+        df["outcome"] = np.where(records["correct"].astype(bool), "correct", "wrong")
+    if "correct" in records.columns:
+        correct = records["correct"].fillna(False).astype(bool)
+    else:
+        correct = df["outcome"] == "correct"
+    bad_arms = sorted(set(df["arm"]) - set(ARMS))
+    if bad_arms:
+        raise UsageError(f"records table: unknown arm(s) {bad_arms}; expected {list(ARMS)}")
+    df["valid"] = df["outcome"] != "infra_error"
+    df["hit"] = (correct & df["valid"]).astype(np.float64)
+    df["cluster"] = df["instance_id"] + "|" + df["seed"].astype(str)
+    dup = df.duplicated(["cluster", "model", "arm"])
+    if dup.any():
+        r = df[dup].iloc[0]
+        raise UsageError(
+            f"records table: duplicate row for instance {r['instance_id']} model {r['model']} seed {r['seed']} "
+            f"arm {r['arm']}"
+        )
+    return df.reset_index(drop=True)
+
+
+def _sort_key(col: pd.Series) -> pd.Series:
+    orders = {"arm": ARMS, "kind": KIND_ORDER, "family": FAMILY_ORDER, "b": ARMS, "a": ARMS}
+    if col.name in orders:
+        order = {v: i for i, v in enumerate(orders[col.name])}
+        return col.map(lambda v: order.get(v, len(order)))
+    if col.name == "model":
+        return col.map(lambda v: (v == ALL_MODELS, v))
+    return col
+
+
+def order_rows(table: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """Rows in the canonical order: arms NL, Sim, ControlSim, Code; kinds and families as configured."""
+    by = [c for c in by if c in table.columns]
+    if not by or table.empty:
+        return table.reset_index(drop=True)
+    return table.sort_values(list(by), key=_sort_key, kind="stable").reset_index(drop=True)
+
+
+def _groups(frame: pd.DataFrame, by: Sequence[str]) -> Iterator[tuple[dict[str, Any], pd.DataFrame]]:
+    if not by:
+        yield {}, frame
+        return
+    for key, sub in frame.groupby(list(by), sort=False, observed=True):
+        key = key if isinstance(key, tuple) else (key,)
+        yield dict(zip(by, key, strict=True)), sub
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# accuracy
+
+
+def accuracy_table(df: pd.DataFrame, by: Sequence[str], *, n_boot: int = N_BOOT, seed: int = SEED) -> pd.DataFrame:
+    """Accuracy per group with a 95% cluster-bootstrap CI (instances resampled with all their rows).
+
+    Columns: ``*by, n_instances, n, n_correct, n_infra_excluded, accuracy, ci_low, ci_high`` where ``n`` counts
+    graded rows (infra errors excluded).
+    """
+    by = list(by)
+    per_cluster = (
+        df.groupby([*by, "cluster"], sort=False, observed=True)
+        .agg(hit=("hit", "sum"), valid=("valid", "sum"), rows=("valid", "size"))
+        .reset_index()
+    )
+    rows = []
+    for key, sub in _groups(per_cluster, by):
+        hit = sub["hit"].to_numpy(dtype=np.float64)
+        valid = sub["valid"].to_numpy(dtype=np.float64)
+        est, lo, hi = ratio_ci(hit, valid, key=("acc", *by, *key.values()), n_boot=n_boot, seed=seed)
+        rows.append(
+            {
+                **key,
+                "n_instances": len(sub),
+                "n": int(valid.sum()),
+                "n_correct": int(hit.sum()),
+                "n_infra_excluded": int(sub["rows"].sum() - valid.sum()),
+                "accuracy": est,
+                "ci_low": lo,
+                "ci_high": hi,
+            }
+        )
+    cols = [*by, "n_instances", "n", "n_correct", "n_infra_excluded", "accuracy", "ci_low", "ci_high"]
+    return order_rows(pd.DataFrame(rows, columns=cols), by)
+
+
+def outcome_table(df: pd.DataFrame, by: Sequence[str] = ("model", "arm")) -> pd.DataFrame:
+    """Count and fraction of each outcome per group (infra errors included here: this is the outcome mix)."""
+    by = list(by)
+    counts = df.groupby([*by, "outcome"], observed=True).size().rename("count").reset_index()
+    totals = counts.groupby(by, observed=True)["count"].transform("sum")
+    counts["fraction"] = counts["count"] / totals
+    counts["outcome_order"] = counts["outcome"].map({o: i for i, o in enumerate(OUTCOMES)}).fillna(len(OUTCOMES))
+    counts = order_rows(counts.sort_values("outcome_order", kind="stable"), by)
+    return counts.drop(columns="outcome_order")
+
+
+def instances_per_model_seed(df: pd.DataFrame) -> pd.DataFrame:
+    """Distinct instances per (model, seed), and how many of them have all four arms graded (no infra error)."""
+    graded = df[df["valid"]].groupby(["model", "seed", "cluster"], observed=True)["arm"].nunique()
+    complete = (graded == len(ARMS)).groupby(level=["model", "seed"]).sum().rename("n_complete")
+    total = df.groupby(["model", "seed"], observed=True)["cluster"].nunique().rename("n_instances")
+    out = pd.concat([total, complete], axis=1).fillna(0).astype(int).reset_index()
+    return order_rows(out, ["model", "seed"])
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# paired data
+
+
+def paired_wide(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per (model, instance) with a 0/1 column per graded arm (NaN when the arm is missing or infra)."""
+    meta_cols = ["model", "cluster", "provider", "kind", "family", "size", "seed"]
+    meta = df.drop_duplicates(["model", "cluster"])[meta_cols].set_index(["model", "cluster"])
+    valid = df[df["valid"]]
+    wide = valid.pivot(index=["model", "cluster"], columns="arm", values="hit")
+    for arm in ARMS:
+        if arm not in wide.columns:
+            wide[arm] = np.nan
+    wide = meta.join(wide[list(ARMS)], how="left")
+    return wide.reset_index()
+
+
+def _pairs(wide: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
+    p = wide[wide[a].notna() & wide[b].notna()].copy()
+    p["d"] = p[a] - p[b]
+    return p
+
+
+def paired_diff_table(
+    wide: pd.DataFrame, a: str, b: str, by: Sequence[str], *, n_boot: int = N_BOOT, seed: int = SEED
+) -> pd.DataFrame:
+    """Mean paired difference A - B per group with its cluster-bootstrap CI (instances resampled).
+
+    Columns: ``*by, n_pairs, acc_a, acc_b, diff, ci_low, ci_high``.
+    """
+    by = list(by)
+    p = _pairs(wide, a, b)
+    p["one"] = 1.0
+    per_cluster = (
+        p.groupby([*by, "cluster"], sort=False, observed=True)
+        .agg(d=("d", "sum"), n=("one", "sum"), sa=(a, "sum"), sb=(b, "sum"))
+        .reset_index()
+    )
+    rows = []
+    for key, sub in _groups(per_cluster, by):
+        n = float(sub["n"].sum())
+        est, lo, hi = ratio_ci(
+            sub["d"].to_numpy(), sub["n"].to_numpy(), key=("diff", a, b, *by, *key.values()), n_boot=n_boot, seed=seed
+        )
+        rows.append(
+            {
+                **key,
+                "a": a,
+                "b": b,
+                "n_pairs": int(n),
+                "acc_a": sub["sa"].sum() / n if n else math.nan,
+                "acc_b": sub["sb"].sum() / n if n else math.nan,
+                "diff": est,
+                "ci_low": lo,
+                "ci_high": hi,
+            }
+        )
+    cols = [*by, "a", "b", "n_pairs", "acc_a", "acc_b", "diff", "ci_low", "ci_high"]
+    return order_rows(pd.DataFrame(rows, columns=cols), by)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# tests and effect sizes
+
+
+def wilcoxon_cells(acc_a: np.ndarray, acc_b: np.ndarray) -> dict[str, Any]:
+    """Paired Wilcoxon signed-rank of cell accuracies A vs B (zero differences dropped)."""
+    acc_a = np.asarray(acc_a, dtype=np.float64)
+    acc_b = np.asarray(acc_b, dtype=np.float64)
+    d = acc_a - acc_b
+    nonzero = int(np.sum(np.abs(d) > 1e-12))
+    out: dict[str, Any] = {
+        "n_cells": int(d.size),
+        "n_cells_nonzero": nonzero,
+        "wilcoxon_stat": math.nan,
+        "wilcoxon_p": math.nan,
+        "wilcoxon_p_greater": math.nan,
+        "wilcoxon_note": "",
+    }
+    if nonzero == 0:
+        out["wilcoxon_note"] = (
+            "no cells" if d.size == 0 else "every cell has the same accuracy in both arms: no signed ranks"
+        )
+        return out
+    two = sps.wilcoxon(acc_a, acc_b, zero_method="wilcox", alternative="two-sided")
+    greater = sps.wilcoxon(acc_a, acc_b, zero_method="wilcox", alternative="greater")
+    out.update(wilcoxon_stat=float(two.statistic), wilcoxon_p=float(two.pvalue), wilcoxon_p_greater=float(greater.pvalue))
+    return out
+
+
+def cohen_dz(diffs: np.ndarray) -> float:
+    """Cohen's d_z: mean of the paired differences over their SD (ddof 1); NaN when it is undefined."""
+    diffs = np.asarray(diffs, dtype=np.float64)
+    if diffs.size < 2:
+        return math.nan
+    sd = float(np.std(diffs, ddof=1))
+    return float(np.mean(diffs) / sd) if sd > 0 else math.nan
+
+
+def cohen_dav(x: np.ndarray, y: np.ndarray) -> float:
+    """Cohen's d_av for paired data: mean(x - y) / sqrt((var x + var y) / 2), ddof 1; NaN when undefined."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if x.size < 2:
+        return math.nan
+    s = math.sqrt((np.var(x, ddof=1) + np.var(y, ddof=1)) / 2.0)
+    return float(np.mean(x - y) / s) if s > 0 else math.nan
+
+
+def mcnemar(b: int, c: int) -> dict[str, Any]:
+    """McNemar's test on b (A right, B wrong) and c (B right, A wrong) discordant pairs."""
+    n = b + c
+    if n == 0:
+        return {"mcnemar_b": b, "mcnemar_c": c, "mcnemar_stat": math.nan, "mcnemar_p": math.nan,
+                "mcnemar_method": "no discordant pairs"}
+    if n < MCNEMAR_EXACT_BELOW:
+        p = float(sps.binomtest(b, n, 0.5, alternative="two-sided").pvalue)
+        return {"mcnemar_b": b, "mcnemar_c": c, "mcnemar_stat": float(min(b, c)), "mcnemar_p": p,
+                "mcnemar_method": "exact binomial"}
+    stat = (abs(b - c) - 1.0) ** 2 / n
+    return {"mcnemar_b": b, "mcnemar_c": c, "mcnemar_stat": stat, "mcnemar_p": float(sps.chi2.sf(stat, 1)),
+            "mcnemar_method": "chi-squared, continuity corrected"}
+
+
+def paired_power(delta: float, sd: float, n: int, alpha: float) -> float:
+    """Power of a two-sided paired t-test with n pairs, true mean difference delta and difference SD sd
+    (noncentral t; the normal approximation where scipy's noncentral t is not finite)."""
+    df = n - 1
+    tcrit = float(sps.t.ppf(1.0 - alpha / 2.0, df))
+    nc = delta * math.sqrt(n) / sd
+    power = float(sps.nct.sf(tcrit, df, nc) + sps.nct.cdf(-tcrit, df, nc))
+    if not math.isfinite(power):
+        power = float(sps.norm.sf(tcrit - nc) + sps.norm.cdf(-tcrit - nc))
+    return power
+
+
+def min_detectable_difference(sd: float, n: int, alpha: float, power: float = POWER) -> float:
+    """Smallest true mean paired difference a two-sided paired t-test detects with the given power; NaN if n < 2
+    or sd is 0 (no variance observed)."""
+    if n < 2 or not (sd > 0) or not math.isfinite(sd):
+        return math.nan
+    guess = (sps.norm.ppf(1.0 - alpha / 2.0) + sps.norm.ppf(power)) * sd / math.sqrt(n)
+    lo, hi = guess / 4.0, guess
+    while paired_power(hi, sd, n, alpha) < power:
+        lo, hi = hi, hi * 2.0
+        if hi > 1e6 * sd:
+            return math.nan
+    return float(optimize.brentq(lambda x: paired_power(x, sd, n, alpha) - power, lo, hi, xtol=1e-12))
+
+
+def compare_arms(
+    pairs_wide: pd.DataFrame,
+    a: str,
+    b: str,
+    *,
+    cell_by: Sequence[str],
+    key: Hashable,
+    alpha_mde: float,
+    n_boot: int = N_BOOT,
+    seed: int = SEED,
+) -> dict[str, Any]:
+    """Every paired statistic of arm A vs arm B on one table of (model, instance) rows (see the module doc)."""
+    p = _pairs(pairs_wide, a, b)
+    out: dict[str, Any] = {"a": a, "b": b, "n_pairs": len(p)}
+    if p.empty:
+        out.update(wilcoxon_cells(np.array([]), np.array([])), **mcnemar(0, 0))
+        out.update(acc_a=math.nan, acc_b=math.nan, diff=math.nan, ci_low=math.nan, ci_high=math.nan,
+                   cohen_dz=math.nan, cohen_dav=math.nan, sd_diff=math.nan, mde=math.nan, note="no paired instances")
+        return out
+    per_cluster = p.groupby("cluster", sort=False).agg(d=("d", "sum"), n=("d", "size"))
+    diff, lo, hi = ratio_ci(per_cluster["d"].to_numpy(), per_cluster["n"].to_numpy(),
+                            key=("cmp", a, b, key), n_boot=n_boot, seed=seed)
+    cells = p.groupby(list(cell_by), observed=True).agg(ca=(a, "mean"), cb=(b, "mean"))
+    ca = cells["ca"].to_numpy()
+    cb = cells["cb"].to_numpy()
+    d = p["d"].to_numpy()
+    sd = float(np.std(d, ddof=1)) if d.size > 1 else math.nan
+    notes = []
+    dz = cohen_dz(ca - cb)
+    if not math.isfinite(dz):
+        notes.append("Cohen's d undefined: fewer than 2 cells or no variance of the cell differences")
+    mde = min_detectable_difference(sd, len(p), alpha_mde)
+    if not math.isfinite(mde):
+        notes.append("MDE undefined: fewer than 2 pairs or no variance of the paired differences")
+    w = wilcoxon_cells(ca, cb)
+    if w["wilcoxon_note"]:
+        notes.append("Wilcoxon: " + w["wilcoxon_note"])
+    out.update(
+        acc_a=float(p[a].mean()),
+        acc_b=float(p[b].mean()),
+        diff=diff,
+        ci_low=lo,
+        ci_high=hi,
+        **w,
+        cohen_dz=dz,
+        cohen_dav=cohen_dav(ca, cb),
+        **mcnemar(int(((p[a] == 1) & (p[b] == 0)).sum()), int(((p[b] == 1) & (p[a] == 0)).sum())),
+        sd_diff=sd,
+        mde=mde,
+        note="; ".join(notes),
+    )
+    out.pop("wilcoxon_note", None)
+    return out
+
+
+def comparisons_table(
+    wide: pd.DataFrame, *, alpha_mde: float, n_boot: int = N_BOOT, seed: int = SEED,
+    pairs: Sequence[tuple[str, str]] = COMPARISONS,
+) -> pd.DataFrame:
+    """Per model (cells = (kind, size)) and for all models pooled (cells = (model, kind, size), instances as
+    clusters across models), every comparison in ``pairs``."""
+    rows = []
+    models = sorted(wide["model"].unique())
+    for a, b in pairs:
+        for model in models:
+            sub = wide[wide["model"] == model]
+            rows.append({"model": model, **compare_arms(sub, a, b, cell_by=("kind", "size"), key=model,
+                                                        alpha_mde=alpha_mde, n_boot=n_boot, seed=seed)})
+        rows.append({"model": ALL_MODELS, **compare_arms(wide, a, b, cell_by=("model", "kind", "size"),
+                                                         key=ALL_MODELS, alpha_mde=alpha_mde, n_boot=n_boot,
+                                                         seed=seed)})
+    table = pd.DataFrame(rows)
+    table["comparison"] = [f"{ARM_LABELS[a]} - {ARM_LABELS[b]}" for a, b in zip(table["a"], table["b"], strict=True)]
+    first = ["model", "comparison", "a", "b"]
+    return table[first + [c for c in table.columns if c not in first]]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# ANOVA
+
+
+def cell_accuracy(df: pd.DataFrame, by: Sequence[str] = ("model", "arm", "kind", "size")) -> pd.DataFrame:
+    """Accuracy per cell over graded rows (infra errors excluded), seeds pooled."""
+    valid = df[df["valid"]]
+    return valid.groupby(list(by), observed=True)["hit"].mean().rename("accuracy").reset_index()
+
+
+def anova(cells: pd.DataFrame, dv: str, factors: Sequence[str]) -> tuple[pd.DataFrame, str]:
+    """ANOVA of ``dv`` on the between-factors (pingouin); factors with one level are dropped and said so.
+
+    Returns the pingouin table (``Source, SS, DF, MS, F, p_unc, np2``; older pingouin's ``p-unc`` renamed) and a note; an empty table with the
+    reason when the ANOVA cannot be computed.
+    """
+    empty = pd.DataFrame(columns=["Source", "SS", "DF", "MS", "F", "p_unc", "np2"])
+    present = [f for f in factors if cells[f].nunique() >= 2]
+    dropped = [f for f in factors if f not in present]
+    notes = [f"factor {f!r} has one level, dropped" for f in dropped]
+    if not present:
+        return empty, "; ".join(notes + ["no factor with two levels: not testable"])
+    if len(cells) <= cells.groupby(present, observed=True).ngroups:
+        return empty, "; ".join(notes + ["no replication within cells (residual df = 0): not testable"])
+    if not float(cells[dv].var(ddof=1)) > 0:
+        return empty, "; ".join(notes + [f"{dv} has no variance: not testable"])
+    import pingouin  # slow import, only here
+
+    try:
+        table = pingouin.anova(data=cells, dv=dv, between=present if len(present) > 1 else present[0],
+                               detailed=True)
+    except (ValueError, np.linalg.LinAlgError) as exc:  # pragma: no cover - pingouin's own refusal
+        return empty, "; ".join(notes + [f"pingouin could not compute the ANOVA: {exc}"])
+    table = table.rename(columns={"p-unc": "p_unc"}).reset_index(drop=True)
+    return table, "; ".join(notes)
+
+
+def interaction_p(table: pd.DataFrame, a: str, b: str) -> float:
+    """p of the ``a * b`` interaction row of a pingouin two-way table; NaN when absent."""
+    names = {f"{a} * {b}", f"{b} * {a}"}
+    hit = table[table["Source"].isin(names)] if not table.empty else table
+    return float(hit["p_unc"].iloc[0]) if len(hit) else math.nan

@@ -1,0 +1,181 @@
+"""The ``stats`` subcommand: accuracy tables with CIs, paired comparisons, ANOVA, verdicts and the report.
+
+    python -m codenl stats --records results/aggregate/records.parquet --out results/stats
+                           [--figures results/figures] [--n-boot 1000] [--seed 20260110]
+
+Works on any records table with the columns ``instance_id, model, arm, kind, size`` and ``outcome`` or
+``correct`` (``seed``, ``family``, ``provider`` optional).  Writes into ``--out``:
+
+=============================== ===================================================================
+``accuracy_model_arm.csv``      accuracy per (model, arm), 95% cluster-bootstrap CI  (line.png)
+``accuracy_arm.csv``            accuracy per arm, all models pooled                  (line.png)
+``accuracy_model_arm_kind.csv`` accuracy per (model, arm, kind)                      (by_kind.png)
+``accuracy_arm_family_size.csv`` accuracy per (arm, family, size), models pooled     (by_size.png)
+``diff_model_kind.csv``         Code - NL per (model, kind) with CI                  (heatmap.png)
+``comparisons.csv``             every paired comparison per model and pooled         (pvals.png)
+``outcomes.csv``                outcome counts per (model, arm)                      (outcomes.png)
+``anova_model_arm.csv``         two-way ANOVA model x arm on cell accuracies
+``anova_model_kind.csv``        two-way ANOVA model x kind on Code - NL cell differences
+``instances_per_model_seed.csv`` sample sizes
+``hypotheses.md/.csv/.json``    verdicts
+``summary.json``, ``report.md`` context and the readable report
+=============================== ===================================================================
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from codenl.analysis import hypotheses, report
+from codenl.analysis import stats as st
+from codenl.analysis.bootstrap import N_BOOT, SEED
+from codenl.errors import UsageError
+
+TABLES = {
+    "accuracy_model_arm.csv": "accuracy per (model, arm) with 95% CI",
+    "accuracy_arm.csv": "accuracy per arm, all models pooled",
+    "accuracy_model_arm_kind.csv": "accuracy per (model, arm, kind)",
+    "accuracy_arm_family_size.csv": "accuracy per (arm, family, size), models pooled",
+    "accuracy_model_arm_family.csv": "accuracy per (model, arm, family)",
+    "diff_model_kind.csv": "Code - NL per (model, kind)",
+    "comparisons.csv": "paired comparisons per model and pooled",
+    "outcomes.csv": "outcome counts and fractions per (model, arm)",
+    "anova_model_arm.csv": "two-way ANOVA model x arm",
+    "anova_model_kind.csv": "two-way ANOVA model x kind on Code - NL",
+    "instances_per_model_seed.csv": "instances per (model, seed)",
+    "hypotheses.csv": "verdict table",
+}
+
+
+def compute(records: pd.DataFrame, *, n_boot: int = N_BOOT, seed: int = SEED) -> dict[str, Any]:
+    """Every table of the stats stage, from a records table (pure)."""
+    df = st.prepare(records)
+    if df.empty:
+        raise UsageError("records table has no rows")
+    models = sorted(df["model"].unique())
+    alpha_b = st.bonferroni_alpha(len(models))
+    wide = st.paired_wide(df)
+    res: dict[str, Any] = {}
+    res["accuracy_model_arm"] = st.accuracy_table(df, ["model", "provider", "arm"], n_boot=n_boot, seed=seed)
+    res["accuracy_arm"] = st.accuracy_table(df, ["arm"], n_boot=n_boot, seed=seed)
+    res["accuracy_model_arm_kind"] = st.accuracy_table(df, ["model", "arm", "kind"], n_boot=n_boot, seed=seed)
+    res["accuracy_arm_family_size"] = st.accuracy_table(df, ["arm", "family", "size"], n_boot=n_boot, seed=seed)
+    res["accuracy_model_arm_family"] = st.accuracy_table(df, ["model", "arm", "family"], n_boot=n_boot, seed=seed)
+    res["diff_model_kind"] = st.paired_diff_table(wide, "code", "nl", ["model", "kind"], n_boot=n_boot, seed=seed)
+    res["comparisons"] = st.comparisons_table(wide, alpha_mde=alpha_b, n_boot=n_boot, seed=seed)
+    res["outcomes"] = st.outcome_table(df)
+    cells = st.cell_accuracy(df)
+    res["anova_model_arm"], res["anova_model_arm_note"] = st.anova(cells, "accuracy", ["model", "arm"])
+    cn = st._pairs(wide, "code", "nl")
+    diff_cells = cn.groupby(["model", "kind", "size"], observed=True)["d"].mean().rename("diff").reset_index()
+    res["anova_model_kind"], kind_note = st.anova(diff_cells, "diff", ["model", "kind"])
+    ip = st.interaction_p(res["anova_model_kind"], "model", "kind")
+    if not math.isfinite(ip) and not kind_note:
+        kind_note = "no interaction term (a factor has one level)"
+    res["anova_model_kind_note"] = kind_note
+    res["instances_per_model_seed"] = st.instances_per_model_seed(df)
+    evidence = hypotheses.Evidence(
+        comparisons=res["comparisons"],
+        kind_diff=st.paired_diff_table(wide, "code", "nl", ["kind"], n_boot=n_boot, seed=seed),
+        model_family_diff=st.paired_diff_table(wide, "code", "nl", ["model", "family"], n_boot=n_boot, seed=seed),
+        family_diff=st.paired_diff_table(wide, "code", "nl", ["family"], n_boot=n_boot, seed=seed),
+        family_size_diff=st.paired_diff_table(wide, "code", "nl", ["family", "size"], n_boot=n_boot, seed=seed),
+        per_model_seed=res["instances_per_model_seed"],
+        interaction_p=ip,
+        interaction_note=kind_note,
+    )
+    res["hypotheses"] = hypotheses.evaluate(evidence)
+    res["conclusion"] = hypotheses.conclusion(res["hypotheses"])
+    res["context"] = {
+        "n_rows": int(len(df)),
+        "n_infra": int((~df["valid"]).sum()),
+        "models": models,
+        "n_models": len(models),
+        "seeds": sorted(int(s) for s in df["seed"].unique()),
+        "n_kinds": int(df["kind"].nunique()),
+        "alpha_bonferroni": alpha_b,
+        "alpha_exploratory": st.ALPHA_EXPLORATORY,
+        "n_boot": n_boot,
+        "boot_seed": seed,
+        "infra_errors": st.INFRA_NOTE,
+        "effect_size": "Cohen's d_z over paired (kind, size) cell differences (per model) or (model, kind, size) "
+        "cells (pooled); d_av also reported",
+        "anova_model_arm_note": res["anova_model_arm_note"],
+        "anova_model_kind_note": kind_note,
+        "conclusion": res["conclusion"],
+    }
+    return res
+
+
+def _json_default(o: Any) -> Any:
+    if hasattr(o, "item"):
+        return o.item()
+    raise TypeError(type(o).__name__)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write(res: dict[str, Any], out: Path, figures_rel: str) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for name in TABLES:
+        key = name.removesuffix(".csv")
+        frame = res[key]
+        tmp = out / f".{name}.tmp"
+        frame.to_csv(tmp, index=False)
+        os.replace(tmp, out / name)
+    verdicts = res["hypotheses"]
+    _atomic_write(out / "hypotheses.json", json.dumps(
+        {"conclusion": res["conclusion"], "rows": verdicts.to_dict(orient="records")}, indent=2,
+        default=_json_default))
+    _atomic_write(out / "hypotheses.md", report.hypotheses_markdown(verdicts, res["conclusion"], res["context"]))
+    _atomic_write(out / "summary.json", json.dumps(res["context"], indent=2, default=_json_default))
+    _atomic_write(out / "report.md", report.stats_report(
+        context=res["context"], acc_model_arm=res["accuracy_model_arm"], acc_arm=res["accuracy_arm"],
+        comparisons=res["comparisons"], anova_table=res["anova_model_arm"], anova_note=res["anova_model_arm_note"],
+        verdicts=verdicts, conclusion=res["conclusion"], outcomes=res["outcomes"],
+        tables={**TABLES, "hypotheses.md": "verdicts with the numbers behind them", "summary.json": "context"},
+        figures_rel=figures_rel))
+
+
+def read_records(path: str) -> pd.DataFrame:
+    p = Path(path)
+    if not p.exists():
+        raise UsageError(f"--records {path}: no such file")
+    if p.suffix in (".csv",):
+        return pd.read_csv(p)
+    try:
+        return pd.read_parquet(p)
+    except Exception as exc:  # pyarrow raises several types for a bad file
+        raise UsageError(f"--records {path}: not a readable Parquet file ({exc})") from None
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--records", required=True, help="records table (.parquet, or .csv)")
+    parser.add_argument("--out", required=True, help="output directory for tables, verdicts and report.md")
+    parser.add_argument("--figures", default=None,
+                        help="directory of the figures that report.md links (default: OUT/../figures)")
+    parser.add_argument("--n-boot", type=int, default=N_BOOT, help=f"bootstrap resamples (default {N_BOOT})")
+    parser.add_argument("--seed", type=int, default=SEED, help=f"bootstrap seed (default {SEED})")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.n_boot < 1:
+        raise UsageError(f"--n-boot must be at least 1, got {args.n_boot}")
+    out = Path(args.out)
+    figures = Path(args.figures) if args.figures else out.parent / "figures"
+    res = compute(read_records(args.records), n_boot=args.n_boot, seed=args.seed)
+    write(res, out, os.path.relpath(figures, out))
+    print(f"stats: {res['context']['n_rows']} rows, {res['context']['n_infra']} infra errors excluded; "
+          f"{res['conclusion']} -> {out}")
+    return 0
