@@ -722,6 +722,7 @@ def test_property_graders_never_raise(algorithm, k, answer):
 # ============================================================================================ non-degenerate
 def test_answers_are_not_degenerate():
     insts = [i for size in DEFAULT_SIZES for i in generate("clrs30", size, 0, 300)]
+    assert all(grade(i, i["answer"]).correct for i in insts)
     by = {a: [i for i in insts if i["algorithm"] == a] for a in ALGORITHMS}
     assert all(i["answer"] > 0 for i in by["task_scheduling"])
     assert sum(len(i["answer"]) > 1 for i in by["activity_selector"]) >= 0.9 * len(by["activity_selector"])
