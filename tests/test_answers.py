@@ -311,3 +311,22 @@ def test_method_named_solution_counts_as_code() -> None:
 def test_code_blocks_lists_all() -> None:
     blocks = code_blocks("```js\nx\n```\ntext\n```\ny\n")
     assert [(b.lang, b.code, b.terminated) for b in blocks] == [("js", "x", True), ("", "y\n", False)]
+
+
+def test_degenerate_loops_are_read_in_linear_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    # small models loop until max_tokens; every '{' is a candidate start, each must be read at most once
+    import codenl.answers as answers
+
+    calls = 0
+    original = answers._Reader._object_at
+
+    def counting(self: object, pos: int, depth: int) -> object:
+        nonlocal calls
+        calls += 1
+        return original(self, pos, depth)
+
+    monkeypatch.setattr(answers._Reader, "_object_at", counting)
+    for text in ('{"a": ' * 3000, '{"a": [{"b": ' * 1500, "{" * 3000, '{"answer": 1} ' * 1000):
+        calls = 0
+        extract_answer(text, "any")
+        assert calls <= text.count("{"), (text[:20], calls)

@@ -263,6 +263,9 @@ class _Reader:
 
     def __init__(self, text: str) -> None:
         self.text = text
+        # position -> the object read there (or None: no object there).  Without it, text like '{"a": ' * 5000
+        # (a small model's loop) costs quadratic time, since every '{' is tried as the start of an answer.
+        self.objects: dict[int, tuple[dict[str, Any], int] | None] = {}
 
     def ws(self, pos: int) -> int:
         return _WS.match(self.text, pos).end()  # type: ignore[union-attr]
@@ -348,6 +351,20 @@ class _Reader:
         raise _ParseFail
 
     def object_at(self, pos: int, depth: int) -> tuple[dict[str, Any], int]:
+        if pos in self.objects:
+            known = self.objects[pos]
+            if known is None:
+                raise _ParseFail
+            return known
+        try:
+            found = self._object_at(pos, depth)
+        except (_ParseFail, RecursionError):
+            self.objects[pos] = None
+            raise _ParseFail from None
+        self.objects[pos] = found
+        return found
+
+    def _object_at(self, pos: int, depth: int) -> tuple[dict[str, Any], int]:
         text = self.text
         result: dict[str, Any] = {}
         pos = self.ws(pos + 1)
