@@ -291,6 +291,12 @@ def test_grader_bug_is_loud(add_instance: dict, monkeypatch: pytest.MonkeyPatch)
         grade_response(add_instance, response("nl", add_instance, '{"answer": 1}'), "nl")
 
 
+def test_grader_version_names_revision_and_source_hash() -> None:
+    import re
+
+    assert re.fullmatch(r"grader/\d+-[0-9a-f]{8}", GRADER_VERSION)
+
+
 def test_unknown_outcome_rejected() -> None:
     with pytest.raises(ValueError):
         Grade("almost")

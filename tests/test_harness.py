@@ -33,8 +33,10 @@ def value_of(code: str) -> object:
     return out.value
 
 
-def test_version_is_a_string() -> None:
-    assert HARNESS_VERSION.startswith("harness/")
+def test_version_names_revision_and_template_hash() -> None:
+    import re
+
+    assert re.fullmatch(r"harness/\d+-[0-9a-f]{8}", HARNESS_VERSION)
 
 
 def test_typing_names_and_common_modules_without_imports() -> None:
@@ -137,6 +139,13 @@ def test_stray_prints_and_fake_sentinels_do_not_confuse_the_result() -> None:
         return 5
     """
     assert value_of(code) == 5
+
+
+def test_unconvertible_error_starts_with_the_prefix_grading_relies_on() -> None:
+    from codenl.harness import UNCONVERTIBLE_PREFIX
+
+    out = parse_output(run("def solution():\n    return {1, 'a'} and object()\n").stdout)
+    assert out.error is not None and out.error.startswith(UNCONVERTIBLE_PREFIX)
 
 
 def test_print_instead_of_return_gives_null_value() -> None:

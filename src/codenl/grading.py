@@ -32,15 +32,27 @@ A kind's grader that raises is a bug in that grader, not a property of the answe
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from codenl import answers as answers_module
 from codenl import problems
 from codenl.answers import AnswerTypeError, coerce, extract_answer, find_code
 from codenl.errors import CodenlError, RecordError
 from codenl.harness import UNCONVERTIBLE_PREFIX
+
+
+def _source_hash(*paths: str | None) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        assert path is not None
+        with open(path, "rb") as fh:
+            digest.update(fh.read())
+    return digest.hexdigest()[:8]
+
 
 __all__ = [
     "ARMS",
@@ -57,8 +69,10 @@ __all__ = [
     "same_value",
 ]
 
-#: bump when any rule of this module (or of answer extraction) changes the outcome of a stored response
-GRADER_VERSION = "grader/1"
+#: bump REVISION for a deliberate change of meaning; the hash over the source of this module and of answer
+#: extraction changes with every edit, so that the workflow re-grades (no API cost) whenever grading may differ
+REVISION = "1"
+GRADER_VERSION = f"grader/{REVISION}-{_source_hash(__file__, answers_module.__file__)}"
 
 OUTCOMES: tuple[str, ...] = (
     "correct",

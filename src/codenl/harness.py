@@ -32,14 +32,15 @@ model printed before (even a fake sentinel) is ignored.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["HARNESS_VERSION", "SENTINEL", "UNCONVERTIBLE_PREFIX", "HarnessOutput", "build_program", "parse_output"]
 
-#: bump when the prelude, the epilogue or the conversion to JSON changes (it is in every execution record)
-HARNESS_VERSION = "harness/1"
+#: bump for a deliberate change of meaning; the hash over the program template (below) changes with every edit
+HARNESS_REVISION = "1"
 
 #: how the harness's error starts when ``solution()`` returned a value that cannot be written as JSON
 UNCONVERTIBLE_PREFIX = "solution() returned "
@@ -197,6 +198,12 @@ _codenl_data = ("\\n" + {sentinel!r} + "\\n" + _codenl_text + "\\n").encode("asc
 while _codenl_data:
     _codenl_data = _codenl_data[_codenl_os.write(1, _codenl_data):]
 '''
+
+#: in every execution record; any edit of the prelude, the epilogue or the JSON conversion changes it
+HARNESS_VERSION = (
+    f"harness/{HARNESS_REVISION}-"
+    + hashlib.sha256((PRELUDE_IMPORTS + _TEMPLATE + SENTINEL + UNCONVERTIBLE_PREFIX).encode()).hexdigest()[:8]
+)
 
 #: where the model's code begins in the program (for people reading a program, not for line numbers)
 CODE_FILENAME = "<solution>"
