@@ -730,3 +730,14 @@ def test_answers_are_not_degenerate():
         by["find_maximum_subarray"])
     assert sum(i["answer"] > 0 for i in by["minimum"]) >= 0.5 * len(by["minimum"])
     assert len({i["answer"] for i in by["binary_search"]}) > 5
+
+
+def test_instances_match_the_instance_schema():
+    import jsonschema
+
+    schema = json.loads((ROOT / "workflow" / "schemas" / "instance.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    for size in (4, 32):
+        for inst in generate("clrs30", size, 2, 30):
+            errors = [e.message for e in validator.iter_errors(json.loads(json.dumps(inst)))]
+            assert not errors, (inst["algorithm"], errors)
