@@ -1,7 +1,7 @@
 """A fake OpenAI-compatible chat server for tests and benchmarks (aiohttp.web), with scripted faults.
 
 It answers ``POST /v1/chat/completions`` (and ``/chat/completions``) with a plausible reply for the arm it
-recognises in the prompt (``nl``: prose then ``{"answer": 0}``; ``sim``: a python block defining ``solution()``
+recognises in the prompt (``nl``: prose then ``{"answer": N}``, N from a hash of the request unless ``--value``; ``sim``: a python block defining ``solution()``
 then its stated value; ``controlsim``: the prompt carries code, so a simulation and the value), and
 ``GET /v1/models``.  Every request is logged (one JSON line per request, written when it arrives): its sequence
 number, request key (sha256 of model, messages and sampling parameters), the action taken, the number of requests
@@ -109,7 +109,7 @@ class FakeOpenAI:
         require_key: str | None = None,
         seed: int = 0,
         cost_per_token: float | None = 1e-6,
-        value: int = 0,
+        value: int | None = None,
     ) -> None:
         self.script: deque[str] = deque(script)
         self.default = default
@@ -239,7 +239,8 @@ class FakeOpenAI:
     def completion(self, body: dict[str, Any]) -> dict[str, Any]:
         messages = body["messages"]
         arm = guess_arm(messages)
-        text = reply_text(arm, self.value)
+        value = self.value if self.value is not None else int(body_key(body)[:8], 16) % 1000
+        text = reply_text(arm, value)
         prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in messages if isinstance(m, dict))
         completion_tokens = len(text.split())
         usage: dict[str, Any] = {
@@ -363,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--faults", default=",".join(DEFAULT_FAULTS))
     p.add_argument("--require-key")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--value", type=int, default=0, help="the answer every reply states")
+    p.add_argument("--value", type=int, help="the answer every reply states (default: a number from the prompt's hash)")
     args = p.parse_args(argv)
     fake = FakeOpenAI(
         script=[a for a in args.script.split(",") if a],
