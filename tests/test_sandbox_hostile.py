@@ -359,3 +359,38 @@ def test_program_exit_codes(pool):
     failed = pool.run("import sys; print('x'); sys.exit(3)")
     assert (failed.status, failed.exit_code, failed.exception_type) == ("runtime_error", 3, "SystemExit")
     assert pool.run("input()").exception_type == "EOFError"  # stdin is closed
+
+
+def test_thread_bomb(pool, token):
+    result = run(pool, "thread_bomb.py", token)
+    assert result.status == "runtime_error"
+    assert result.exception_type == "RuntimeError"  # "can't start new thread"
+    assert int(result.stdout.split()[1]) < 1000
+    assert_healthy(pool, token)
+
+
+def test_a_worker_killed_from_outside_is_replaced(pool, token):
+    """A worker that dies mid-task (here: killed by the host) gives sandbox_error, never a model failure."""
+    victim = {}
+    sleeper = f"import ctypes, time\nctypes.CDLL(None).prctl(15, b'{token}', 0, 0, 0)\ntime.sleep(3)\nprint('late')\n"
+
+    def long_run() -> None:
+        victim["result"] = pool.run(sleeper, LIMITS)
+
+    before = set(pool.worker_pids())
+    thread = threading.Thread(target=long_run)
+    thread.start()
+    deadline = time.monotonic() + 3
+    while not processes_named(token) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    (pid,) = processes_named(token)
+    while pid not in before:  # up from the task to the worker's top process (bwrap) on the host
+        pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        assert pid > 1
+    os.killpg(pid, signal.SIGKILL)
+    thread.join()
+    assert victim["result"].status == "sandbox_error"
+    assert "sandbox worker failed" in victim["result"].sandbox_error
+    assert_no_stray(token)
+    assert pool.run("print(2)").stdout == "2\n"
+    assert len(pool.worker_pids()) == 2 and set(pool.worker_pids()) != before

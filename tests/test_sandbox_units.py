@@ -128,6 +128,8 @@ def test_bwrap_command_line_binds_only_what_the_interpreter_needs():
     set_env = {argv[i + 1] for i, a in enumerate(argv) if a == "--setenv"}
     assert set_env == set(clean_env())
     assert argv[argv.index("--size") + 1] == str(64 * MIB)
+    # the scratch tmpfs is mounted before any bind, so that it cannot hide a checkout that lives under /tmp
+    assert argv.index("--tmpfs") < min(i for i, a in enumerate(argv) if a == "--ro-bind")
 
 
 def test_runtime_paths_come_from_the_running_interpreter():

@@ -48,6 +48,8 @@ def bwrap_argv(
     ]
     for key, value in env.items():
         argv += ["--setenv", key, value]
+    # the tmpfs first: a checkout or an environment under /tmp (CI clones anywhere) is bound on top of it
+    argv += ["--size", str(tmpfs_mb * 1024 * 1024), "--tmpfs", "/tmp"]
     argv += ["--ro-bind", "/usr", "/usr"]
     for link in TOP_LEVEL_LINKS:
         if os.path.islink(link):
@@ -59,8 +61,7 @@ def bwrap_argv(
     for path in paths.read_only:
         if not _under_usr(path):
             argv += ["--ro-bind", path, path]
-    argv += ["--proc", "/proc", "--dev", "/dev"]
-    argv += ["--size", str(tmpfs_mb * 1024 * 1024), "--tmpfs", "/tmp", "--chdir", "/tmp"]
+    argv += ["--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp"]
     return argv
 
 

@@ -88,9 +88,32 @@ class WorkerGroup:
             time.sleep(0.02)
 
 
+PREFIX = "codenl-sandbox-"
+
+
+def remove_stale(parents: list[Path]) -> None:
+    """Remove empty groups left by runners that were killed (their pid, in the name, is gone)."""
+    for parent in parents:
+        try:
+            entries = list(parent.glob(PREFIX + "*"))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                pid = int(entry.name[len(PREFIX):].split("-")[0])
+            except ValueError:
+                continue
+            if not Path(f"/proc/{pid}").exists():
+                try:
+                    entry.rmdir()  # fails (EBUSY) while a process is still in it
+                except OSError:
+                    pass
+
+
 def create(memory_bytes: int, max_pids: int) -> WorkerGroup:
     """A new group for one worker; raises OSError when cgroups are not writable here."""
-    name = f"codenl-sandbox-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    name = f"{PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    remove_stale([V1_ROOT / "pids", V1_ROOT / "memory", *([p] if (p := _v2_root()) else [])])
     v2 = _v2_root()
     if (V1_ROOT / "pids" / "cgroup.procs").exists() and (V1_ROOT / "memory" / "cgroup.procs").exists():
         group = WorkerGroup(version=1)

@@ -215,8 +215,15 @@ class Worker:
 
     # -- one task
     def run(self, source: str, limits: Limits) -> SandboxResult:
-        oom_before = self.group.oom_kills() if self.group else 0
         start = time.monotonic()
+        if not self.alive():  # never started, or died with an earlier task: start afresh
+            self.kill()
+            try:
+                self.start()
+            except Exception as exc:
+                return sandbox_failure(f"could not start a sandbox worker: {type(exc).__name__}: {exc}",
+                                       self.layers, time.monotonic() - start)
+        oom_before = self.group.oom_kills() if self.group else 0
         try:
             self._send({"id": 0, "source": source, "limits": limits.to_dict()})
             facts = self._receive(limits.wall + REPLY_GRACE)
@@ -319,8 +326,10 @@ class Sandbox:
                 worker.kill()
                 try:
                     worker = self._new_worker()
-                except Exception:  # the next task reports the failure
+                except Exception:  # the next task retries the start and reports its failure
                     worker = Worker(self.config, self.layers, self.paths, self.bpf)
+                    with self._lock:
+                        self._workers.append(worker)
             self._idle.put(worker)
 
     def map(self, sources: Sequence[str], limits: Limits | None = None) -> list[SandboxResult]:
