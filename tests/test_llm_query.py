@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from codenl.llm.ledger import Ledger
@@ -18,6 +19,16 @@ import sys
 from tests.fake_openai import FakeServerThread, read_log
 
 PYTHON = sys.executable  # the venv interpreter (realpath would leave the venv)
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = json.loads((ROOT / "workflow" / "schemas" / "response.schema.json").read_text())
+
+
+def check_schema(records: list[dict[str, Any]]) -> None:
+    validator = jsonschema.Draft202012Validator(SCHEMA)
+    for rec in records:
+        validator.validate(rec)
+
+
 SECRET = "sk-or-v1-test-0123456789abcdef"
 RESPONSE_FIELDS = {
     "instance_id", "kind", "size", "seed", "model", "provider", "arm", "prompt_version", "status", "request_key",
@@ -73,6 +84,7 @@ def test_nl_sim_controlsim_records_follow_the_contract(tmp_path: Path) -> None:
         for prob, out in zip(problems, outs[arm]):
             instances = list(read_jsonl(prob))
             records = list(read_jsonl(out))
+            check_schema(records)
             assert [r["instance_id"] for r in records] == [i["id"] for i in instances]
             for inst, rec in zip(instances, records):
                 assert set(rec) == RESPONSE_FIELDS
@@ -104,6 +116,7 @@ def test_controlsim_without_code_or_after_infra_error_sends_nothing(tmp_path: Pa
         proc = run_query(query_cmd("controlsim", srv.url, problems, [out], tmp_path / "l.jsonl", sim=[sim_file]))
     assert proc.returncode == 0, proc.stderr
     recs = list(read_jsonl(out))
+    check_schema(recs)
     assert [r["status"] for r in recs] == ["no_code", "infra_error", "ok"]
     assert recs[0]["request_key"] is None and recs[0]["attempts"] == 0
     assert recs[1]["error"]["type"] == "sim_infra_error"
@@ -120,6 +133,7 @@ def test_transient_faults_end_in_ok_or_infra_error_and_the_job_finishes(tmp_path
     assert proc.returncode == 0, proc.stderr
     recs = [r for o in outs for r in read_jsonl(o)]
     assert len(recs) == 18
+    check_schema(recs)
     statuses = {r["status"] for r in recs}
     assert statuses <= {"ok", "infra_error"} and "ok" in statuses
     for r in recs:
