@@ -219,3 +219,27 @@ def test_processes_named_sees_a_named_process():
         proc.wait()
     assert_no_stray(token)
     assert not Path(f"/proc/{proc.pid}/comm").exists() or processes_named(token) == []
+
+
+def test_self_check_refuses_a_layer_that_is_not_in_force(monkeypatch):
+    """A seccomp filter that allows everything is 'applied' but confines nothing: the canary catches it."""
+    import struct
+
+    from codenl.sandbox import seccomp
+    from codenl.sandbox.selfcheck import SandboxUnavailable
+
+    allow_all = struct.pack("=HBBI", 0x15, 0, 0, seccomp.PID_PLACEHOLDER) + struct.pack("=HBBI", 0x06, 0, 0,
+                                                                                        0x7FFF0000)
+    monkeypatch.setattr(seccomp, "build_filter", lambda: allow_all)
+    with pytest.raises(SandboxUnavailable, match="seccomp is reported active but the self-check program was not"):
+        Sandbox(only("seccomp"), workers=1).start()
+
+
+def test_canary_problems():
+    from codenl.sandbox.selfcheck import canary_problems
+
+    good = '{"seccomp": true, "landlock": true, "bwrap": false}\n'
+    assert canary_problems(good, ["seccomp", "landlock", "cgroups"]) == []
+    assert canary_problems(good, ["bwrap"]) == [
+        "bwrap is reported active but the self-check program was not confined by it"]
+    assert "no verdict" in canary_problems("", ["seccomp"])[0]

@@ -35,7 +35,10 @@ from codenl.sandbox import cgroups, hygiene, protocol
 from codenl.sandbox.limits import MIB, Limits
 from codenl.sandbox.paths import RuntimePaths, runtime_paths
 from codenl.sandbox.result import SandboxResult, classify, sandbox_failure
-from codenl.sandbox.selfcheck import ALL_LAYERS, DEFAULT_REQUIRED, LayerReport, choose_layers, probe_layers
+from codenl.sandbox.selfcheck import (
+    ALL_LAYERS, CANARY, DEFAULT_REQUIRED, LayerReport, SandboxUnavailable, canary_problems, choose_layers,
+    probe_layers,
+)
 
 SANDBOX_VERSION = "sandbox/1"
 #: imported once by every pool worker (the harness prelude's modules and numpy)
@@ -276,7 +279,19 @@ class Sandbox:
                 workers = list(ex.map(lambda _: self._new_worker(), range(self.n_workers)))
             for worker in workers:
                 self._idle.put(worker)
+        self._self_check()
         return self
+
+    def _self_check(self) -> None:
+        """Run the canary: every layer reported active must be seen in force, else refuse to run."""
+        result = self.run(CANARY, Limits(cpu_s=10, memory_mb=256))
+        problems = canary_problems(result.stdout, self.layers) if result.status == "ok" else [
+            f"the self-check program ended with {result.status}: {result.sandbox_error or result.stderr_tail[-300:]}"]
+        if sorted(result.layers) != sorted(self.layers) and result.status == "ok":
+            problems.append(f"layers applied {result.layers} differ from the layers chosen {self.layers}")
+        if problems:
+            self.close()
+            raise SandboxUnavailable("sandbox self-check failed: " + "; ".join(problems))
 
     def _new_worker(self, once: bool = False) -> Worker:
         worker = Worker(self.config, self.layers, self.paths, self.bpf, once=once)

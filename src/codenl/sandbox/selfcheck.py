@@ -93,3 +93,43 @@ def choose_layers(report: LayerReport, enable: tuple[str, ...], require: tuple[s
             "or accept degraded isolation with --allow-degraded (sandbox.allow_degraded in the config)"
         )
     return [name for name in ALL_LAYERS if name in enable and report.available.get(name) is None]
+
+
+#: run once when a sandbox starts: each check shows that a layer claimed active is really in force
+CANARY = r'''
+import json, os, resource, socket
+out = {}
+try:
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+    out["seccomp"] = False
+except PermissionError:
+    out["seccomp"] = True
+try:
+    open("/proc/self/status").close()
+    out["landlock"] = False
+except PermissionError:
+    out["landlock"] = True
+out["rlimits"] = resource.getrlimit(resource.RLIMIT_CORE) == (0, 0) and \
+    resource.getrlimit(resource.RLIMIT_CPU)[0] != resource.RLIM_INFINITY
+out["bwrap"] = os.getuid() == 65534 and socket.gethostname() == "sandbox"
+out["hygiene"] = os.getpgid(0) == os.getpid()
+print(json.dumps(out))
+'''
+
+
+def canary_problems(stdout: str, layers: list[str]) -> list[str]:
+    """Layers that claim to be active but that the canary's output shows are not (pure)."""
+    import json
+
+    try:
+        seen = json.loads(stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return [f"the self-check program printed no verdict: {stdout[-200:]!r}"]
+    problems = []
+    for layer in layers:
+        if layer in seen and seen[layer] is not True:
+            problems.append(f"{layer} is reported active but the self-check program was not confined by it")
+    return problems
