@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -90,7 +91,7 @@ def fill(text: str | None, instance: dict[str, Any]) -> str | None:
         text = text.replace("<<WRONG>>", json.dumps(wrong_answer(instance)))
     for key, value in instance["data"].items():
         text = text.replace(f"<<DATA:{key}>>", json.dumps(value))
-    assert "<<" not in text, f"unfilled placeholder in {text!r}"
+    assert not re.search(r"<<[A-Z_]+(:\w+)?>>", text), f"unfilled placeholder in {text!r}"
     return text
 
 
