@@ -22,6 +22,10 @@ Each (instance, model, seed, arm) ends in exactly one outcome of :data:`OUTCOMES
 
 ``infra_error`` is never a wrong answer: it says the API or the sandbox failed after its retries.
 
+Only the message content (``text``) is searched for the answer and the code: a reasoning model's separate
+``reasoning`` text is not (the prompts ask for the answer in the reply), so a reply whose content is null is
+``parse_error`` (``no_code`` in sim) with the detail "content was null".
+
 Simulation fidelity (``sim`` and ``controlsim``): the stated typed answer equals the executed typed value of the
 same code (:func:`same_value`: exact for integers, booleans and strings, relative 1e-9 for floats); null when
 either is missing (no parsable stated answer, or no executed value of the answer type).
