@@ -42,9 +42,15 @@ def acquire(workdir: str | os.PathLike[str] = ".") -> bool:
     _held[key] = fd
     os.ftruncate(fd, 0)
     os.write(fd, f"{os.getpid()}\n".encode())
+    # empty the directories, keep them: Snakemake takes a missing "incomplete" directory for an old layout and
+    # re-reads all its metadata to migrate it
     for stale in ("locks", "incomplete"):
         if (meta / stale).is_dir():
-            shutil.rmtree(meta / stale, ignore_errors=True)
+            for entry in (meta / stale).iterdir():
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
     return True
 
 
