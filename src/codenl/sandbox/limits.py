@@ -7,7 +7,8 @@ rest through rlimits set in the task's process before the program starts:
   SIGXCPU).
 * ``RLIMIT_AS``: the address space the process already has when the limits are applied (the interpreter and
   the pre-imported modules: about 100 to 700 MiB of mostly untouched virtual memory in a numpy worker) plus
-  ``memory_mb``.  The budget is therefore the program's own, the same in the pool and in a fresh process.
+  ``memory_mb``.  The budget is the program's own: in the pool the pre-imported modules (numpy) are part of
+  the base, in a fresh process a program pays for its own imports out of it (a few tens of MiB for numpy).
 * ``RLIMIT_FSIZE`` (largest file the program may write; Python ignores SIGXFSZ, so the write fails with
   ``OSError: [Errno 27] File too large``), ``RLIMIT_NOFILE``, ``RLIMIT_CORE`` = 0, ``RLIMIT_NPROC`` (counted
   per user namespace under bubblewrap; ignored for root, which is why seccomp also denies fork) and

@@ -4,6 +4,20 @@ The worker runs the same interpreter as the runner (``sys.executable`` resolved 
 pyenv shim) with ``-I -S`` and an explicit ``sys.path``: the interpreter's prefix (standard library), the
 environment's site-packages (numpy, scipy, networkx, pulp, ...) and the directory that holds the ``codenl``
 package itself (an editable install is found through a ``.pth`` file, which ``-S`` skips).
+
+The interpreter of this project lives under /root (pyenv), which is mode 700, and the runner is root.  How the
+sandboxed program still reaches it without /root being opened to anybody:
+
+* with bubblewrap (the normal case): the sandbox user is uid 65534 of a new user namespace, without any
+  capability; the prefix, the site-packages and the package are bound read-only at their own paths into an
+  otherwise empty root, and the directories leading to them are created there by bubblewrap
+  (:mod:`codenl.sandbox.bwrap`);
+* without bubblewrap (degraded mode): the task keeps the runner's uid but loses every capability
+  (:func:`codenl.sandbox.hygiene.drop_capabilities`), and Landlock limits what it can read to exactly these
+  directories and /usr (:mod:`codenl.sandbox.landlock`).  A runner that is not root needs nothing special.
+
+Nothing here is a path of this checkout: everything is read from the running interpreter, so a fresh clone in
+any folder (CI's) works the same.
 """
 
 from __future__ import annotations

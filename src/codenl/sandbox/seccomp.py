@@ -17,6 +17,10 @@ Default action: allow.  Denied (``EPERM`` unless noted):
   ``open_by_handle_at``, clock and host-name setters, ``reboot``, ``swapon``, ``syslog``, ``mknod``.
 
 A system call of another architecture (32-bit ``int 0x80``, x32) kills the process.
+
+Consequence for programs: ``subprocess``, ``os.system``, ``multiprocessing`` and pulp's CBC solver (a separate
+program) fail with ``PermissionError`` (``os.system`` returns 127 << 8), which is an ordinary ``runtime_error``
+of the program, never a sandbox failure.  numpy, scipy and networkx import and run normally (threads included).
 """
 
 from __future__ import annotations

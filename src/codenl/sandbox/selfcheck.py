@@ -21,7 +21,6 @@ can be switched off.
 
 from __future__ import annotations
 
-import resource  # noqa: F401 - rlimits need it; importing proves it is there
 from dataclasses import dataclass, field
 
 from codenl.errors import CodenlError
