@@ -52,6 +52,31 @@ def test_wilcoxon_over_cells_matches_scipy():
     assert row["wilcoxon_p_greater"] == pytest.approx(ref_g.pvalue)
 
 
+@pytest.mark.parametrize(
+    "d",
+    [
+        [0.5, 0.25, 0.25, -0.25, 0.5, 0.75, 0.5],  # ties, n <= 13: exact sign flips (scipy permutes)
+        [0.1, 0.2, -0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, -1.1, 1.2, 1.3, 1.4, 1.5, 1.6],  # no ties: exact
+        list(np.linspace(-0.3, 1.0, 60)),  # n > 50: normal approximation
+    ],
+)
+def test_wilcoxon_branches_match_scipy(d):
+    d = np.array(d)
+    w = st.wilcoxon_cells(d, np.zeros_like(d))
+    assert w["wilcoxon_p"] == pytest.approx(sps.wilcoxon(d).pvalue, rel=1e-9)
+    assert w["wilcoxon_p_greater"] == pytest.approx(sps.wilcoxon(d, alternative="greater").pvalue, rel=1e-9)
+    assert w["wilcoxon_stat"] == pytest.approx(sps.wilcoxon(d).statistic)
+
+
+def test_wilcoxon_with_zero_cells_is_the_exact_sign_flip_test_on_the_rest():
+    # zeros are dropped (zero_method="wilcox"); 4 non-zero differences, all positive: P(all 16 sign patterns
+    # give R+ >= 10) = 1/16 one-sided, 2/16 two-sided
+    w = st.wilcoxon_cells(np.array([0.5, 0.25, 0.0, 0.75, 0.25, 0.0]), np.zeros(6))
+    assert w["n_cells_nonzero"] == 4
+    assert w["wilcoxon_p_greater"] == pytest.approx(1 / 16)
+    assert w["wilcoxon_p"] == pytest.approx(2 / 16)
+
+
 def test_cohen_d_variants_match_pingouin():
     row = _code_nl_row(_cell_records(CODE_CELLS, NL_CELLS))
     x, y = np.array(CODE_CELLS), np.array(NL_CELLS)

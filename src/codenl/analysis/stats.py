@@ -93,7 +93,7 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
 
     Needs ``instance_id, model, arm, kind, size`` and ``outcome`` or ``correct``; ``seed``, ``family`` and
     ``provider`` are filled in when absent.  Adds ``valid`` (not an infra error), ``hit`` (correct and valid, as
-    0/1) and ``cluster`` (``instance_id|seed``).  Raises :class:`UsageError` naming what is wrong.
+    0/1) and ``cluster`` (an integer code of ``instance_id|seed``).  Raises :class:`UsageError` naming what is wrong.
     """
     need = ["instance_id", "model", "arm", "kind", "size"]
     missing = [c for c in need if c not in records.columns]
@@ -133,7 +133,8 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
         raise UsageError(f"records table: unknown arm(s) {bad_arms}; expected {list(ARMS)}")
     df["valid"] = df["outcome"] != "infra_error"
     df["hit"] = (correct & df["valid"]).astype(np.float64)
-    df["cluster"] = df["instance_id"] + "|" + df["seed"].astype(str)
+    # integer codes: grouping by them is much faster than by strings
+    df["cluster"] = pd.factorize(df["instance_id"] + "|" + df["seed"].astype(str))[0]
     dup = df.duplicated(["cluster", "model", "arm"])
     if dup.any():
         r = df[dup].iloc[0]
@@ -293,28 +294,61 @@ def paired_diff_table(
 # tests and effect sizes
 
 
+#: below this many non-zero differences with ties, the exact sign-flip distribution is enumerated (2^n)
+EXACT_SIGNFLIP_MAX = 13
+
+
+def _signflip_pvalues(d: np.ndarray) -> tuple[float, float, float]:
+    """Exact Wilcoxon p-values by enumerating all 2^n sign flips of the non-zero differences (ties allowed).
+
+    Returns (statistic min(R+, R-), two-sided p, one-sided p for d > 0); the same numbers as scipy's
+    ``permutation_test`` of R+ (which ``wilcoxon(method="auto")`` runs for n <= 13 with ties), vectorised.
+    """
+    ranks = sps.rankdata(np.abs(d))
+    r_plus = float(ranks[d > 0].sum())
+    r_minus = float(ranks[d < 0].sum())
+    n = d.size
+    signs = (np.arange(2**n)[:, None] >> np.arange(n)) & 1
+    null = signs @ ranks
+    tol = 1e-9 * max(1.0, r_plus)
+    p_greater = float(np.mean(null >= r_plus - tol))
+    p_less = float(np.mean(null <= r_plus + tol))
+    return min(r_plus, r_minus), min(1.0, 2.0 * min(p_greater, p_less)), p_greater
+
+
 def wilcoxon_cells(acc_a: np.ndarray, acc_b: np.ndarray) -> dict[str, Any]:
-    """Paired Wilcoxon signed-rank of cell accuracies A vs B (zero differences dropped)."""
+    """Paired Wilcoxon signed-rank of cell accuracies A vs B (zero differences dropped, ``zero_method="wilcox"``).
+
+    p-values: with ties or zeros and at most 13 non-zero differences, the exact sign-flip distribution of R+ over
+    those differences (what scipy's ``method="auto"`` computes by permutation when n <= 13); otherwise scipy's
+    ``wilcoxon`` (exact without ties or zeros for n <= 50, else the normal approximation).
+    """
     acc_a = np.asarray(acc_a, dtype=np.float64)
     acc_b = np.asarray(acc_b, dtype=np.float64)
     d = acc_a - acc_b
-    nonzero = int(np.sum(np.abs(d) > 1e-12))
+    d[np.abs(d) <= 1e-12] = 0.0
+    nonzero = d[d != 0]
     out: dict[str, Any] = {
         "n_cells": int(d.size),
-        "n_cells_nonzero": nonzero,
+        "n_cells_nonzero": int(nonzero.size),
         "wilcoxon_stat": math.nan,
         "wilcoxon_p": math.nan,
         "wilcoxon_p_greater": math.nan,
         "wilcoxon_note": "",
     }
-    if nonzero == 0:
+    if nonzero.size == 0:
         out["wilcoxon_note"] = (
             "no cells" if d.size == 0 else "every cell has the same accuracy in both arms: no signed ranks"
         )
         return out
-    two = sps.wilcoxon(acc_a, acc_b, zero_method="wilcox", alternative="two-sided")
-    greater = sps.wilcoxon(acc_a, acc_b, zero_method="wilcox", alternative="greater")
-    out.update(wilcoxon_stat=float(two.statistic), wilcoxon_p=float(two.pvalue), wilcoxon_p_greater=float(greater.pvalue))
+    ties = np.unique(np.abs(nonzero)).size < nonzero.size
+    if (ties or nonzero.size < d.size) and nonzero.size <= EXACT_SIGNFLIP_MAX:
+        stat, p_two, p_greater = _signflip_pvalues(nonzero)
+    else:
+        two = sps.wilcoxon(d, zero_method="wilcox", alternative="two-sided")
+        greater = sps.wilcoxon(d, zero_method="wilcox", alternative="greater")
+        stat, p_two, p_greater = float(two.statistic), float(two.pvalue), float(greater.pvalue)
+    out.update(wilcoxon_stat=stat, wilcoxon_p=p_two, wilcoxon_p_greater=p_greater)
     return out
 
 

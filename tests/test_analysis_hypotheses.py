@@ -1,0 +1,119 @@
+"""Verdicts on simulated data: a planted Code - NL effect is recovered, no effect is not, odd data is not testable."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from codenl.analysis import hypotheses as hy
+from codenl.analysis import stats_cli
+from codenl.analysis.synthetic import FINE_GRAINED, NPHARD, synthetic_records
+
+MODELS = ("mistralai/codestral-2508", "mistralai/mistral-large-2411", "google/gemini-2.0-flash-001",
+          "mistralai/mixtral-8x22b-instruct")
+# a reduced grid: every family, 11 kinds, several sizes, 12 instances per cell
+CELLS = ([(k, d, 12) for k in FINE_GRAINED[:6] for d in (2, 8, 14)] + [("clrs30", d, 12) for d in (4, 12)]
+         + [(k, lvl, 12) for k in NPHARD[:4] for lvl in (1, 2)])
+
+
+def _acc(code: float, nl: float, sim: float | None = None) -> dict[str, float]:
+    sim = (code + nl) / 2 if sim is None else sim
+    return {"nl": nl, "sim": sim, "controlsim": sim, "code": code}
+
+
+def _verdicts(records: pd.DataFrame) -> tuple[dict[str, str], pd.DataFrame, str]:
+    res = stats_cli.compute(records, n_boot=200)
+    table = res["hypotheses"]
+    return dict(zip(table["id"], table["verdict"], strict=True)), table, res["conclusion"]
+
+
+def test_planted_code_effect_is_recovered():
+    recs = synthetic_records({m: _acc(0.85, 0.40) for m in MODELS}, [0], CELLS, rng_seed=1)
+    v, table, _ = _verdicts(recs)
+    for rid in ("H1a", "H1b", "H1c", "H1", "H2a", "H2b", "H2c", "H2", "H3a", "H3b", "H3", "S2", "S3", "S4"):
+        assert v[rid] == hy.MET, (rid, table.set_index("id").loc[rid, "numbers"])
+    for rid in ("F1", "F2", "F3", "F", "A1", "A2"):
+        assert v[rid] == hy.NOT_MET, rid
+    # 396 instances per model and seed is below the plan's 3,000, so the success criteria as a whole are not met
+    assert v["S1"] == hy.NOT_MET and v["S"] == hy.NOT_MET
+
+
+def test_no_effect_is_not_reported_as_one():
+    recs = synthetic_records({m: _acc(0.5, 0.5, 0.5) for m in MODELS}, [0], CELLS, rng_seed=2)
+    v, _, conclusion = _verdicts(recs)
+    for rid in ("H1a", "H1", "S2", "S3", "H3"):
+        assert v[rid] == hy.NOT_MET, rid
+    assert v["F1"] == hy.MET and v["F2"] == hy.MET
+    assert conclusion.startswith("H1 rejected")
+
+
+def test_nl_better_than_code_triggers_failure_f3():
+    accs = {m: _acc(0.8, 0.4) for m in MODELS[:3]}
+    accs[MODELS[3]] = _acc(0.3, 0.6)
+    v, table, _ = _verdicts(synthetic_records(accs, [0], CELLS, rng_seed=3))
+    assert v["F3"] == hy.MET
+    assert "mistralai/mixtral-8x22b-instruct: Code 0.29" in table.set_index("id").loc["F3", "numbers"]
+
+
+def test_two_significant_two_not_is_mixed():
+    accs = {m: _acc(0.85, 0.4) for m in MODELS[:2]} | {m: _acc(0.5, 0.5) for m in MODELS[2:]}
+    v, _, _ = _verdicts(synthetic_records(accs, [0], CELLS, rng_seed=4))
+    assert v["A1"] == hy.MET and v["S2"] == hy.NOT_MET and v["F1"] == hy.MET
+
+
+def test_model_by_kind_interaction_is_detected():
+    # Code helps model 0 on add only and model 1 on spp only: the Code - NL effect depends on model x kind
+    cells = [(k, d, 30) for k in ("add", "mul", "spp", "tsp") for d in (1, 2, 3)]
+    a = synthetic_records({MODELS[0]: _acc(0.3, 0.3)}, [0], cells, rng_seed=5, kind_shift={"add": 0.6})
+    b = synthetic_records({MODELS[1]: _acc(0.3, 0.3)}, [0], cells, rng_seed=6, kind_shift={"spp": 0.6})
+    v, table, _ = _verdicts(pd.concat([a, b], ignore_index=True))
+    assert v["A3"] == hy.MET, table.set_index("id").loc["A3", "numbers"]
+
+
+def test_embedded_default_one_model_near_zero_is_not_testable_without_crashing():
+    recs = synthetic_records({"smollm2-135m": _acc(0.0, 0.0, 0.0)}, [0], [("add", 2, 5), ("mul", 2, 5)],
+                             rng_seed=7)
+    v, table, conclusion = _verdicts(recs)
+    t = table.set_index("id")
+    for rid in ("S2", "F1", "A1"):
+        assert v[rid] == hy.NOT_TESTABLE and "1 model(s)" in t.loc[rid, "why"]
+    for rid in ("S3", "F2"):
+        assert v[rid] == hy.NOT_TESTABLE and "d undefined" in t.loc[rid, "why"]
+    assert v["A3"] == hy.NOT_TESTABLE
+    assert v["H2c"] == hy.NOT_TESTABLE  # one family only
+    # every cell has equal (zero) accuracy: Code is certainly not better, so H1a is decided, not NaN-crashed
+    assert v["H1a"] == hy.NOT_MET and "no signed ranks" in t.loc["H1a", "numbers"]
+    assert conclusion.startswith("Undecided") or conclusion.startswith("H1 rejected")
+
+
+def test_count_verdict_decides_only_when_unknowns_cannot_change_it():
+    assert hy.count_verdict([True, True, None, False], 2) == hy.MET
+    assert hy.count_verdict([True, None, False, False], 3) == hy.NOT_MET
+    assert hy.count_verdict([True, None, True, False], 3) == hy.NOT_TESTABLE
+    assert hy.all_of([hy.MET, hy.NOT_TESTABLE]) == hy.NOT_TESTABLE
+    assert hy.all_of([hy.MET, hy.NOT_TESTABLE, hy.NOT_MET]) == hy.NOT_MET
+    assert hy.any_of([hy.NOT_MET, hy.NOT_TESTABLE, hy.MET]) == hy.MET
+
+
+def test_sample_size_criterion_reads_the_per_model_seed_counts():
+    recs = synthetic_records({m: _acc(0.8, 0.4) for m in MODELS[:2]}, [0], CELLS[:4], rng_seed=8)
+    res = stats_cli.compute(recs, n_boot=50)
+    ev = hy.Evidence(comparisons=res["comparisons"], kind_diff=pd.DataFrame(columns=["kind", "diff"]),
+                     model_family_diff=pd.DataFrame(columns=["model", "family", "diff", "ci_low", "ci_high"]),
+                     family_diff=pd.DataFrame(columns=["family", "diff", "ci_low", "ci_high"]),
+                     family_size_diff=pd.DataFrame(columns=["family", "size", "diff"]),
+                     per_model_seed=pd.DataFrame({"model": ["a", "b"], "seed": [0, 0], "n_instances": [3470, 3000]}),
+                     interaction_p=math.nan, interaction_note="n/a")
+    t = hy.evaluate(ev).set_index("id")
+    assert t.loc["S1", "verdict"] == hy.MET and "minimum 3000" in t.loc["S1", "numbers"]
+    assert t.loc["H2a", "verdict"] == hy.NOT_TESTABLE
+
+
+@pytest.mark.parametrize("section", ["H1", "H2", "H3", "success", "failure", "ambiguous"])
+def test_every_plan_section_is_in_the_table(section):
+    recs = synthetic_records({m: _acc(0.8, 0.4) for m in MODELS[:2]}, [0], CELLS[:6], rng_seed=9)
+    table = stats_cli.compute(recs, n_boot=50)["hypotheses"]
+    assert (table["section"] == section).sum() >= 3
+    assert set(table["verdict"]) <= {hy.MET, hy.NOT_MET, hy.NOT_TESTABLE}
