@@ -46,10 +46,11 @@ def inst_of(kind: str, size: int | None = None, seed: int = 0, index: int = 0) -
     return make_instance(kind, size if size is not None else DEFAULT_SIZES[kind][-1], seed, index)
 
 
-def assert_wrong(instance: dict, answer: object) -> None:
+def assert_wrong(instance: dict, answer: object, because: str = "") -> None:
+    """``answer`` grades wrong, with a reason that contains ``because``."""
     verdict = grade(instance, answer)
     assert not verdict.correct, f"{instance['kind']}: {answer!r} graded correct"
-    assert verdict.reason
+    assert verdict.reason and because in verdict.reason, verdict.reason
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -218,7 +219,7 @@ def test_spp_every_shortest_path_is_correct_and_others_wrong() -> None:
     assert_wrong(inst, gold[::-1])  # wrong direction: starts at the target
     assert_wrong(inst, gold[:-1])  # does not reach the target
     assert_wrong(inst, [])
-    assert_wrong(inst, [d["source"], d["target"]])  # not an edge (target is several hops away)
+    assert_wrong(inst, [d["source"], d["target"]], "no edge")  # target is several hops away
     assert_wrong(inst, [d["source"], d["n"] + 3, d["target"]])
     assert_wrong(inst, [d["source"], -1, d["target"]])
 
@@ -255,7 +256,8 @@ def test_tsp_bad_tours_are_wrong() -> None:
     assert_wrong(inst, tour[1:] + tour[:1])  # same cycle, but not starting at 0
     assert_wrong(inst, tour[:-1])
     assert_wrong(inst, tour + [tour[1]])
-    assert_wrong(inst, tour[:-1] + [tour[1]])  # repeated city
+    assert_wrong(inst, tour[:-1] + [tour[1]], "more than once")  # repeated city
+    assert_wrong(inst, [0] + [tour[1]] * 7, "more than once")  # shorter than the optimum, but not a tour
     assert_wrong(inst, tour[:-1] + [99])
     assert_wrong(inst, [0] + [-c for c in tour[1:]])
     worse = max((list((0, *p)) for p in itertools.permutations(range(1, 8))), key=lambda t: tour_length(dist, t))
@@ -311,10 +313,10 @@ def test_ksp_every_optimal_selection_is_correct_and_bad_ones_wrong() -> None:
                 assert verdict.correct == (w <= d["capacity"] and v == d["optimum"]), subset
     inst = inst_of("ksp")
     gold = inst["answer"]
-    assert_wrong(inst, gold + gold[:1])  # duplicate item
+    assert_wrong(inst, gold + gold[:1], "more than once")  # duplicate item
     assert_wrong(inst, gold[1:])  # strictly less value (all values >= 1)
     assert_wrong(inst, gold + [len(inst["data"]["weights"])])  # no such item
-    assert_wrong(inst, list(range(len(inst["data"]["weights"]))))  # over capacity
+    assert_wrong(inst, list(range(len(inst["data"]["weights"]))), "exceeds the capacity")
 
 
 @FAST
@@ -347,7 +349,7 @@ def test_gcp_permuted_colourings_are_correct_and_bad_ones_wrong() -> None:
     u, v = edges[0]
     clash = gold[:]
     clash[v] = clash[u]
-    assert_wrong(inst, clash)
+    assert_wrong(inst, clash, "both have colour")
     extra = gold[:]
     extra[0] = max(gold) + 1  # proper, but one colour too many
     assert_wrong(inst, extra)
@@ -364,6 +366,57 @@ def test_chromatic_number_matches_brute_force(n: int, p: float, seed: int) -> No
     chi, colouring = chromatic_colouring(n, edges)
     assert chi == brute_force_chromatic(n, edges)
     assert len(set(colouring)) == chi and all(colouring[a] != colouring[b] for a, b in edges)
+
+
+def chromatic_by_backtracking(n: int, edges: list[list[int]]) -> int:
+    """Smallest k for which plain backtracking (vertices in order 0..n-1) finds a proper k-colouring."""
+    adj = neighbours(n, edges)
+
+    def colourable(k: int) -> bool:
+        colour = [-1] * n
+
+        def place(v: int, used: int) -> bool:
+            if v == n:
+                return True
+            for c in range(min(used + 1, k)):
+                if all(colour[w] != c for w in adj[v]):
+                    colour[v] = c
+                    if place(v + 1, max(used, c + 1)):
+                        return True
+            colour[v] = -1
+            return False
+
+        return place(0, 0)
+
+    return next(k for k in range(n + 1) if colourable(k))
+
+
+#: a 7-vertex graph that DSATUR colours with 4 colours although 3 suffice (found by search)
+DSATUR_TRAP = [[0, 1], [0, 5], [0, 6], [1, 5], [2, 3], [2, 4], [2, 5], [3, 4], [3, 6], [4, 6]]
+
+
+def test_chromatic_number_is_exact_where_greedy_is_not() -> None:
+    adj = neighbours(7, DSATUR_TRAP)
+    assert len(set(dsatur_greedy(adj))) == 4
+    chi, colouring = chromatic_colouring(7, DSATUR_TRAP)
+    assert chi == 3 == brute_force_chromatic(7, DSATUR_TRAP)
+    assert all(colouring[a] != colouring[b] for a, b in DSATUR_TRAP)
+    greedy_beaten = 0
+    for seed in range(400):  # graphs of 7..12 vertices, where DSATUR is occasionally suboptimal
+        rng = random.Random(seed)
+        n = 7 + seed % 6
+        p = rng.uniform(0.2, 0.7)
+        edges = [[u, v] for u in range(n) for v in range(u + 1, n) if rng.random() < p]
+        chi = chromatic_colouring(n, edges)[0]
+        assert chi == chromatic_by_backtracking(n, edges), (n, edges)
+        greedy_beaten += chi < len(set(dsatur_greedy(neighbours(n, edges))))
+    assert greedy_beaten >= 2
+
+
+def test_chromatic_number_on_the_grid_by_backtracking() -> None:
+    for inst in grid("gcp") + grid("gcp_d"):
+        d = inst["data"]
+        assert d["chromatic_number"] == chromatic_by_backtracking(d["n"], d["edges"])
 
 
 @FAST
@@ -431,11 +484,11 @@ def test_msp_reversed_schedule_is_correct_and_bad_ones_wrong() -> None:
     inst = next(i for i in grid("msp") if i["size"] == 9 and i["data"]["makespan"] + 1 < i["data"]["day_length"])
     d, gold = inst["data"], inst["answer"]
     assert_wrong(inst, [s + 1 for s in gold])  # feasible but one hour later
-    assert_wrong(inst, [0] * len(gold))  # meetings with a common participant overlap
-    assert_wrong(inst, [s - 1 for s in gold])  # the first meetings start before the day
+    assert_wrong(inst, [0] * len(gold), "overlap")  # meetings with a common participant overlap
+    assert_wrong(inst, [s - 1 for s in gold], "outside the day")  # the first meetings start before hour 0
     late = gold[:]
     late[0] = d["day_length"]
-    assert_wrong(inst, late)
+    assert_wrong(inst, late, "outside the day")
     assert_wrong(inst, gold[:-1])
 
 
