@@ -1,6 +1,6 @@
 """Executions per second: the fully isolated sandbox pool vs plain ``subprocess.run`` without any isolation.
 
-    .venv/bin/python bench/sandbox.py [--runs 120] [--workers 2] [--rounds 3] [--fresh] [--json FILE]
+    .venv/bin/python bench/sandbox.py [--runs 60] [--workers 2] [--rounds 2] [--fresh] [--json FILE]
 
 Three programs: a trivial one (``print(1)``), a 10 ms pure-Python loop (calibrated on this machine at start-up)
 and a numpy one (import, a 100x100 matrix product).  Both sides run the same programs with the same
@@ -66,9 +66,9 @@ def timed(fn, items, workers: int) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=120, help="runs per program, side and round")
+    parser.add_argument("--runs", type=int, default=60, help="runs per program, side and round (default 60)")
     parser.add_argument("--workers", type=int, default=2, help="parallel runs on each side (default 2)")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds (default 2)")
     parser.add_argument("--fresh", action="store_true", help="also measure the fresh-process mode")
     parser.add_argument("--json", default=None, help="also write the figures to this file")
     args = parser.parse_args()
