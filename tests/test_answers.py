@@ -330,3 +330,22 @@ def test_degenerate_loops_are_read_in_linear_time(monkeypatch: pytest.MonkeyPatc
         calls = 0
         extract_answer(text, "any")
         assert calls <= text.count("{"), (text[:20], calls)
+
+
+def test_without_code_masks_complete_python_blocks_only() -> None:
+    from codenl.answers import without_code
+
+    text = (
+        "```python\nx = {'answer': 1}\n```\n"          # python block: masked
+        "```\ndef solution():\n    return {'answer': 2}\n```\n"  # untagged program: masked
+        "```json\n{\"answer\": 3}\n```\n"               # json block: kept
+        "```\n{\"answer\": 4}\n```\n"                   # untagged, not a program: kept
+        "```python\ny = {'answer': 5}\n"                 # unterminated: kept
+    )
+    masked = without_code(text)
+    assert "'answer': 1" not in masked and "'answer': 2" not in masked
+    assert '"answer": 3' in masked and '"answer": 4' in masked and "'answer': 5" in masked
+    assert extract_answer(text, "int", outside_code=True).value == 5
+    assert extract_answer(text.rsplit("```python", 1)[0], "int", outside_code=True).value == 4
+    assert extract_answer("```py\nr = {'answer': 1}\n```", "int", outside_code=True).found is False
+    assert extract_answer("```py\nr = {'answer': 1}\n```", "int").value == 1

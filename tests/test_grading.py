@@ -185,7 +185,7 @@ def test_corpus_case(case: dict[str, Any]) -> None:
 
         code = fill(case.get("code"), instance) if arm == "controlsim" else extract_code(text)
         execution = execute(code)
-        got = fidelity(instance, response(arm, instance, text, case.get("status", "ok")), execution)
+        got = fidelity(instance, response(arm, instance, text, case.get("status", "ok")), execution, arm)
         assert got is case["fidelity"]
 
 

@@ -50,6 +50,7 @@ __all__ = [
     "find_code",
     "find_answer_object",
     "parse_answer_type",
+    "without_code",
 ]
 
 
@@ -461,13 +462,16 @@ EMPTY_TEXT = "the response is empty"
 NO_ANSWER = 'no JSON object with an "answer" key in the response'
 
 
-def extract_answer(text: str | None, answer_type: str) -> Extracted:
-    """The last ``{"answer": ...}`` in ``text`` converted to ``answer_type``, or the reason there is none."""
+def extract_answer(text: str | None, answer_type: str, *, outside_code: bool = False) -> Extracted:
+    """The last ``{"answer": ...}`` in ``text`` converted to ``answer_type``, or the reason there is none.
+
+    ``outside_code``: ignore complete python code blocks (:func:`without_code`), for replies that hold a program.
+    """
     if text is None:
         return Extracted(found=False, error=NO_TEXT)
     if not text.strip():
         return Extracted(found=False, error=EMPTY_TEXT)
-    found, raw = find_answer_object(text)
+    found, raw = find_answer_object(without_code(text) if outside_code else text)
     if not found:
         return Extracted(found=False, error=NO_ANSWER)
     try:
@@ -490,6 +494,9 @@ class CodeBlock:
     lang: str
     code: str
     terminated: bool
+    #: the block's lines in ``text.splitlines()``: ``start`` is the opening fence, ``end`` one past the closing one
+    start: int = 0
+    end: int = 0
 
 
 def code_blocks(text: str) -> list[CodeBlock]:
@@ -517,9 +524,31 @@ def code_blocks(text: str) -> list[CodeBlock]:
             code = code[:-1]  # the newline before the closing fence belongs to the fence
             if code.endswith("\r"):
                 code = code[:-1]
-        blocks.append(CodeBlock(lang=m.group("lang").lower(), code=code, terminated=terminated))
+        blocks.append(
+            CodeBlock(lang=m.group("lang").lower(), code=code, terminated=terminated, start=i, end=j + 1)
+        )
         i = j + 1
     return blocks
+
+
+def without_code(text: str) -> str:
+    """``text`` without its complete python blocks (tagged python/py, or untagged and defining ``solution``).
+
+    Used for the sim and controlsim arms, whose replies hold code: a dict literal ``{"answer": ...}`` inside the
+    program is not the model's stated answer.  Unterminated blocks are kept (the answer may follow a missing
+    closing fence).
+    """
+    blocks = [
+        b
+        for b in code_blocks(text)
+        if b.terminated and b.lang in _CODE_LANGS and (b.lang or _DEFINES_SOLUTION.search(b.code))
+    ]
+    if not blocks:
+        return text
+    lines = text.splitlines(keepends=True)
+    for b in blocks:
+        lines[b.start : b.end] = ["\n"] * (b.end - b.start)
+    return "".join(lines)
 
 
 def _compiles(code: str) -> bool:

@@ -6,10 +6,10 @@ Each (instance, model, seed, arm) ends in exactly one outcome of :data:`OUTCOMES
 ``nl``     response ``infra_error`` -> ``infra_error``; no ``{"answer": ...}`` found, or found but not convertible to
            the instance's ``answer_type`` -> ``parse_error`` (detail says which); else the kind's grader decides
            ``correct`` / ``wrong``.
-``sim``    as ``nl``, except that a response without a python block defining ``solution()`` is ``no_code``: the arm's
+``sim``    as ``nl`` (but ``{"answer": ...}`` inside a complete python block is code, not the stated answer), except that a response without a python block defining ``solution()`` is ``no_code``: the arm's
            protocol (write the code, then simulate it) was not followed, so its stated answer is not a simulation.
            The code is found by :func:`codenl.answers.extract_code`, exactly as the ``execute`` stage finds it.
-``controlsim`` as ``nl``; response ``no_code`` (the sim response had no code, so nothing was asked) -> ``no_code``.
+``controlsim`` as ``sim`` for the stated answer; response ``no_code`` (the sim response had no code, so nothing was asked) -> ``no_code``.
 ``code``   from the execution record: ``no_code`` -> ``no_code``; sandbox ``syntax_error``, ``runtime_error``,
            ``timeout``, ``memory_limit``, ``output_limit`` -> the same; ``crashed`` (killed by a signal) and
            ``no_output`` (exit 0 without the harness's result: ``solution()`` never returned) -> ``runtime_error`` with
@@ -158,8 +158,8 @@ def _infra_detail(error: Any) -> str:
     return "the request failed after its retries"
 
 
-def _stated_typed(instance: Mapping[str, Any], text: str | None) -> tuple[Any, str | None]:
-    got = extract_answer(text, instance["answer_type"])
+def _stated_typed(instance: Mapping[str, Any], text: str | None, arm: str) -> tuple[Any, str | None]:
+    got = extract_answer(text, instance["answer_type"], outside_code=arm in ("sim", "controlsim"))
     return (got.value, None) if got.ok else (None, got.error)
 
 
@@ -179,7 +179,7 @@ def grade_response(instance: Mapping[str, Any], response: Mapping[str, Any], arm
         found = find_code(text)
         if found.code is None:
             return Grade("no_code", None, found.note)
-    value, error = _stated_typed(instance, text)
+    value, error = _stated_typed(instance, text, arm)
     if error is not None:
         return Grade("parse_error", None, error)
     return grade_answer(instance, value, arm)
@@ -258,11 +258,13 @@ def same_value(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
-def fidelity(instance: Mapping[str, Any], response: Mapping[str, Any], execution: Mapping[str, Any]) -> bool | None:
+def fidelity(
+    instance: Mapping[str, Any], response: Mapping[str, Any], execution: Mapping[str, Any], arm: str
+) -> bool | None:
     """Does the response's stated answer equal the executed value of the same code?  None when either is missing."""
     if response.get("status") != "ok":
         return None
-    stated, error = _stated_typed(instance, response.get("text"))
+    stated, error = _stated_typed(instance, response.get("text"), arm)
     if error is not None:
         return None
     executed, error = executed_value(instance, execution)
@@ -359,10 +361,11 @@ def grade_instance(
             graded_record(instance, model, "nl", grade_response(instance, nl, "nl"),
                           response=nl, prompt_version=nl.get("prompt_version")),
             graded_record(instance, model, "sim", grade_response(instance, sim, "sim"),
-                          fidelity_value=fidelity(instance, sim, execution), response=sim,
+                          fidelity_value=fidelity(instance, sim, execution, "sim"), response=sim,
                           prompt_version=sim.get("prompt_version"), harness_version=harness_version),
             graded_record(instance, model, "controlsim", grade_response(instance, controlsim, "controlsim"),
-                          fidelity_value=fidelity(instance, controlsim, execution), response=controlsim,
+                          fidelity_value=fidelity(instance, controlsim, execution, "controlsim"),
+                          response=controlsim,
                           prompt_version=controlsim.get("prompt_version"), harness_version=harness_version),
             graded_record(instance, model, "code", grade_execution(instance, execution),
                           prompt_version=sim.get("prompt_version"), harness_version=harness_version),
