@@ -10,7 +10,8 @@ the same :class:`codenl.llm.client.ChatClient` (ledger off):
 * sliding window: all requests submitted at once, at most ``concurrency`` in flight, a new one starting as
   soon as one finishes (what ``query`` does);
 * fixed batches: ``concurrency`` requests awaited together, then the next batch (the earlier system's way),
-  so every batch lasts as long as its slowest reply.
+  so every batch lasts as long as its slowest reply;
+* with ``--with-ledger``, the sliding window again with a request ledger (one fsynced append per reply).
 
 Prints achieved/ideal for each and their ratio.  Target (issue 4): sliding window >= 0.9 of ideal on 2 cores.
 """
@@ -22,6 +23,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -29,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from codenl.llm.client import ChatClient, Sampling  # noqa: E402
+from codenl.llm.ledger import Ledger  # noqa: E402
 from codenl.llm.providers import Provider  # noqa: E402
 from codenl.llm.retry import RetryPolicy  # noqa: E402
 
@@ -51,9 +54,10 @@ def requests(n: int, tag: str) -> list[list[dict[str, str]]]:
     return [[{"role": "user", "content": f"{tag} request {i}: what is {i} + {i}?"}] for i in range(n)]
 
 
-async def sliding(url: str, n: int, window: int) -> tuple[float, int]:
+async def sliding(url: str, n: int, window: int, ledger: Ledger | None = None) -> tuple[float, int]:
     provider = Provider("openai_compatible", url)
-    async with ChatClient(provider, "bench/model", window=window, policy=RetryPolicy(max_attempts=3)) as c:
+    policy = RetryPolicy(max_attempts=3)
+    async with ChatClient(provider, "bench/model", window=window, policy=policy, ledger=ledger) as c:
         t0 = time.perf_counter()
         results = await c.complete_many([(m, Sampling(seed=0)) for m in requests(n, "sliding")])
         elapsed = time.perf_counter() - t0
@@ -80,6 +84,7 @@ def main() -> int:
     p.add_argument("--concurrency", type=int, default=64)
     p.add_argument("--latency", type=float, default=0.2)
     p.add_argument("--jitter", type=float, default=0.05)
+    p.add_argument("--with-ledger", action="store_true", help="also run the sliding window with a ledger (fsync per reply)")
     args = p.parse_args()
     server, url = start_server(args.latency, args.jitter)
     try:
@@ -93,6 +98,11 @@ def main() -> int:
             out[name] = rate / ideal
             print(f"{name:15s} {elapsed:7.2f} s  {rate:7.1f} req/s  achieved/ideal {rate / ideal:.3f}  failed {failed}")
         print(f"sliding / batched = {out['sliding window'] / out['fixed batches']:.3f}")
+        if args.with_ledger:
+            with tempfile.TemporaryDirectory() as tmp:
+                elapsed, failed = asyncio.run(sliding(url, args.n, args.concurrency, Ledger(Path(tmp) / "l.jsonl")))
+            rate = args.n / elapsed
+            print(f"{'with ledger':15s} {elapsed:7.2f} s  {rate:7.1f} req/s  achieved/ideal {rate / ideal:.3f}  failed {failed}")
     finally:
         server.terminate()
         server.wait(10)

@@ -43,7 +43,7 @@ async def one(script: list[str], *, policy: RetryPolicy = FAST, timeout: float =
 
 @pytest.mark.timeout(20)
 @pytest.mark.parametrize(
-    "fault", ["429:0", "500", "502", "503", "408", "reset", "malformed", "empty_choices", "error_body:502", "slow:3"]
+    "fault", ["429:0", "500", "502", "503", "408", "reset", "malformed", "empty_choices", "error_body:502", "slow:1.5"]
 )
 def test_each_transient_fault_is_retried_to_success(fault: str) -> None:
     result, fake = run(one([fault], timeout=0.5))
@@ -58,7 +58,7 @@ def test_each_transient_fault_is_retried_to_success(fault: str) -> None:
 
 
 @pytest.mark.timeout(20)
-@pytest.mark.parametrize("fault", ["500", "reset", "malformed", "slow:3"])
+@pytest.mark.parametrize("fault", ["500", "reset", "malformed", "slow:1.5"])
 def test_a_persistent_fault_ends_in_infra_error_with_history(fault: str) -> None:
     policy = RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.02)
     result, fake = run(one([fault] * 3, policy=policy, timeout=0.4))
@@ -213,3 +213,11 @@ def test_request_body_carries_sampling_parameters_and_seed() -> None:
     result, fake = run(one(["ok"]))
     assert fake.requests[0]["params"] == {"temperature": 0.0, "top_p": 1.0, "max_tokens": 32, "seed": 7}
     assert fake.requests[0]["model"] == "fake/model"
+
+
+@pytest.mark.timeout(20)
+def test_an_error_inside_a_200_body_is_classified_by_its_code() -> None:
+    with pytest.raises(FatalAPIError, match="HTTP 402"):
+        run(one(["error_body:402"]))
+    result, fake = run(one(["error_body:503"]))
+    assert result.status == "ok" and result.attempts == 2 and len(fake.requests) == 2

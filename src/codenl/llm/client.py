@@ -22,6 +22,8 @@ requests in flight at the same time are sent once and share the answer.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import functools
 import json
 import random
 import time
@@ -207,6 +209,9 @@ class ChatClient:
         self._rejected_streak = 0
         self._stopped: FatalAPIError | None = None
         self._session: aiohttp.ClientSession | None = None
+        self._writer = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger")
+        self._pending: list[tuple[tuple[str, str, dict[str, Any]], asyncio.Future[None]]] = []
+        self._flusher: asyncio.Task[None] | None = None
         self.url = provider.base_url.rstrip("/") + "/chat/completions"
         #: the most HTTP attempts that were in flight at once (for tests and the benchmark)
         self.peak_in_flight = 0
@@ -217,6 +222,12 @@ class ChatClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        if self._flusher is not None and not self._flusher.done():
+            try:
+                await self._flusher
+            except BaseException:  # noqa: BLE001 - the waiters got the error
+                pass
+        self._writer.shutdown(wait=True)
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -268,13 +279,44 @@ class ChatClient:
     async def _send_and_record(self, key: str, messages: Messages, sampling: Sampling) -> ChatResult:
         result = await self._send(messages, sampling)
         if self.ledger is not None:
-            self.ledger.record(
-                key, result.status, result.to_dict(), model=self.model, base_url=self.provider.ledger_url
-            )
+            await self._persist(key, result)
         if result.status != "ok":
             self.progress.failed += 1
         self.progress.add_usage(result.usage, result.cost)
         return result
+
+    async def _persist(self, key: str, result: ChatResult) -> None:
+        """Append the outcome to the ledger; returns once it is on disk.
+
+        Appends run on one writer thread (the event loop keeps serving replies), and the outcomes that arrive
+        while one write is being fsynced go together in the next write: one fsync per batch, not per reply.
+        """
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append(((key, result.status, result.to_dict()), future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.ensure_future(self._flush())
+        await asyncio.shield(future)
+
+    async def _flush(self) -> None:
+        assert self.ledger is not None
+        loop = asyncio.get_running_loop()
+        while self._pending:
+            batch, self._pending = self._pending, []
+            write = functools.partial(
+                self.ledger.record_many, [o for o, _ in batch], model=self.model, base_url=self.provider.ledger_url
+            )
+            try:
+                await asyncio.shield(loop.run_in_executor(self._writer, write))
+            except BaseException as exc:  # noqa: BLE001 - handed to every waiter
+                for _, fut in batch:
+                    if not fut.done():
+                        fut.set_exception(exc)
+                if isinstance(exc, asyncio.CancelledError):
+                    raise
+            else:
+                for _, fut in batch:
+                    if not fut.done():
+                        fut.set_result(None)
 
     async def _wait_for_pause(self) -> None:
         while (delay := self._pause_until - time.monotonic()) > 0:

@@ -75,15 +75,19 @@ class Ledger:
 
     def record(self, key: str, status: str, result: Mapping[str, Any], *, model: str, base_url: str) -> None:
         """Append one outcome (flushed and fsynced before returning)."""
-        entry = {
-            "key": key,
-            "status": status,
-            "model": model,
-            "base_url": base_url,
-            "time": round(time.time(), 3),
-            "result": dict(result),
-        }
-        append_jsonl(self.path, [entry])
-        self.lines += 1
-        if status == "ok":
-            self.completed[key] = dict(result)
+        self.record_many([(key, status, result)], model=model, base_url=base_url)
+
+    def record_many(
+        self, outcomes: Sequence[tuple[str, str, Mapping[str, Any]]], *, model: str, base_url: str
+    ) -> None:
+        """Append several outcomes with one write and one fsync (group commit)."""
+        now = round(time.time(), 3)
+        entries = [
+            {"key": key, "status": status, "model": model, "base_url": base_url, "time": now, "result": dict(result)}
+            for key, status, result in outcomes
+        ]
+        append_jsonl(self.path, entries)
+        self.lines += len(entries)
+        for entry in entries:
+            if entry["status"] == "ok":
+                self.completed[entry["key"]] = entry["result"]
