@@ -30,6 +30,7 @@ PROGRAMS = {
     "segfault": render("segfault.py"),
     "output_cap": "import sys\nfor _ in range(3): sys.stdout.write('y' * 1024 * 1024)\n",
     "stderr_only": "import sys; print('warn', file=sys.stderr)",
+    "stderr_flood": "import sys\nfor _ in range(3): sys.stderr.write('z' * 1024 * 1024)\n",
     "harness_ok": build_program("def solution():\n    return [1, (2, 3), {'a': 4}]\n"),
     "harness_error": build_program("def solution():\n    return 1 // 0\n"),
     "harness_no_solution": build_program("x = 3\n"),
@@ -63,7 +64,7 @@ def test_expected_statuses(both):
         "print": "ok", "unicode": "ok", "nothing": "no_output", "exception": "runtime_error", "syntax": "syntax_error",
         "indent": "syntax_error", "nul": "syntax_error", "exit_code": "runtime_error", "exit_message": "runtime_error",
         "memory": "memory_limit", "recursion": "runtime_error", "numpy": "ok", "scratch_file": "ok",
-        "fork": "runtime_error", "segfault": "crashed", "output_cap": "output_limit", "stderr_only": "no_output",
+        "fork": "runtime_error", "segfault": "crashed", "output_cap": "output_limit", "stderr_only": "no_output", "stderr_flood": "output_limit",
         "harness_ok": "ok", "harness_error": "runtime_error", "harness_no_solution": "runtime_error",
         "cpu_timeout": "timeout",
     }
