@@ -349,3 +349,62 @@ def test_without_code_masks_complete_python_blocks_only() -> None:
     assert extract_answer(text.rsplit("```python", 1)[0], "int", outside_code=True).value == 4
     assert extract_answer("```py\nr = {'answer': 1}\n```", "int", outside_code=True).found is False
     assert extract_answer("```py\nr = {'answer': 1}\n```", "int").value == 1
+
+
+_code_line = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"),
+    max_size=40,
+).filter(lambda line: not line.lstrip(" ").startswith(("```", "~~~")))
+
+
+@settings(max_examples=200)
+@given(
+    lines=st.lists(_code_line, max_size=8),
+    before=_prose,
+    after=_prose,
+    indent=st.sampled_from(["", "    ", "\t"]),
+)
+def test_any_code_in_a_fence_is_extracted_byte_for_byte(lines: list[str], before: str, after: str, indent: str) -> None:
+    code = "\n".join(["def solution():", *(indent + line for line in lines), "    return 'python'"])
+    # prose must not open a fence of its own
+    before = before.replace("`", "'").replace("~", "-")
+    text = f"{before}\n```python\n{code}\n```\n{after}"
+    assert extract_code(text) == code
+
+
+_types = st.recursive(
+    st.sampled_from(["int", "bool", "str", "float"]),
+    lambda inner: inner.map(lambda t: f"list[{t}]") | inner.map(lambda t: f"dict[str,{t}]"),
+    max_leaves=3,
+)
+
+
+def _values_of(answer_type: str) -> st.SearchStrategy[object]:
+    spec = parse_answer_type(answer_type)
+
+    def build(spec: tuple) -> st.SearchStrategy[object]:
+        tag = spec[0]
+        if tag == "int":
+            return st.integers(min_value=-(10**30), max_value=10**30)
+        if tag == "bool":
+            return st.booleans()
+        if tag == "str":
+            return st.text(max_size=8)
+        if tag == "float":
+            return st.floats(allow_nan=False, allow_infinity=False)
+        if tag == "list":
+            return st.lists(build(spec[1]), max_size=4)
+        return st.dictionaries(st.text(max_size=4), build(spec[1]), max_size=3)
+
+    return build(spec)
+
+
+@settings(max_examples=200)
+@given(data=st.data(), answer_type=_types)
+def test_typed_values_survive_json_and_coercion_unchanged(data: st.DataObject, answer_type: str) -> None:
+    value = data.draw(_values_of(answer_type))
+    text = "Thinking...\n" + json.dumps({"answer": value}) + "\nThat is all."
+    got = extract_answer(text, answer_type)
+    assert got.ok, got.error
+    assert json.dumps(got.value) == json.dumps(value)
+    assert coerce(got.value, answer_type) == got.value
