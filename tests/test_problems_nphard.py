@@ -7,6 +7,7 @@ import json
 import random
 from collections import Counter
 from functools import cache
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -31,6 +32,7 @@ from codenl.problems.nphard.msp import check_schedule, list_schedule, makespan, 
 from codenl.problems.nphard.spp import random_connected_graph, shortest_path
 from codenl.problems.nphard.tsp import brute_force_tsp, held_karp, random_distances, tour_length
 
+ROOT = Path(__file__).resolve().parents[1]
 NPHARD = ("spp", "tsp", "tsp_d", "msp", "ksp", "gcp", "gcp_d", "bsp", "edp")
 SEEDS = (0, 1, 2)
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -102,6 +104,21 @@ def test_extreme_sizes_generate_and_grade(kind: str) -> None:
 def test_graders_never_raise_on_junk(kind: str, junk: object) -> None:
     inst = inst_of(kind, DEFAULT_SIZES[kind][0])
     assert_wrong(inst, junk)
+
+
+def test_instances_match_the_schema_and_gold_survives_answer_coercion() -> None:
+    import jsonschema
+
+    from codenl.answers import coerce
+
+    schema = json.loads((ROOT / "workflow" / "schemas" / "instance.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    for kind in NPHARD:
+        for inst in grid(kind)[::7]:
+            errors = [e.message for e in validator.iter_errors(inst)]
+            assert not errors, (kind, errors)
+            assert coerce(inst["answer"], inst["answer_type"]) == inst["answer"]
+            assert type(coerce(inst["answer"], inst["answer_type"])) is type(inst["answer"])
 
 
 # --------------------------------------------------------------------------------------------------------------

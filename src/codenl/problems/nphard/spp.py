@@ -135,8 +135,8 @@ class ShortestPath(Kind):
             f"total weight (the sum of the weights of its edges) is as small as possible."
         )
         answer_format = (
-            f"a JSON list of integers: the node ids of the path in order, starting with {source} and ending "
-            f"with {target}, e.g. [{source}, 4, 2, {target}]"
+            f"a JSON list of integers: the node ids along the path in order, the first one {source} and the "
+            f"last one {target}"
         )
         return Problem(
             statement=statement,
