@@ -9,9 +9,10 @@ detail, fidelity, prompt_tokens, completion_tokens, reasoning_tokens, cost, late
 generator_version, grader_version, harness_version, source``
 
 ``answer`` and ``gold`` are JSON strings (typed JSON of any shape, big ints included, survives Parquet intact);
-``provider`` is the record's own ``provider`` field when present, else the org prefix of the model id, else
-``local``; ``source`` is ``file:line`` of the graded record.  A malformed record or a duplicate
-``(instance_id, model, seed, arm)`` stops the stage with a message naming the file and line.
+``provider`` is the org prefix of the model id (``mistralai/codestral-2508`` -> ``mistralai``); for a model id
+without '/', the provider the config names for it (``--configfile``), else ``local``; ``source`` is
+``file:line`` of the graded record.  A malformed record or a duplicate ``(instance_id, model, seed, arm)`` stops
+the stage with a message naming the file and line.
 """
 
 from __future__ import annotations
@@ -88,7 +89,9 @@ def _check(record: Mapping[str, Any], field: str, types: tuple[type, ...], where
     return value
 
 
-def check_record(record: Mapping[str, Any], where: str) -> dict[str, Any]:
+def check_record(
+    record: Mapping[str, Any], where: str, providers: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """One graded record as a table row; :class:`RecordError` naming ``where`` (file:line) and the field."""
     row: dict[str, Any] = {}
     for field, types in REQUIRED.items():
@@ -102,21 +105,26 @@ def check_record(record: Mapping[str, Any], where: str) -> dict[str, Any]:
     if row["correct"] != (row["outcome"] == "correct"):
         raise RecordError(f"{where}: field 'correct' is {row['correct']} but outcome is {row['outcome']!r}")
     if not row["provider"]:
-        row["provider"] = provider_of(row["model"])
+        model = row["model"]
+        row["provider"] = provider_of(model) if "/" in model else (providers or {}).get(model) or "local"
     for field in ("answer", "gold"):
         row[field] = json.dumps(record.get(field), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     row["source"] = where
     return row
 
 
-def collect(paths: Iterable[str | os.PathLike[str]]) -> pd.DataFrame:
-    """Read and check every graded shard; a duplicate (instance_id, model, seed, arm) is an error."""
+def collect(
+    paths: Iterable[str | os.PathLike[str]], providers: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """Read and check every graded shard; a duplicate (instance_id, model, seed, arm) is an error.
+
+    ``providers`` maps a model id without '/' to its configured provider name."""
     rows: list[dict[str, Any]] = []
     seen: dict[tuple, str] = {}
     for path in paths:
         for lineno, record in iter_jsonl(path):
             where = f"{path}:{lineno}"
-            row = check_record(record, where)
+            row = check_record(record, where, providers)
             key = (row["instance_id"], row["model"], row["seed"], row["arm"])
             if key in seen:
                 raise RecordError(f"{where}: duplicate record for instance {key[0]} model {key[1]} seed {key[2]} "
@@ -156,13 +164,20 @@ def write_parquet_atomic(df: pd.DataFrame, out: Path) -> None:
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--graded", nargs="+", required=True, help="graded shard files (JSONL)")
     parser.add_argument("--out", required=True, help="output Parquet file, e.g. results/aggregate/records.parquet")
+    parser.add_argument("--configfile", nargs="+", default=None,
+                        help="optional: the run's config, for the provider name of model ids without '/'")
 
 
 def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix != ".parquet":
         raise UsageError(f"--out {out}: expected a .parquet file")
-    df = collect(args.graded)
+    providers = None
+    if args.configfile:
+        from codenl.config import load_config  # lazily: only when asked
+
+        providers = {m["name"]: m["provider"] for m in load_config(list(args.configfile))["models"]}
+    df = collect(args.graded, providers)
     write_parquet_atomic(df, out)
     print(f"aggregate: {len(df)} records from {len(args.graded)} shard(s), "
           f"{int((df['outcome'] == 'infra_error').sum())} infra errors -> {out}")
