@@ -1,24 +1,23 @@
 """The outcome taxonomy and grading of every arm (pure functions; the ``grade`` stage does the I/O).
 
-Each (instance, model, seed, arm) ends in exactly one outcome of :data:`OUTCOMES` (SPEC section 3):
+Each (instance, model, seed, arm) ends in exactly one outcome of :data:`OUTCOMES` (SPEC section 3).
 
-========== =============================================================================================
-``nl``     response ``infra_error`` -> ``infra_error``; no ``{"answer": ...}`` found, or found but not convertible to
-           the instance's ``answer_type`` -> ``parse_error`` (detail says which); else the kind's grader decides
-           ``correct`` / ``wrong``.
-``sim``    as ``nl`` (but ``{"answer": ...}`` inside a complete python block is code, not the stated answer), except that a response without a python block defining ``solution()`` is ``no_code``: the arm's
-           protocol (write the code, then simulate it) was not followed, so its stated answer is not a simulation.
-           The code is found by :func:`codenl.answers.extract_code`, exactly as the ``execute`` stage finds it.
-``controlsim`` as ``sim`` for the stated answer; response ``no_code`` (the sim response had no code, so nothing was asked) -> ``no_code``.
-``code``   from the execution record: ``no_code`` -> ``no_code``; sandbox ``syntax_error``, ``runtime_error``,
-           ``timeout``, ``memory_limit``, ``output_limit`` -> the same; ``crashed`` (killed by a signal) and
-           ``no_output`` (exit 0 without the harness's result: ``solution()`` never returned) -> ``runtime_error`` with
-           the detail; ``sandbox_error`` and ``infra_error`` -> ``infra_error``; ``ok`` without a value because the
-           harness found none -> ``runtime_error``, because the returned value could not be written as JSON (NaN, a
-           generator, an object) -> ``wrong``; ``ok`` with a value -> converted to ``answer_type`` (not convertible,
-           including ``null`` when the program printed instead of returning -> ``wrong`` with the reason) and graded by
-           the kind's grader.
-========== =============================================================================================
+* ``nl``: response ``infra_error`` -> ``infra_error``.  No ``{"answer": ...}`` found, or found but not convertible to
+  the instance's ``answer_type`` -> ``parse_error`` (the detail says which).  Else the kind's grader decides
+  ``correct`` or ``wrong``.
+* ``sim``: as ``nl``, except that (1) a response without a python block defining ``solution()`` is ``no_code``: the
+  arm's protocol (write the code, then simulate it) was not followed, so its stated answer is not a simulation
+  (the code is found by :func:`codenl.answers.extract_code`, exactly as the ``execute`` stage finds it); and
+  (2) an ``{"answer": ...}`` inside a complete python block is code, not the stated answer.
+* ``controlsim``: as ``sim`` for the stated answer; response ``no_code`` (the sim response had no code, so nothing
+  was asked) -> ``no_code``; ``infra_error`` (its own request, or the sim request, failed) -> ``infra_error``.
+* ``code``, from the execution record: ``no_code`` -> ``no_code``.  Sandbox ``syntax_error``, ``runtime_error``,
+  ``timeout``, ``memory_limit``, ``output_limit`` -> the same.  ``crashed`` (killed by a signal) and ``no_output``
+  (exit 0 without the harness's result: ``solution()`` never returned) -> ``runtime_error`` with the detail.
+  ``sandbox_error`` and ``infra_error`` -> ``infra_error``.  ``ok`` without a value: the harness printed none ->
+  ``runtime_error``; the returned value cannot be written as JSON (NaN, a generator, an object) -> ``wrong``.
+  ``ok`` with a value -> converted to ``answer_type`` (not convertible, including ``null`` when the program
+  printed instead of returning -> ``wrong`` with the reason), then graded by the kind's grader.
 
 ``infra_error`` is never a wrong answer: it says the API or the sandbox failed after its retries.
 
