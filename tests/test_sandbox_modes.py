@@ -85,3 +85,14 @@ def test_pool_keeps_no_state_between_tasks():
                         "os.listdir('.'))")
         assert first.stdout == "set\n"
         assert second.stdout == "False False []\n"
+
+
+def test_a_closed_sandbox_starts_again_with_fresh_workers():
+    sb = Sandbox(SandboxConfig(limits=LIMITS), workers=1)
+    with sb:
+        assert sb.run("print(1)").stdout == "1\n"
+        first = sb.worker_pids()
+    assert sb.worker_pids() == []
+    with sb:
+        assert sb.run("print(2)").stdout == "2\n"
+        assert len(sb.worker_pids()) == 1 and sb.worker_pids() != first

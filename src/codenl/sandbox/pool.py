@@ -307,6 +307,7 @@ class Sandbox:
             workers, self._workers = self._workers, []
         for worker in workers:
             worker.close()
+        self._idle = queue.Queue()
         self._started = False
 
     def __enter__(self) -> "Sandbox":
