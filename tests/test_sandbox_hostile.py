@@ -212,7 +212,7 @@ def test_allocate_10_gb(pool, token):
 
 
 def test_busy_loop_is_a_cpu_timeout(pool, token):
-    limits = Limits(cpu_s=1, wall_s=8, memory_mb=256)
+    limits = Limits(cpu_s=1, wall_s=20, memory_mb=256)  # a wall limit that a loaded machine cannot reach first
     result = run(pool, "busy_loop.py", token, limits)
     assert (result.status, result.timeout_kind) == ("timeout", "cpu")
     assert result.signal == signal.SIGXCPU
@@ -221,7 +221,7 @@ def test_busy_loop_is_a_cpu_timeout(pool, token):
 
 
 def test_ignoring_sigxcpu_still_stops_at_the_hard_limit(pool, token):
-    limits = Limits(cpu_s=1, wall_s=8, memory_mb=256)
+    limits = Limits(cpu_s=1, wall_s=20, memory_mb=256)
     result = run(pool, "ignore_sigxcpu.py", token, limits)
     assert (result.status, result.timeout_kind) == ("timeout", "cpu")
     assert result.signal == signal.SIGKILL
@@ -234,7 +234,7 @@ def test_sleep_forever_is_a_wall_timeout(pool, token):
     start = time.monotonic()
     result = run(pool, "sleep_forever.py", token, limits)
     assert (result.status, result.timeout_kind) == ("timeout", "wall")
-    assert 1.4 <= result.wall_s < 3 and time.monotonic() - start < 4
+    assert 1.4 <= result.wall_s < 4 and time.monotonic() - start < 6
     assert result.cpu_s < 0.5
     assert_healthy(pool, token)
 
@@ -245,7 +245,7 @@ def test_100_mb_on_stdout(pool, token):
     assert result.status == "output_limit"
     assert result.stdout_truncated
     assert len(result.stdout) == MIB and set(result.stdout) == {"x"}
-    assert time.monotonic() - start < 2
+    assert time.monotonic() - start < 5  # killed at the cap, not after writing 100 MB
     assert_healthy(pool, token)
 
 
@@ -372,15 +372,15 @@ def test_thread_bomb(pool, token):
 def test_a_worker_killed_from_outside_is_replaced(pool, token):
     """A worker that dies mid-task (here: killed by the host) gives sandbox_error, never a model failure."""
     victim = {}
-    sleeper = f"import ctypes, time\nctypes.CDLL(None).prctl(15, b'{token}', 0, 0, 0)\ntime.sleep(3)\nprint('late')\n"
+    sleeper = f"import ctypes, time\nctypes.CDLL(None).prctl(15, b'{token}', 0, 0, 0)\ntime.sleep(20)\nprint('late')\n"
 
     def long_run() -> None:
-        victim["result"] = pool.run(sleeper, LIMITS)
+        victim["result"] = pool.run(sleeper, Limits(cpu_s=2, wall_s=30, memory_mb=256))
 
     before = set(pool.worker_pids())
     thread = threading.Thread(target=long_run)
     thread.start()
-    deadline = time.monotonic() + 3
+    deadline = time.monotonic() + 10
     while not processes_named(token) and time.monotonic() < deadline:
         time.sleep(0.02)
     (pid,) = processes_named(token)
