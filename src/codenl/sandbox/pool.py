@@ -274,11 +274,15 @@ class Sandbox:
 
             self.bpf = seccomp.build_filter()
         self._started = True
-        if self.mode == "pool":
-            with ThreadPoolExecutor(self.n_workers) as ex:
-                workers = list(ex.map(lambda _: self._new_worker(), range(self.n_workers)))
-            for worker in workers:
-                self._idle.put(worker)
+        try:
+            if self.mode == "pool":
+                with ThreadPoolExecutor(self.n_workers) as ex:
+                    workers = list(ex.map(lambda _: self._new_worker(), range(self.n_workers)))
+                for worker in workers:
+                    self._idle.put(worker)
+        except BaseException:
+            self.close()  # the workers that did start
+            raise
         self._self_check()
         return self
 
