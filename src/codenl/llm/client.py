@@ -277,8 +277,8 @@ class ChatClient:
         return body
 
     async def _send_and_record(self, key: str, messages: Messages, sampling: Sampling) -> ChatResult:
-        result = await self._send(messages, sampling)
-        if self.ledger is not None:
+        result = await self._send(key, messages, sampling)
+        if self.ledger is not None and result.status != "ok":  # ok outcomes are persisted inside the window
             await self._persist(key, result)
         if result.status != "ok":
             self.progress.failed += 1
@@ -332,10 +332,13 @@ class ChatClient:
                 f"completed requests are kept in the ledger"
             )
         else:
-            what = f"{p.name} at {p.base_url} does not know model {self.model!r} (HTTP {status})"
+            what = (
+                f"{p.name} at {p.base_url} answered HTTP {status} for model {self.model!r} (an unknown model id, "
+                f"or a base URL without its /v1)"
+            )
         return FatalAPIError(f"{what}: {message}" if message else what)
 
-    async def _send(self, messages: Messages, sampling: Sampling) -> ChatResult:
+    async def _send(self, key: str, messages: Messages, sampling: Sampling) -> ChatResult:
         assert self._session is not None, "use ChatClient as an async context manager"
         payload = json.dumps(self.body(messages, sampling), ensure_ascii=False).encode("utf-8")
         timeout = aiohttp.ClientTimeout(total=self.request_timeout)
@@ -373,24 +376,28 @@ class ChatClient:
                     # stop before the window slot is released, so that no other request starts after this one
                     self._stopped = self._fatal(status, redact(error_message(raw), secret))
                     raise self._stopped
-            decision = "retry"
-            if kind == "http" and status == 200:
-                try:
-                    result = parse_completion(json.loads(raw))
-                except (ValueError, MalformedResponse) as exc:
-                    kind = "malformed"
-                    message = f"{type(exc).__name__}: {exc}"
-                    body_error = _body_error(raw)
-                    if body_error is not None:
-                        kind = "api_error"
-                        status, message = body_error
-                        decision = classify_status(status)
-                else:
-                    self._rejected_streak = 0
-                    result.latency_s = round(latency, 4)
-                    result.attempts = attempt
-                    return result
-            elif kind == "http":
+                decision = "retry"
+                if kind == "http" and status == 200:
+                    try:
+                        result = parse_completion(json.loads(raw))
+                    except (ValueError, MalformedResponse) as exc:
+                        kind = "malformed"
+                        message = f"{type(exc).__name__}: {exc}"
+                        body_error = _body_error(raw)
+                        if body_error is not None:
+                            kind = "api_error"
+                            status, message = body_error
+                            decision = classify_status(status)
+                    else:
+                        self._rejected_streak = 0
+                        result.latency_s = round(latency, 4)
+                        result.attempts = attempt
+                        if self.ledger is not None:
+                            # on disk before the slot is released: after a kill, at most `window` answered
+                            # requests (those in flight) can be missing from the ledger
+                            await self._persist(key, result)
+                        return result
+            if kind == "http":
                 assert status is not None
                 message = error_message(raw)
                 decision = classify_status(status)

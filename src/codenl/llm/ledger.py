@@ -14,8 +14,10 @@ request, appended and fsynced by :func:`codenl.records.append_jsonl` the moment 
 On restart the ledger is read back (a partial last line from a kill is skipped; that request is asked again) and
 every key with an ``ok`` line is served from it without a request.  ``infra_error`` lines are kept for the record
 but do not complete a key: the next run asks again (the API failed, nothing useful was paid for).
-A job killed at any moment therefore never pays twice for a completed request; the one request whose answer was
-in flight when the kill came is the only one that can be paid twice, and only if the API had already billed it.
+A job killed at any moment therefore never pays twice for a completed request.  A successful answer is on disk
+before its window slot is released (:mod:`codenl.llm.client`), so the only requests a kill can make the rerun
+send again are the at most ``window`` ones in flight at that moment (and only if the API had already billed them).
+Appends are group-committed: answers that arrive while one fsync runs share the next one.
 """
 
 from __future__ import annotations

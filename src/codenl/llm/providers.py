@@ -97,7 +97,7 @@ class Provider:
         """How a message names the key: its variable, never its value."""
         if self.api_key_env:
             return f"the key from {self.api_key_env}"
-        return "no key"
+        return "the request (no key sent)"
 
 
 def make_provider(
