@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-import pytest
 
 from codenl.analysis import hypotheses as hy
 from codenl.analysis import stats_cli
@@ -111,9 +110,14 @@ def test_sample_size_criterion_reads_the_per_model_seed_counts():
     assert t.loc["H2a", "verdict"] == hy.NOT_TESTABLE
 
 
-@pytest.mark.parametrize("section", ["H1", "H2", "H3", "success", "failure", "ambiguous"])
-def test_every_plan_section_is_in_the_table(section):
-    recs = synthetic_records({m: _acc(0.8, 0.4) for m in MODELS[:2]}, [0], CELLS[:6], rng_seed=9)
+def test_every_plan_section_is_in_the_table_and_tiny_levels_are_not_decided():
+    # 2 models x 3 sizes x 4 instances: 24 paired instances per kind (decided), 8 per (family, size) level (not)
+    cells = [("add", d, 4) for d in (2, 4, 6)] + [("tsp", d, 4) for d in (1, 2, 3)]
+    recs = synthetic_records({m: _acc(0.8, 0.4) for m in MODELS[:2]}, [0], cells, rng_seed=9)
     table = stats_cli.compute(recs, n_boot=50)["hypotheses"]
-    assert (table["section"] == section).sum() >= 3
+    for section in ("H1", "H2", "H3", "success", "failure", "ambiguous"):
+        assert (table["section"] == section).sum() >= 3, section
     assert set(table["verdict"]) <= {hy.MET, hy.NOT_MET, hy.NOT_TESTABLE}
+    t = table.set_index("id")
+    assert t.loc["H2b", "verdict"] == hy.NOT_TESTABLE and "n too small" in t.loc["H2b", "why"]
+    assert t.loc["A2", "verdict"] != hy.NOT_TESTABLE

@@ -15,8 +15,9 @@ Operational choices (the plan leaves them open; they are repeated in the table):
   pooled) exceeds :data:`KIND_SD_LARGE`.
 * "model x kind interaction": two-way ANOVA (pingouin) of the Code - NL cell difference per (model, kind, size)
   on model and kind; the interaction p below 0.05.
-* A count over models or kinds where some values are undefined (e.g. no variance) is decided when the undefined
-  ones cannot change the outcome; otherwise it is not testable.
+* A count over models or kinds where some values are undefined (e.g. no variance, or a kind with fewer than
+  :data:`MIN_PAIRS_PER_LEVEL` paired instances) is decided when the undefined ones cannot change the outcome;
+  otherwise it is not testable.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ SIZE_SHARE = 0.80
 H1_ADVANTAGE = 0.40
 KIND_SD_LARGE = 0.15
 INTERACTION_ALPHA = 0.05
+#: a kind or (family, size) level with fewer paired instances is "unknown" in the consistency and variance criteria
+MIN_PAIRS_PER_LEVEL = 10
 
 
 @dataclass(frozen=True)
@@ -173,22 +176,26 @@ def evaluate(ev: Evidence) -> pd.DataFrame:
 
     # ---------------- H2 (and the consistency criterion)
     kd = ev.kind_diff
-    kind_flags = [None if not math.isfinite(d) else bool(d > 0) for d in kd["diff"]]
+    kind_ok = _enough(kd)
+    kind_flags = [None if not ok else bool(d > 0) for d, ok in zip(kd["diff"], kind_ok, strict=True)]
     kind_nums = "; ".join(f"{k}: {_fmt(d)}" for k, d in zip(kd["kind"], kd["diff"], strict=True)) or "no data"
     n_pos = sum(f is True for f in kind_flags)
     if len(kind_flags) < 2:
         h2a, why2a = NOT_TESTABLE, f"{len(kind_flags)} kind(s) only: consistency across kinds needs several"
     else:
-        h2a, why2a = count_verdict(kind_flags, _share_need(len(kind_flags), KIND_SHARE)), ""
+        h2a = count_verdict(kind_flags, _share_need(len(kind_flags), KIND_SHARE))
+        why2a = _few(kd, kind_ok, "kind") if h2a == NOT_TESTABLE else ""
     kind_line = f"{n_pos}/{len(kind_flags)} kinds with Code > NL ({kind_nums})"
     rows.append(_row("H2a", "H2", "Code > NL consistent across problem types",
                      f"Code - NL > 0 (models pooled) in at least {KIND_SHARE:.0%} of kinds", kind_line, h2a, why2a))
     fs = ev.family_size_diff
-    size_flags = [None if not math.isfinite(d) else bool(d > 0) for d in fs["diff"]]
+    size_ok = _enough(fs)
+    size_flags = [None if not ok else bool(d > 0) for d, ok in zip(fs["diff"], size_ok, strict=True)]
     if len(size_flags) < 2:
         h2b, why2b = NOT_TESTABLE, "one (family, size) level only"
     else:
-        h2b, why2b = count_verdict(size_flags, _share_need(len(size_flags), SIZE_SHARE)), ""
+        h2b = count_verdict(size_flags, _share_need(len(size_flags), SIZE_SHARE))
+        why2b = _few(fs, size_ok, "(family, size) level") if h2b == NOT_TESTABLE else ""
     size_nums = "; ".join(f"{f}/{s}: {_fmt(d)}" for f, s, d in zip(fs["family"], fs["size"], fs["diff"], strict=True))
     rows.append(_row("H2b", "H2", "Code > NL consistent across difficulty (digit sizes)",
                      f"Code - NL > 0 (models pooled) in at least {SIZE_SHARE:.0%} of (family, size) levels",
@@ -294,9 +301,10 @@ def evaluate(ev: Evidence) -> pd.DataFrame:
     rows.append(_row("A1", "ambiguous", "Mixed results: 2 models significant, 2 not",
                      "the number k of models significant at the Bonferroni alpha satisfies M/4 < k < 3M/4",
                      f"{sum(f is True for f in sig_b)}/{m} significant", a1, whya1))
-    finite = kd["diff"][kd["diff"].map(math.isfinite)] if len(kd) else kd.get("diff", pd.Series(dtype=float))
+    finite = kd["diff"][kind_ok] if len(kd) else pd.Series(dtype=float)
     if len(finite) < 2:
-        a2, sd_k, whya2 = NOT_TESTABLE, math.nan, "fewer than two kinds with a defined difference"
+        a2, sd_k, whya2 = NOT_TESTABLE, math.nan, (
+            f"fewer than two kinds with at least {MIN_PAIRS_PER_LEVEL} paired instances: n too small")
     else:
         sd_k = float(finite.std(ddof=1))
         a2, whya2 = (MET if sd_k > KIND_SD_LARGE else NOT_MET), ""
@@ -311,6 +319,19 @@ def evaluate(ev: Evidence) -> pd.DataFrame:
     rows.append(_row("A", "ambiguous", "Any ambiguous-zone criterion met (follow-up needed)", "A1 or A2 or A3",
                      "see A1-A3", any_of([a1, a2, a3])))
     return pd.DataFrame(rows)
+
+
+def _enough(table: pd.DataFrame) -> list[bool]:
+    """Levels whose difference is defined and rests on at least MIN_PAIRS_PER_LEVEL paired instances."""
+    if table.empty:
+        return []
+    n = table["n_pairs"] if "n_pairs" in table.columns else pd.Series(MIN_PAIRS_PER_LEVEL, index=table.index)
+    return [bool(math.isfinite(d) and k >= MIN_PAIRS_PER_LEVEL) for d, k in zip(table["diff"], n, strict=True)]
+
+
+def _few(table: pd.DataFrame, ok: Sequence[bool], what: str) -> str:
+    bad = int(len(ok) - sum(ok))
+    return f"{bad} {what}(s) with fewer than {MIN_PAIRS_PER_LEVEL} paired instances: n too small to decide"
 
 
 def _zero_cells(row: pd.Series) -> bool:

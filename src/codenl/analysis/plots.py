@@ -104,10 +104,12 @@ def _by_arm(table: pd.DataFrame) -> pd.DataFrame:
 
 def _draw_arm_lines(ax, acc: pd.DataFrame, pooled: pd.DataFrame | None, styles: dict[str, dict]) -> None:
     x = np.arange(len(ARMS))
-    for model in sorted(acc["model"].unique()):
+    models = sorted(acc["model"].unique())
+    for i, model in enumerate(models):
         s = styles[model]
-        _errorbar(ax, x, _by_arm(acc[acc["model"] == model]), f"{model} ({s['provider']})", color=s["color"],
-                  marker=s["marker"], linestyle=s["linestyle"], linewidth=1.6, markersize=6)
+        dodge = (i - (len(models) - 1) / 2) * 0.05 + (0.03 if pooled is not None else 0.0)  # overlapping CIs
+        _errorbar(ax, x + dodge, _by_arm(acc[acc["model"] == model]), f"{model} ({s['provider']})",
+                  color=s["color"], marker=s["marker"], linestyle=s["linestyle"], linewidth=1.6, markersize=6)
     if pooled is not None and not pooled.empty:
         _errorbar(ax, x, _by_arm(pooled), ALL_MODELS, color="black", marker="o", linewidth=3.0, markersize=7,
                   zorder=5)
@@ -168,12 +170,17 @@ def by_size_figure(acc_arm_family_size: pd.DataFrame) -> Figure:
     fig, axes = plt.subplots(1, len(fams), figsize=(4.6 * len(fams) + 1.5, 4.2), sharey=True, squeeze=False)
     for ax, fam in zip(axes[0], fams, strict=True):
         sub = t[t["family"] == fam]
+        sizes = np.sort(sub["size"].unique())
+        step = float(np.min(np.diff(sizes))) if len(sizes) > 1 else 1.0
         for i, arm in enumerate(ARMS):
             a = sub[sub["arm"] == arm].sort_values("size")
             if a.empty:
                 continue
-            _errorbar(ax, a["size"].to_numpy(), a, ARM_LABELS[arm], color=palette[arm],
+            dodge = (i - 1.5) * 0.06 * step  # arms side by side so that equal values stay visible
+            _errorbar(ax, a["size"].to_numpy() + dodge, a, ARM_LABELS[arm], color=palette[arm],
                       marker=_MARKERS[i], linewidth=1.6)
+        ax.set_xticks(sizes)
+        ax.set_xticklabels([str(int(x)) for x in sizes])
         ax.set_title(fam, fontsize=11)
         ax.set_xlabel("size (digits, items or level)")
         ax.set_ylim(-0.03, 1.03)
@@ -184,17 +191,24 @@ def by_size_figure(acc_arm_family_size: pd.DataFrame) -> Figure:
     return fig
 
 
-def heatmap_figure(diff_model_kind: pd.DataFrame) -> Figure:
-    """Code - NL accuracy difference (mean over paired instances), model x kind."""
+def heatmap_figure(
+    diff_model_kind: pd.DataFrame, kinds: Sequence[str] = (), models: Sequence[str] = ()
+) -> Figure:
+    """Code - NL accuracy difference (mean over paired instances), model x kind.
+
+    ``kinds`` and ``models`` add rows and columns that have no paired instance (drawn empty)."""
     _theme()
-    kinds = [k for k in KIND_ORDER if k in set(diff_model_kind["kind"])]
-    kinds += sorted(set(diff_model_kind["kind"]) - set(kinds))
-    grid = diff_model_kind.pivot(index="model", columns="kind", values="diff").reindex(columns=kinds)
-    fig, ax = plt.subplots(figsize=(0.62 * len(kinds) + 3.5, 0.55 * len(grid) + 2.0))
+    present = set(diff_model_kind["kind"]) | set(kinds)
+    kinds = [k for k in KIND_ORDER if k in present] + sorted(present - set(KIND_ORDER))
+    all_models = sorted(set(diff_model_kind["model"]) | set(models))
+    grid = diff_model_kind.pivot(index="model", columns="kind", values="diff").reindex(index=all_models,
+                                                                                        columns=kinds)
+    fig, ax = plt.subplots(figsize=(0.62 * len(kinds) + 3.5, 0.55 * len(grid) + 2.8))
     sns.heatmap(grid, ax=ax, cmap="vlag_r", center=0.0, vmin=-1.0, vmax=1.0, annot=len(kinds) <= 25, fmt=".2f",
                 annot_kws={"fontsize": 8}, linewidths=0.5, cbar_kws={"label": "Code - NL accuracy"})
-    ax.set_xlabel("Problem kind")
+    ax.set_xlabel("Problem kind (empty: no paired instance)")
     ax.set_ylabel("Model")
+    ax.tick_params(axis="y", labelrotation=0)
     ax.set_title(f"Code Exec - NL accuracy (paired instances; {INFRA_CAPTION})", fontsize=11)
     fig.tight_layout()
     return fig
@@ -315,7 +329,9 @@ def run(args: argparse.Namespace) -> int:
         "line.png": lambda: line_figure(acc_model_arm, _read_csv(stats_dir, "accuracy_arm.csv")),
         "by_kind.png": lambda: by_kind_figure(_read_csv(stats_dir, "accuracy_model_arm_kind.csv"), acc_model_arm),
         "by_size.png": lambda: by_size_figure(_read_csv(stats_dir, "accuracy_arm_family_size.csv")),
-        "heatmap.png": lambda: heatmap_figure(_read_csv(stats_dir, "diff_model_kind.csv")),
+        "heatmap.png": lambda: heatmap_figure(_read_csv(stats_dir, "diff_model_kind.csv"),
+                                              kinds=list(_read_csv(stats_dir, "accuracy_model_arm_kind.csv")["kind"]),
+                                              models=list(acc_model_arm["model"])),
         "pvals.png": lambda: pvals_figure(_read_csv(stats_dir, "comparisons.csv"), summary["alpha_bonferroni"],
                                           summary["alpha_exploratory"]),
         "outcomes.png": lambda: outcomes_figure(_read_csv(stats_dir, "outcomes.csv")),
