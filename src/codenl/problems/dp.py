@@ -11,8 +11,10 @@ Generators (``size`` in parentheses):
     total weight (rounded down), and at least the lightest item's weight, so that some item always fits and the
     answer is never 0.  Answer: the maximum total value of a 0/1 selection within the capacity.
 ``rod`` (rod length n)
-    ``prices[i]`` is the price of a piece of length ``i + 1``, uniform in ``(i+1) .. 3*(i+1)``, so that the price
-    per unit length varies and both cutting and selling whole can pay.  Answer: the maximum revenue.
+    ``prices[i]`` is the price of a piece of length ``i + 1``: ``prices[0]`` uniform in 1..10, each next price
+    higher by 1..10 (increasing, as in CLRS's table).  The price per unit length then varies without a ceiling
+    that a common piece length reaches, so the optimum mixes piece lengths and no one rule ("sell it whole", "cut
+    it into unit pieces") solves most instances.  Answer: the maximum revenue.
 """
 
 from __future__ import annotations
@@ -126,12 +128,15 @@ class Knapsack(IntAnswerKind):
 class Rod(IntAnswerKind):
     name = "rod"
     family = "fine_grained"
+    version = "2"  # 1 drew prices[i] from (i+1)..3(i+1): 3n was the answer of most instances
     min_size = 1
     max_size = 200
     size_meaning = "rod length"
 
     def make(self, size: int, rng: random.Random, index: int) -> Problem:
-        prices = [rng.randint(i + 1, 3 * (i + 1)) for i in range(size)]
+        prices = [rng.randint(1, 10)]
+        for _ in range(size - 1):
+            prices.append(prices[-1] + rng.randint(1, 10))
         statement = (
             f"A rod of length {size} can be cut into pieces of whole-number lengths (or sold uncut). A piece of "
             f"length L sells for prices[L-1], where\n"
