@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from codenl.analysis.aggregate import COLUMNS, collect
+from codenl.cli import main
 from codenl.errors import RecordError
 from codenl.records import write_jsonl_atomic
 
@@ -99,7 +100,7 @@ def test_malformed_record_is_named_by_file_line_and_field(tmp_path, change, mess
     assert message in str(err.value)
 
 
-def test_missing_field_and_bad_json_line(tmp_path):
+def test_missing_field_and_bad_json_line(tmp_path, capsys):
     recs = _instance("0123456789abcdef")
     del recs[1]["outcome"]
     path = _shard(tmp_path / "g.jsonl", recs)
@@ -107,8 +108,6 @@ def test_missing_field_and_bad_json_line(tmp_path):
         collect([path])
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps(graded("0123456789abcdef", "nl")) + "\n{not json\n")
-    proc = subprocess.run([sys.executable, "-m", "codenl", "aggregate", "--graded", str(bad), "--out",
-                           str(tmp_path / "r.parquet")], capture_output=True, text=True, cwd=ROOT)
-    assert proc.returncode == 1
-    assert f"{bad}:2: not valid JSON" in proc.stderr
+    assert main(["aggregate", "--graded", str(bad), "--out", str(tmp_path / "r.parquet")]) == 1
+    assert f"{bad}:2: not valid JSON" in capsys.readouterr().err
     assert not (tmp_path / "r.parquet").exists()

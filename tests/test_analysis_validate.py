@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +11,7 @@ import pytest
 
 from codenl.analysis.synthetic import synthetic_records
 from codenl.analysis.validate import DEFAULT_THRESHOLDS, merge_thresholds, validate
+from codenl.cli import main
 from codenl.errors import UsageError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -146,7 +145,7 @@ def test_report_renders_markdown_and_json():
     assert data["ok"] is False and data["errors"][0]["check"] == "missing cell"
 
 
-def test_cli_with_the_embedded_default_config(tmp_path):
+def test_cli_with_the_embedded_default_config(tmp_path, capsys):
     from codenl.config import expected_cells, load_config
 
     cells = expected_cells(load_config([str(ROOT / "config.yaml")]))
@@ -156,14 +155,12 @@ def test_cli_with_the_embedded_default_config(tmp_path):
                            grid, rng_seed=1)
     df["family"] = df["kind"].map({c["kind"]: c["family"] for c in cells})
     df.to_parquet(tmp_path / "records.parquet")
-    cmd = [sys.executable, "-m", "codenl", "validate", "--records", str(tmp_path / "records.parquet"),
-           "--configfile", str(ROOT / "config.yaml"), "--out-md", str(tmp_path / "v.md"),
-           "--out-json", str(tmp_path / "v.json")]
-    ok = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    assert ok.returncode == 0, ok.stdout + ok.stderr
+    args = ["validate", "--records", str(tmp_path / "records.parquet"), "--configfile", str(ROOT / "config.yaml"),
+            "--out-md", str(tmp_path / "v.md"), "--out-json", str(tmp_path / "v.json")]
+    assert main(args) == 0, capsys.readouterr()
     assert json.loads((tmp_path / "v.json").read_text())["ok"] is True
     df[df["kind"] != "knap"].to_parquet(tmp_path / "records.parquet")
-    bad = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    assert bad.returncode == 1
-    assert f"[missing cell] model={model}, seed=0, kind=knap" in bad.stdout
+    capsys.readouterr()
+    assert main(args) == 1
+    assert f"[missing cell] model={model}, seed=0, kind=knap" in capsys.readouterr().out
     assert "**FAIL**" in (tmp_path / "v.md").read_text()

@@ -340,13 +340,17 @@ def _zero_cells(row: pd.Series) -> bool:
 
 
 def conclusion(table: pd.DataFrame) -> str:
-    """One sentence from the section summaries, in the plan's precedence: failure, success, ambiguous."""
+    """One sentence from the section summaries, in the plan's precedence: failure, success, ambiguous; plus H1 as
+    worded (which also asks for the 40%+ advantage) when it differs from what the criteria say."""
     v = dict(zip(table["id"], table["verdict"], strict=True))
     if v.get("F") == MET:
-        return "H1 rejected: at least one failure criterion is met."
-    if v.get("S") == MET:
-        return "H1 confirmed: every success criterion is met."
-    if v.get("A") == MET:
-        return "Ambiguous: an ambiguous-zone criterion is met; follow-up needed."
-    return "Undecided: neither the success nor the failure criteria are decided by this data (see 'not testable')."
-
+        text = "H1 rejected: at least one failure criterion is met."
+    elif v.get("S") == MET:
+        text = "H1 confirmed by the plan's success criteria: every one is met."
+    elif v.get("A") == MET:
+        text = "Ambiguous: an ambiguous-zone criterion is met; follow-up needed."
+    else:
+        text = "Undecided: neither the success nor the failure criteria are decided by this data (see 'not testable')."
+    if v.get("S") == MET and v.get("H1") != MET:
+        text += f" H1 as worded (including the 40%+ advantage, H1c) is {v.get('H1')}."
+    return text
