@@ -26,7 +26,8 @@ def graded(iid: str, arm: str, *, model: str = "mistralai/codestral-2508", outco
         "answer": BIG if outcome in ("correct", "wrong") else None, "gold": BIG, "detail": "",
         "fidelity": True if arm in ("sim", "controlsim") else None,
         "prompt_tokens": None if arm == "code" else 120, "completion_tokens": None if arm == "code" else 340,
-        "reasoning_tokens": None, "cost": None if arm == "code" else 0.0012, "latency_s": None if arm == "code" else 2.5,
+        "reasoning_tokens": None, "cost": None if arm == "code" else 0.0012,
+        "latency_s": None if arm == "code" else 2.5,
         "prompt_version": None if arm == "code" else f"{arm}/1", "generator_version": "mul/1",
         "grader_version": "grader/1", "harness_version": "harness/1" if arm == "code" else None,
     }

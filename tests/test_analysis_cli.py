@@ -4,7 +4,6 @@ accuracy, mostly parse errors (statistics are undefined there and must say "not 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pandas as pd
 from PIL import Image

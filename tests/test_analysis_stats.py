@@ -209,3 +209,20 @@ def test_comparisons_cover_every_pair_per_model_and_pooled():
     pooled = cmp[(cmp["model"] == st.ALL_MODELS) & (cmp["comparison"] == "Code - NL")].iloc[0]
     assert pooled["n_cells"] == 16 and pooled["n_pairs"] == 64
     assert pooled["diff"] == pytest.approx(0.0)  # the two models' effects cancel
+
+
+def test_fidelity_and_usage_tables_by_hand():
+    df = _cell_records(CODE_CELLS[:2], NL_CELLS[:2])
+    df["fidelity"] = pd.array([None] * len(df), dtype="boolean")
+    sim = df.index[df["arm"] == "sim"]
+    df.loc[sim[:6], "fidelity"] = [True, True, True, False, True, False]
+    df["prompt_tokens"] = np.where(df["arm"] == "code", np.nan, 100.0)
+    df["cost"] = np.where(df["arm"] == "nl", 0.5, np.nan)
+    prepared = st.prepare(df)
+    fid = st.fidelity_table(prepared, n_boot=100)
+    assert list(fid["arm"]) == ["sim"]  # controlsim has no fidelity values here
+    row = fid.iloc[0]
+    assert (row["n"], row["n_agree"]) == (6, 4) and row["fidelity"] == pytest.approx(4 / 6)
+    use = st.usage_table(prepared).set_index("arm")
+    assert use.loc["nl", "prompt_tokens_sum"] == 800 and use.loc["nl", "cost_sum"] == pytest.approx(4.0)
+    assert math.isnan(use.loc["code", "prompt_tokens_sum"]) and use.loc["code", "rows"] == 8

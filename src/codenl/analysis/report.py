@@ -73,6 +73,8 @@ def stats_report(
     verdicts: pd.DataFrame,
     conclusion: str,
     outcomes: pd.DataFrame,
+    fidelity: pd.DataFrame,
+    usage: pd.DataFrame,
     tables: Mapping[str, str],
     figures_rel: str,
 ) -> str:
@@ -126,6 +128,12 @@ def stats_report(
         "## Outcome mix per arm (all models; counts include infra errors)",
         "",
         markdown_table(mix),
+        "## Simulation fidelity (stated answer equals the executed value, where both exist)",
+        "",
+        markdown_table(fidelity),
+        "## Usage: tokens, cost (as the API reported it) and latency",
+        "",
+        markdown_table(usage),
         "## Tables",
         "",
     ]

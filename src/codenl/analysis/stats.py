@@ -69,6 +69,9 @@ ALPHA_EXPLORATORY = 0.10
 POWER = 0.80
 MCNEMAR_EXACT_BELOW = 25
 
+#: carried through :func:`prepare` when present (fidelity and usage tables)
+OPTIONAL_COLUMNS = ("fidelity", "prompt_tokens", "completion_tokens", "reasoning_tokens", "cost", "latency_s")
+
 INFRA_NOTE = (
     "infra_error rows (API or sandbox failed after retries) are excluded as missing, never counted as wrong; "
     "n_infra_excluded gives their count"
@@ -131,6 +134,9 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     bad_arms = sorted(set(df["arm"]) - set(ARMS))
     if bad_arms:
         raise UsageError(f"records table: unknown arm(s) {bad_arms}; expected {list(ARMS)}")
+    for col in OPTIONAL_COLUMNS:
+        if col in records.columns:
+            df[col] = records[col]
     df["valid"] = df["outcome"] != "infra_error"
     df["hit"] = (correct & df["valid"]).astype(np.float64)
     # integer codes: grouping by them is much faster than by strings
@@ -218,6 +224,37 @@ def outcome_table(df: pd.DataFrame, by: Sequence[str] = ("model", "arm")) -> pd.
     counts["outcome_order"] = counts["outcome"].map({o: i for i, o in enumerate(OUTCOMES)}).fillna(len(OUTCOMES))
     counts = order_rows(counts.sort_values("outcome_order", kind="stable"), by)
     return counts.drop(columns="outcome_order")
+
+
+def fidelity_table(df: pd.DataFrame, *, n_boot: int = N_BOOT, seed: int = SEED) -> pd.DataFrame:
+    """Simulation fidelity per (model, arm) for sim and controlsim: the share of rows whose stated answer equals the
+    executed value, over rows where both exist (``fidelity`` not null), with a cluster-bootstrap CI."""
+    cols = ["model", "arm", "n", "n_agree", "fidelity", "ci_low", "ci_high"]
+    if "fidelity" not in df.columns:
+        return pd.DataFrame(columns=cols)
+    sub = df[df["arm"].isin(["sim", "controlsim"]) & df["fidelity"].notna()]
+    rows = []
+    for key, g in _groups(sub, ["model", "arm"]):
+        agree = g["fidelity"].astype(bool).to_numpy(dtype=np.float64)
+        est, lo, hi = ratio_ci(agree, np.ones_like(agree), key=("fid", *key.values()), n_boot=n_boot, seed=seed)
+        rows.append({**key, "n": len(g), "n_agree": int(agree.sum()), "fidelity": est, "ci_low": lo, "ci_high": hi})
+    return order_rows(pd.DataFrame(rows, columns=cols), ["model", "arm"])
+
+
+def usage_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Tokens, cost and latency per (model, arm): sums and means over the rows that report them."""
+    present = [c for c in OPTIONAL_COLUMNS[1:] if c in df.columns]
+    if not present:
+        return pd.DataFrame(columns=["model", "arm", "rows"])
+    num = df[["model", "arm", *present]].copy()
+    for c in present:
+        num[c] = pd.to_numeric(num[c], errors="coerce")
+    g = num.groupby(["model", "arm"], observed=True)
+    out = g.size().rename("rows").to_frame()
+    for c in present:
+        out[f"{c}_sum"] = g[c].sum(min_count=1)
+        out[f"{c}_mean"] = g[c].mean()
+    return order_rows(out.reset_index(), ["model", "arm"])
 
 
 def instances_per_model_seed(df: pd.DataFrame) -> pd.DataFrame:
@@ -502,8 +539,8 @@ def cell_accuracy(df: pd.DataFrame, by: Sequence[str] = ("model", "arm", "kind",
 def anova(cells: pd.DataFrame, dv: str, factors: Sequence[str]) -> tuple[pd.DataFrame, str]:
     """ANOVA of ``dv`` on the between-factors (pingouin); factors with one level are dropped and said so.
 
-    Returns the pingouin table (``Source, SS, DF, MS, F, p_unc, np2``; older pingouin's ``p-unc`` renamed) and a note; an empty table with the
-    reason when the ANOVA cannot be computed.
+    Returns the pingouin table (``Source, SS, DF, MS, F, p_unc, np2``; older pingouin's ``p-unc`` renamed) and a
+    note; an empty table with the reason when the ANOVA cannot be computed.
     """
     empty = pd.DataFrame(columns=["Source", "SS", "DF", "MS", "F", "p_unc", "np2"])
     present = [f for f in factors if cells[f].nunique() >= 2]

@@ -17,6 +17,8 @@ Works on any records table with the columns ``instance_id, model, arm, kind, siz
 ``anova_model_arm.csv``         two-way ANOVA model x arm on cell accuracies
 ``anova_model_kind.csv``        two-way ANOVA model x kind on Code - NL cell differences
 ``instances_per_model_seed.csv`` sample sizes
+``fidelity.csv``                simulation fidelity of sim and controlsim per model
+``usage.csv``                   tokens, cost, latency per (model, arm)
 ``hypotheses.md/.csv/.json``    verdicts
 ``summary.json``, ``report.md`` context and the readable report
 =============================== ===================================================================
@@ -50,6 +52,8 @@ TABLES = {
     "anova_model_arm.csv": "two-way ANOVA model x arm",
     "anova_model_kind.csv": "two-way ANOVA model x kind on Code - NL",
     "instances_per_model_seed.csv": "instances per (model, seed)",
+    "fidelity.csv": "simulation fidelity: sim / controlsim answer equals the executed value, per (model, arm)",
+    "usage.csv": "tokens, cost and latency per (model, arm)",
     "hypotheses.csv": "verdict table",
 }
 
@@ -81,6 +85,8 @@ def compute(records: pd.DataFrame, *, n_boot: int = N_BOOT, seed: int = SEED) ->
         kind_note = "no interaction term (a factor has one level)"
     res["anova_model_kind_note"] = kind_note
     res["instances_per_model_seed"] = st.instances_per_model_seed(df)
+    res["fidelity"] = st.fidelity_table(df, n_boot=n_boot, seed=seed)
+    res["usage"] = st.usage_table(df)
     evidence = hypotheses.Evidence(
         comparisons=res["comparisons"],
         kind_diff=st.paired_diff_table(wide, "code", "nl", ["kind"], n_boot=n_boot, seed=seed),
@@ -143,7 +149,8 @@ def write(res: dict[str, Any], out: Path, figures_rel: str) -> None:
     _atomic_write(out / "report.md", report.stats_report(
         context=res["context"], acc_model_arm=res["accuracy_model_arm"], acc_arm=res["accuracy_arm"],
         comparisons=res["comparisons"], anova_table=res["anova_model_arm"], anova_note=res["anova_model_arm_note"],
-        verdicts=verdicts, conclusion=res["conclusion"], outcomes=res["outcomes"],
+        verdicts=verdicts, conclusion=res["conclusion"], outcomes=res["outcomes"], fidelity=res["fidelity"],
+        usage=res["usage"],
         tables={**TABLES, "hypotheses.md": "verdicts with the numbers behind them", "summary.json": "context"},
         figures_rel=figures_rel))
 

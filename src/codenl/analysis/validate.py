@@ -99,7 +99,8 @@ class Report:
             f"**{'PASS' if self.ok else 'FAIL'}**: {len(self.errors)} error(s), {len(self.warnings)} warning(s).",
             "",
             f"Rows: {s.get('n_rows', 0)}; models: {s.get('n_models', 0)}; expected cells (model, seed, kind, size): "
-            f"{s.get('n_expected_cells', 0)}; infra errors: {s.get('n_infra', 0)} (treated as missing, never as wrong).",
+            f"{s.get('n_expected_cells', 0)}; infra errors: {s.get('n_infra', 0)} "
+            "(treated as missing, never as wrong).",
             "",
             "Thresholds: " + ", ".join(f"`{k}` = {v}" for k, v in self.thresholds.items()),
             "",
