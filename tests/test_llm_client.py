@@ -154,7 +154,8 @@ def test_parse_completion_reads_reasoning_tokens_and_content_parts() -> None:
     }  # fmt: skip
     r = parse_completion(body)
     assert (r.text, r.reasoning, r.usage["reasoning_tokens"], r.cost) == ("ab", "think", 2, 0.25)
-    for bad in ({}, {"choices": []}, {"choices": [{}]}, [], {"choices": [{"message": {"content": 3}}]}):
+    upstream = {"choices": [{"error": {"message": "provider down"}, "message": {"content": ""}}]}
+    for bad in ({}, {"choices": []}, {"choices": [{}]}, [], {"choices": [{"message": {"content": 3}}]}, upstream):
         with pytest.raises(MalformedResponse):
             parse_completion(bad)
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from codenl.llm.retry import RetryPolicy, classify_status, parse_retry_after
+from codenl.llm.retry import RetryPolicy, classify_status, parse_ratelimit_reset, parse_retry_after
 
 
 @pytest.mark.parametrize("status", [408, 409, 429, 500, 502, 503, 504, 599])
@@ -63,3 +63,11 @@ def test_backoff_grows_exponentially_up_to_the_cap() -> None:
 def test_policy_rejects_a_zero_budget() -> None:
     with pytest.raises(ValueError):
         RetryPolicy(max_attempts=0)
+
+
+def test_ratelimit_reset_in_milliseconds_or_seconds() -> None:
+    now = 1_700_000_000.0
+    assert parse_ratelimit_reset(str(int((now + 12) * 1000)), now) == pytest.approx(12.0, abs=0.01)
+    assert parse_ratelimit_reset(str(now + 5), now) == pytest.approx(5.0)
+    assert parse_ratelimit_reset(str(int((now - 5) * 1000)), now) == 0.0
+    assert parse_ratelimit_reset("x", now) is None and parse_ratelimit_reset(None, now) is None

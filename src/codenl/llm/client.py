@@ -37,7 +37,13 @@ from codenl.errors import CodenlError
 from codenl.llm.ledger import Ledger, request_key
 from codenl.llm.progress import Progress
 from codenl.llm.providers import Provider, redact
-from codenl.llm.retry import MAX_CONSECUTIVE_REJECTED, RetryPolicy, classify_status, parse_retry_after
+from codenl.llm.retry import (
+    MAX_CONSECUTIVE_REJECTED,
+    RetryPolicy,
+    classify_status,
+    parse_ratelimit_reset,
+    parse_retry_after,
+)
 
 Messages = Sequence[Mapping[str, Any]]
 _MSG_LIMIT = 500
@@ -124,6 +130,9 @@ def parse_completion(body: Any) -> ChatResult:
     if not isinstance(choices, list) or not choices:
         raise MalformedResponse("no choices in the reply")
     choice = choices[0]
+    if isinstance(choice, dict) and isinstance(choice.get("error"), dict):
+        # OpenRouter reports an upstream failure inside the choice; nothing usable was produced
+        raise MalformedResponse(f"upstream error: {str(choice['error'].get('message', choice['error']))[:200]}")
     message = choice.get("message") if isinstance(choice, dict) else None
     if not isinstance(message, dict):
         raise MalformedResponse("first choice has no message")
@@ -362,6 +371,8 @@ class ChatClient:
                         status = resp.status
                         raw = await resp.read()
                         retry_after = parse_retry_after(resp.headers.get("Retry-After"), time.time())
+                        if retry_after is None and status == 429:
+                            retry_after = parse_ratelimit_reset(resp.headers.get("X-RateLimit-Reset"), time.time())
                     kind = "http"
                 except asyncio.TimeoutError:
                     kind, message = "timeout", f"no complete reply within {self.request_timeout:g} s"

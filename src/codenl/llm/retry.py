@@ -13,7 +13,8 @@ Policy (issue 4 item 3, SPEC section 4):
 * any other 4xx is treated as rejected.
 
 Waiting: exponential backoff with full jitter, ``uniform(0, min(cap, base * 2**attempt))``, but never less than
-what the server asked for in ``Retry-After`` (seconds or an HTTP date), itself capped at ``max_retry_after`` so
+what the server asked for in ``Retry-After`` (seconds or an HTTP date; for a 429 without it, OpenRouter's
+``X-RateLimit-Reset``), itself capped at ``max_retry_after`` so
 that a bogus header cannot stall a job for hours.
 """
 
@@ -65,6 +66,21 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     if seconds != seconds:  # NaN
         return None
     return max(0.0, seconds)
+
+
+def parse_ratelimit_reset(value: str | None, now: float) -> float | None:
+    """Seconds to wait from ``X-RateLimit-Reset`` (OpenRouter: Unix time in milliseconds; seconds accepted too)."""
+    if value is None:
+        return None
+    try:
+        stamp = float(value.strip())
+    except ValueError:
+        return None
+    if stamp != stamp or stamp <= 0:
+        return None
+    if stamp > 1e11:  # milliseconds
+        stamp /= 1000.0
+    return max(0.0, stamp - now)
 
 
 @dataclass(frozen=True)
