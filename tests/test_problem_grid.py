@@ -76,3 +76,22 @@ def test_decision_kinds_are_balanced(kind: str) -> None:
     assert 0.35 <= sum(flat) / len(flat) <= 0.65
     for size, per_size in answers.items():
         assert 0.35 <= sum(per_size) / len(per_size) <= 0.65, f"{kind} size {size}"
+
+
+def test_bench_generates_exactly_the_plan_grid() -> None:
+    """bench/generate.py reads the plan's config: 3 seeds x (9 x 10 digits x 30 + 9 x 30 + 500) instances."""
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("bench_generate", root / "bench" / "generate.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    shards = bench.plan_shards(root / "workflow" / "experiments" / "scaled_code_nl.yaml")
+    assert sum(s[3] for s in shards) == 3 * (9 * 10 * 30 + 9 * 30 + 500) == 10410
+    assert len({s[0] for s in shards}) == 19
+    assert {s[2] for s in shards} == set(SEEDS)
+    fine = {(s[0], s[1]) for s in shards if s[0] in ("add", "ilp_prod")}
+    assert fine == {(k, d) for k in ("add", "ilp_prod") for d in DIGITS}
+    assert sum(s[3] for s in shards if s[0] == "clrs30") == 1500
+    assert all(sum(s[3] for s in shards if s[0] == k) == 90 for k in NPHARD_SIZES)

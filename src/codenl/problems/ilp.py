@@ -26,8 +26,11 @@ values (one integer), so any optimal solution a model finds is graded correct.
 from __future__ import annotations
 
 import bisect
+import contextlib
+import os
 import random
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -60,13 +63,14 @@ def production_plan(
     from scipy.optimize import Bounds, LinearConstraint, milp
 
     n = len(profit)
-    res = milp(
-        c=-np.array(profit, dtype=float),
-        constraints=LinearConstraint(np.array(usage, dtype=float), -np.inf, np.array(capacity, dtype=float)),
-        integrality=np.ones(n),
-        bounds=Bounds(np.zeros(n), np.array(demand, dtype=float)),
-        options={"mip_rel_gap": 0.0, "presolve": False},
-    )
+    with _native_stdout_silenced():  # HiGHS's C++ code prints a debug line to fd 1 on some instances
+        res = milp(
+            c=-np.array(profit, dtype=float),
+            constraints=LinearConstraint(np.array(usage, dtype=float), -np.inf, np.array(capacity, dtype=float)),
+            integrality=np.ones(n),
+            bounds=Bounds(np.zeros(n), np.array(demand, dtype=float)),
+            options={"mip_rel_gap": 0.0, "presolve": False},
+        )
     if res.status != 0 or res.x is None:
         raise AssertionError(f"milp failed: status {res.status}: {res.message}")
     x = [int(round(v)) for v in res.x]
@@ -80,6 +84,21 @@ def production_plan(
     if bound is not None and bound <= -(best + 1) + 1e-6:
         raise AssertionError(f"milp did not prove optimality: profit {best}, dual bound {-bound}")
     return best, x
+
+
+@contextlib.contextmanager
+def _native_stdout_silenced() -> Iterator[None]:
+    """Send file descriptor 1 to /dev/null for the duration (output of native code that ignores sys.stdout)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
 
 
 def production_feasible(
