@@ -4,8 +4,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 CORES  ?= 2
+# the experiment: config.yaml (embedded local model) or e.g. CONFIG=workflow/experiments/scaled_code_nl.yaml
+CONFIG ?= config.yaml
 
-.PHONY: run test setup plan clean-results
+.PHONY: run test setup plan check clean-results
 
 $(VENV)/.base: pyproject.toml
 	bash scripts/setup-system.sh
@@ -17,10 +19,13 @@ $(VENV)/.base: pyproject.toml
 setup: $(VENV)/.base
 
 run: setup
-	$(VENV)/bin/snakemake --cores $(CORES) --profile workflow/profiles/local
+	$(VENV)/bin/snakemake --cores $(CORES) --profile workflow/profiles/local --configfile $(CONFIG)
 
 plan: setup
-	$(PY) -m codenl plan --configfile config.yaml
+	$(PY) -m codenl plan --configfile $(CONFIG)
+
+check: setup
+	$(PY) -m codenl check --configfile $(CONFIG)
 
 test: setup
 	$(PY) -m pytest -q tests
