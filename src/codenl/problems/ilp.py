@@ -88,9 +88,17 @@ def production_plan(
 
 @contextlib.contextmanager
 def _native_stdout_silenced() -> Iterator[None]:
-    """Send file descriptor 1 to /dev/null for the duration (output of native code that ignores sys.stdout)."""
-    sys.stdout.flush()
-    saved = os.dup(1)
+    """Send file descriptor 1 to /dev/null for the duration (output of native code that ignores sys.stdout).
+
+    Process-wide: meant for the single-threaded generator.  Does nothing when fd 1 is not open.
+    """
+    if sys.stdout is not None:
+        sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:
+        yield
+        return
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
         os.dup2(devnull, 1)
