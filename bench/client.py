@@ -84,7 +84,7 @@ def main() -> int:
     p.add_argument("--concurrency", type=int, default=64)
     p.add_argument("--latency", type=float, default=0.2)
     p.add_argument("--jitter", type=float, default=0.05)
-    p.add_argument("--with-ledger", action="store_true", help="also run the sliding window with a ledger (fsync per reply)")
+    p.add_argument("--with-ledger", action="store_true", help="also run the sliding window with a request ledger")
     args = p.parse_args()
     server, url = start_server(args.latency, args.jitter)
     try:
@@ -102,7 +102,8 @@ def main() -> int:
             with tempfile.TemporaryDirectory() as tmp:
                 elapsed, failed = asyncio.run(sliding(url, args.n, args.concurrency, Ledger(Path(tmp) / "l.jsonl")))
             rate = args.n / elapsed
-            print(f"{'with ledger':15s} {elapsed:7.2f} s  {rate:7.1f} req/s  achieved/ideal {rate / ideal:.3f}  failed {failed}")
+            print(f"{'with ledger':15s} {elapsed:7.2f} s  {rate:7.1f} req/s  "
+                  f"achieved/ideal {rate / ideal:.3f}  failed {failed}")  # fmt: skip
     finally:
         server.terminate()
         server.wait(10)

@@ -1,8 +1,9 @@
 """A fake OpenAI-compatible chat server for tests and benchmarks (aiohttp.web), with scripted faults.
 
 It answers ``POST /v1/chat/completions`` (and ``/chat/completions``) with a plausible reply for the arm it
-recognises in the prompt (``nl``: prose then ``{"answer": N}``, N from a hash of the request unless ``--value``; ``sim``: a python block defining ``solution()``
-then its stated value; ``controlsim``: the prompt carries code, so a simulation and the value), and
+recognises in the prompt, ending with ``{"answer": N}`` where N comes from a hash of the request unless
+``--value`` fixes it (``nl``: prose; ``sim``: a python block defining ``solution()`` that returns N, then N;
+``controlsim``: the prompt carries code, so a simulation and N), and
 ``GET /v1/models``.  Every request is logged (one JSON line per request, written when it arrives): its sequence
 number, request key (sha256 of model, messages and sampling parameters), the action taken, the number of requests
 in flight, and a sha256 of the Authorization header (never the header itself).

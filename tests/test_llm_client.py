@@ -34,7 +34,9 @@ def provider(url: str, key: str | None = KEY) -> Provider:
     return Provider("openai_compatible", url, key, "TEST_KEY_ENV" if key else None)
 
 
-async def one(script: list[str], *, policy: RetryPolicy = FAST, timeout: float = 5.0, **kw: Any) -> tuple[ChatResult, Any]:
+async def one(
+    script: list[str], *, policy: RetryPolicy = FAST, timeout: float = 5.0, **kw: Any
+) -> tuple[ChatResult, Any]:
     async with running(script=script, **kw) as (fake, url):
         async with ChatClient(provider(url), "fake/model", window=2, policy=policy, request_timeout=timeout) as c:
             result = await c.complete(msgs(), SAMPLING)

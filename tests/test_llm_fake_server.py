@@ -59,6 +59,7 @@ def test_command_line_serves_logs_follows_the_script_and_stops_on_sigterm(tmp_pa
 
 def test_guess_arm_from_the_prompt() -> None:
     assert guess_arm([{"role": "user", "content": "Solve by reasoning in natural language."}]) == "nl"
-    assert guess_arm([{"role": "user", "content": "Write a Python function `solution()` ... ```python code block."}]) == "sim"
+    sim = "Write a Python function `solution()` ... in one ```python code block."
+    assert guess_arm([{"role": "user", "content": sim}]) == "sim"
     shown = "Here is a Python program.\n\n```python\ndef solution():\n    return 1\n```\n"
     assert guess_arm([{"role": "user", "content": shown}]) == "controlsim"

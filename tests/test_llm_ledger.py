@@ -15,7 +15,8 @@ PARAMS = {"temperature": 0.0, "top_p": 1.0, "max_tokens": 64, "seed": 1}
 
 def test_key_is_stable_and_ignores_dict_order_and_trailing_slash() -> None:
     k = request_key("http://h/v1", "m", MSG, PARAMS)
-    assert k == request_key("http://h/v1/", "m", [{"content": "What is 2+2?", "role": "user"}], dict(reversed(PARAMS.items())))
+    reordered = [{"content": "What is 2+2?", "role": "user"}]
+    assert k == request_key("http://h/v1/", "m", reordered, dict(reversed(PARAMS.items())))
     assert len(k) == 64 and int(k, 16) >= 0
 
 

@@ -19,7 +19,9 @@ PYTHON = sys.executable
 pytestmark = [
     pytest.mark.local_llm,
     pytest.mark.slow,
-    pytest.mark.skipif(not llama_server_available(), reason="llama_cpp.server is not importable (pip install '.[local]')"),
+    pytest.mark.skipif(
+        not llama_server_available(), reason="llama_cpp.server is not importable (pip install '.[local]')"
+    ),
 ]
 
 
@@ -89,9 +91,8 @@ def test_query_with_the_local_provider_answers_a_real_prompt_and_stops_the_serve
     ledger = [json.loads(line) for line in (tmp_path / "l.jsonl").read_text().splitlines()]
     gguf = find_gguf()
     assert ledger[0]["base_url"] == f"local:{gguf.name}:{gguf.stat().st_size}"  # stable across runs, not the port
-    assert "Shutting down" in server_log.read_text(errors="replace") or "Finished server process" in server_log.read_text(
-        errors="replace"
-    )
+    server_output = server_log.read_text(errors="replace")
+    assert "Shutting down" in server_output or "Finished server process" in server_output
 
 
 @pytest.mark.timeout(240)

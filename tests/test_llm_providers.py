@@ -39,7 +39,9 @@ def test_openai_compatible_needs_a_base_url_and_key_is_optional(tmp_path: Path) 
     assert p.base_url == "http://127.0.0.1:9/v1" and p.api_key is None
     assert "Authorization" not in p.headers()
     with pytest.raises(UsageError, match="MY_KEY"):
-        make_provider("openai_compatible", base_url="http://h/v1", api_key_env="MY_KEY", environ={}, dotenv=tmp_path / "x")
+        make_provider(
+            "openai_compatible", base_url="http://h/v1", api_key_env="MY_KEY", environ={}, dotenv=tmp_path / "x"
+        )
 
 
 def test_redact_removes_the_secret() -> None:

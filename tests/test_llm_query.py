@@ -61,7 +61,9 @@ def query_cmd(arm: str, url: str, problems: list[Path], outs: list[Path], ledger
     return cmd
 
 
-def run_query(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_query(
+    cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env, cwd=cwd)
 
 
@@ -69,13 +71,18 @@ def run_query(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | Non
 def test_nl_sim_controlsim_records_follow_the_contract(tmp_path: Path) -> None:
     problems = generate(tmp_path)
     with FakeServerThread(log_path=tmp_path / "fake.jsonl", script=["500", "429:0"]) as srv:
-        outs = {arm: [tmp_path / "resp" / arm / f"{p.parent.name}.jsonl" for p in problems] for arm in ("nl", "sim", "controlsim")}
+        outs = {
+            arm: [tmp_path / "resp" / arm / f"{p.parent.name}.jsonl" for p in problems]
+            for arm in ("nl", "sim", "controlsim")
+        }
         for arm in ("nl", "sim"):
             proc = run_query(query_cmd(arm, srv.url, problems, outs[arm], tmp_path / f"ledger-{arm}.jsonl"))
             assert proc.returncode == 0, proc.stderr
             assert "8/8 done" in proc.stderr
         proc = run_query(
-            query_cmd("controlsim", srv.url, problems, outs["controlsim"], tmp_path / "ledger-cs.jsonl", sim=outs["sim"])
+            query_cmd(
+                "controlsim", srv.url, problems, outs["controlsim"], tmp_path / "ledger-cs.jsonl", sim=outs["sim"]
+            )
         )
         assert proc.returncode == 0, proc.stderr
     log = read_log(tmp_path / "fake.jsonl")
@@ -107,7 +114,8 @@ def test_controlsim_without_code_or_after_infra_error_sends_nothing(tmp_path: Pa
     sims = [
         {**base, "instance_id": insts[0]["id"], "status": "ok", "text": "no program here {\"answer\": 3}"},
         {**base, "instance_id": insts[1]["id"], "status": "infra_error", "text": None},
-        {**base, "instance_id": insts[2]["id"], "status": "ok", "text": "```python\ndef solution():\n    return 5\n```"},
+        {**base, "instance_id": insts[2]["id"], "status": "ok",
+         "text": "```python\ndef solution():\n    return 5\n```"},
     ]
     sim_file = tmp_path / "sim.jsonl"
     sim_file.write_text("".join(json.dumps(s) + "\n" for s in sims))

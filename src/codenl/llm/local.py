@@ -4,9 +4,9 @@
 importing the package (its module needs ``llm``).  ``CODENL_LOCAL_GGUF`` or ``--gguf`` point to another file.
 
 :class:`LocalServer` runs ``python -m llama_cpp.server`` (through :mod:`codenl.llm.llama_serve`, which turns off
-the weight repacking that crashes llama.cpp in some virtual machines) on a free loopback port, waits until ``/v1/models``
-answers, and stops it when the ``with`` block ends, whatever ends it: normal exit, an exception, SIGINT or SIGTERM
-(:func:`terminate_on_signals` turns SIGTERM into ``SystemExit`` so the ``with`` block unwinds).  The server runs in
+the weight repacking that crashes llama.cpp in some virtual machines) on a free loopback port, waits until
+``/v1/models`` answers, and stops it when the ``with`` block ends, whatever ends it: normal exit, an exception,
+SIGINT or SIGTERM (:func:`terminate_on_signals` turns SIGTERM into ``SystemExit`` so the ``with`` block unwinds).  The server runs in
 its own process group, which :meth:`LocalServer.stop` terminates (then kills after a grace period), and it is
 started with ``PR_SET_PDEATHSIG`` so the kernel kills it if this process dies without unwinding (SIGKILL): no
 orphan server in any case.

@@ -50,7 +50,9 @@ def parse_dotenv(text: str) -> dict[str, str]:
     return out
 
 
-def lookup_key(var: str, environ: Mapping[str, str] | None = None, dotenv: str | os.PathLike[str] = ".env") -> str | None:
+def lookup_key(
+    var: str, environ: Mapping[str, str] | None = None, dotenv: str | os.PathLike[str] = ".env"
+) -> str | None:
     """The value of ``var`` from the environment, else from the ``.env`` file; None when neither has it."""
     env = os.environ if environ is None else environ
     value = env.get(var)
@@ -108,7 +110,7 @@ def make_provider(
     environ: Mapping[str, str] | None = None,
     dotenv: str | os.PathLike[str] = ".env",
 ) -> Provider:
-    """A :class:`Provider` for ``openrouter`` or ``openai_compatible`` (``local`` is made by :mod:`codenl.llm.local`)."""
+    """A :class:`Provider` for ``openrouter`` or ``openai_compatible`` (``local``: :mod:`codenl.llm.local`)."""
     if name == "openrouter":
         var = api_key_env or OPENROUTER_KEY_ENV
         key = lookup_key(var, environ, dotenv)
