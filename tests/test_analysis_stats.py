@@ -226,3 +226,19 @@ def test_fidelity_and_usage_tables_by_hand():
     use = st.usage_table(prepared).set_index("arm")
     assert use.loc["nl", "prompt_tokens_sum"] == 800 and use.loc["nl", "cost_sum"] == pytest.approx(4.0)
     assert math.isnan(use.loc["code", "prompt_tokens_sum"]) and use.loc["code", "rows"] == 8
+
+
+def test_a_minimal_table_from_elsewhere_with_two_arms_only():
+    # only the columns stats needs: no outcome (correct only), no seed, family or provider, and no sim arms
+    from codenl.analysis import stats_cli
+
+    df = _cell_records(CODE_CELLS, NL_CELLS)
+    df = df[df["arm"].isin(["nl", "code"])][["instance_id", "model", "arm", "kind", "size", "correct"]]
+    res = stats_cli.compute(df, n_boot=50)
+    acc = res["accuracy_model_arm"]
+    assert list(acc["arm"]) == ["nl", "code"] and set(acc["provider"]) == {"org"}
+    cmp = res["comparisons"].set_index(["model", "comparison"])
+    assert cmp.loc[("org/model", "Code - NL"), "n_pairs"] == 32
+    assert cmp.loc[("org/model", "Code - Sim"), "note"] == "no paired instances"
+    verdicts = res["hypotheses"].set_index("id")["verdict"]
+    assert verdicts["H3"] == "not testable"

@@ -27,6 +27,7 @@ Conventions, stated once and repeated in every table and in the report:
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Hashable, Iterator, Sequence
 from typing import Any
 
@@ -555,8 +556,10 @@ def anova(cells: pd.DataFrame, dv: str, factors: Sequence[str]) -> tuple[pd.Data
     import pingouin  # slow import, only here
 
     try:
-        table = pingouin.anova(data=cells, dv=dv, between=present if len(present) > 1 else present[0],
-                               detailed=True)
+        with warnings.catch_warnings():  # pingouin's own pandas deprecations, not ours
+            warnings.filterwarnings("ignore", message="The inplace keyword")
+            table = pingouin.anova(data=cells, dv=dv, between=present if len(present) > 1 else present[0],
+                                   detailed=True)
     except (ValueError, np.linalg.LinAlgError) as exc:  # pragma: no cover - pingouin's own refusal
         return empty, "; ".join(notes + [f"pingouin could not compute the ANOVA: {exc}"])
     table = table.rename(columns={"p-unc": "p_unc"}).reset_index(drop=True)
