@@ -297,7 +297,7 @@ def test_printing_the_environment(pool, token):
     assert SECRET not in result.stdout
     env = eval(result.stdout)  # a dict literal printed by the program
     assert set(env) <= {"PATH", "LANG", "LC_ALL", "HOME", "TMPDIR", "PYTHONHASHSEED", "PYTHONDONTWRITEBYTECODE",
-                        "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "PWD"}
+                        "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "MALLOC_ARENA_MAX", "PWD"}
     assert_healthy(pool, token)
 
 

@@ -31,6 +31,9 @@ def clean_env(home: str = "/tmp") -> dict[str, str]:
         "OPENBLAS_NUM_THREADS": "1",
         "OMP_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
+        # glibc reserves 64 MiB of address space per thread arena: under RLIMIT_AS a program could start only a
+        # handful of threads; two shared arenas leave the budget to the program's own data
+        "MALLOC_ARENA_MAX": "2",
     }
 
 
