@@ -80,10 +80,15 @@ def test_wilcoxon_with_zero_cells_is_the_exact_sign_flip_test_on_the_rest():
 def test_cohen_d_variants_match_pingouin():
     row = _code_nl_row(_cell_records(CODE_CELLS, NL_CELLS))
     x, y = np.array(CODE_CELLS), np.array(NL_CELLS)
-    assert row["cohen_dz"] == pytest.approx(pingouin.compute_effsize(x, y, paired=True, eftype="cohen_dz"))
-    assert row["cohen_dav"] == pytest.approx(pingouin.compute_effsize(x, y, paired=True, eftype="cohen"))
+    assert row["cohen_dz_cells"] == pytest.approx(pingouin.compute_effsize(x, y, paired=True, eftype="cohen_dz"))
+    assert row["cohen_dav_cells"] == pytest.approx(pingouin.compute_effsize(x, y, paired=True, eftype="cohen"))
     d = x - y
-    assert row["cohen_dz"] == pytest.approx(d.mean() / d.std(ddof=1))
+    assert row["cohen_dz_cells"] == pytest.approx(d.mean() / d.std(ddof=1))
+    # the primary d_z is over the 32 paired instances: 14 instances +1, 1 instance -1, 17 instances 0
+    inst = np.r_[np.ones(14), -np.ones(1), np.zeros(17)]
+    assert row["cohen_dz"] == pytest.approx(pingouin.compute_effsize(inst, np.zeros(32), paired=True,
+                                                                     eftype="cohen_dz"))
+    assert row["cohen_dz"] == pytest.approx(inst.mean() / inst.std(ddof=1))
 
 
 def test_mean_paired_difference_and_mcnemar_counts_by_hand():

@@ -10,7 +10,8 @@ Operational choices (the plan leaves them open; they are repeated in the table):
   alpha AND the mean paired difference Code - NL is positive.  Bonferroni alpha = 0.05 / number of models.
 * Criteria phrased for "k of 4 models" use the same share of the models present (3/4 -> at least 75%, 2/4 -> at
   least 50%); with a single model they are not testable.
-* The pooled effect size is Cohen's d_z over (model, kind, size) cells of the Code - NL cell differences.
+* The effect size is Cohen's d_z of the paired instance differences (Code correct - NL correct, in {-1, 0, 1}),
+  all models pooled; the cell-level d_z and d_av are given alongside (they grow with instances per cell).
 * "Large variance across problem kinds": the SD over kinds of the per-kind Code - NL difference (all models
   pooled) exceeds :data:`KIND_SD_LARGE`.
 * "model x kind interaction": two-way ANOVA (pingouin) of the Code - NL cell difference per (model, kind, size)
@@ -254,12 +255,13 @@ def evaluate(ev: Evidence) -> pd.DataFrame:
                      s2, why2))
     dz = math.nan if pooled is None else float(pooled["cohen_dz"])
     per_model_d = "; ".join(f"{r['model']}: {_fmt(r['cohen_dz'], '.2f')}" for _, r in cn.iterrows())
-    dnum = f"pooled d_z {_fmt(dz, '.2f')} (d_av {_fmt(math.nan if pooled is None else pooled['cohen_dav'], '.2f')}); " \
-           f"per model {per_model_d or 'n/a'}"
+    cells_d = "n/a" if pooled is None else (f"cell-level d_z {_fmt(pooled['cohen_dz_cells'], '.2f')}, "
+                                            f"d_av {_fmt(pooled['cohen_dav_cells'], '.2f')}")
+    dnum = f"pooled d_z {_fmt(dz, '.2f')} ({cells_d}); per model {per_model_d or 'n/a'}"
     why_d = "" if math.isfinite(dz) else "d undefined: " + (pooled["note"] if pooled is not None else "no data")
     s3 = NOT_TESTABLE if not math.isfinite(dz) else (MET if dz >= D_MEDIUM else NOT_MET)
     rows.append(_row("S3", "success", "Effect size: Cohen's d >= 0.5 for Code - NL",
-                     "Cohen's d_z over (model, kind, size) cell differences >= 0.5", dnum, s3, why_d))
+                     "Cohen's d_z of paired instance differences, all models pooled, >= 0.5", dnum, s3, why_d))
     rows.append(_row("S4", "success", "Consistency: Code > NL in >= 80% of problem kinds",
                      f"Code - NL > 0 (models pooled) in at least {KIND_SHARE:.0%} of kinds", kind_line, h2a, why2a))
     s_all = all_of([s1, s2, s3, h2a])
@@ -279,7 +281,8 @@ def evaluate(ev: Evidence) -> pd.DataFrame:
                      "significant Code > NL at 0.05 (two-sided p, positive difference)",
                      f"{sum(f is True for f in nonsig)}/{m} not significant", f1, whyf1))
     f2 = NOT_TESTABLE if not math.isfinite(dz) else (MET if dz < D_SMALL else NOT_MET)
-    rows.append(_row("F2", "failure", "Effect size Cohen's d < 0.2", "pooled Cohen's d_z < 0.2", dnum, f2, why_d))
+    rows.append(_row("F2", "failure", "Effect size Cohen's d < 0.2", "pooled Cohen's d_z of paired instance differences < 0.2", dnum,
+                     f2, why_d))
     below = [None if not math.isfinite(r["diff"]) else bool(r["diff"] < 0) for _, r in cn.iterrows()]
     f3 = count_verdict(below, 1) if m else NOT_TESTABLE
     rows.append(_row("F3", "failure", "Code < NL accuracy for any model on aggregate",

@@ -81,7 +81,7 @@ def stats_report(
     """The Markdown report: summary, main tables, verdicts, links to every CSV and figure."""
     acc_cols = ["model", "arm", "accuracy", "ci_low", "ci_high", "n", "n_correct", "n_infra_excluded"]
     cmp_cols = ["model", "comparison", "n_pairs", "acc_a", "acc_b", "diff", "ci_low", "ci_high", "wilcoxon_p",
-                "wilcoxon_p_greater", "n_cells", "cohen_dz", "cohen_dav", "mcnemar_b", "mcnemar_c", "mcnemar_p",
+                "wilcoxon_p_greater", "n_cells", "cohen_dz", "cohen_dz_cells", "cohen_dav_cells", "mcnemar_b", "mcnemar_c", "mcnemar_p",
                 "mcnemar_method", "mde", "note"]
     all_rows = acc_arm.assign(model="All models")
     mix = outcomes.pivot_table(index="arm", columns="outcome", values="count", aggfunc="sum", fill_value=0)
@@ -116,7 +116,9 @@ def stats_report(
         "",
         "diff = mean paired difference A - B over instances graded in both arms, with its cluster-bootstrap CI; "
         "Wilcoxon signed-rank over (kind, size) cells (two-sided p, and one-sided p for A > B); Cohen's d_z = mean / "
-        "SD of the paired cell differences, d_av = mean difference / mean SD of the two arms' cell accuracies; "
+        "SD of the paired instance differences (the effect size the verdicts use); cohen_dz_cells = the same over "
+        "cell differences and cohen_dav_cells = mean cell difference / sqrt of the mean variance of the two arms' "
+        "cell accuracies (both grow with the instances per cell); "
         "McNemar on paired instances (b = A right and B wrong, c = the reverse); mde = minimum detectable "
         "difference at 80% power of a two-sided paired t-test on instances at the Bonferroni alpha.",
         "",

@@ -15,8 +15,10 @@ Conventions, stated once and repeated in every table and in the report:
     - Wilcoxon signed-rank over (kind, size) cells: cell accuracy of A vs cell accuracy of B on the cell's paired
       instances, ``zero_method="wilcox"`` (cells with equal accuracy are dropped), two-sided p and the one-sided
       p for A > B;
-    - Cohen's d_z = mean / SD (ddof 1) of the paired cell differences (the primary effect size), and d_av =
-      mean difference / sqrt((var_A + var_B) / 2) of the cell accuracies (what pingouin reports for paired data);
+    - Cohen's d_z = mean / SD (ddof 1) of the paired *instance* differences (correct_A - correct_B in {-1, 0, 1}):
+      the primary effect size, since it does not grow with the number of instances per cell; also d_z of the
+      paired cell differences (``cohen_dz_cells``) and d_av = mean cell difference / sqrt((var_A + var_B) / 2) of
+      the cell accuracies (``cohen_dav_cells``, what pingouin reports for paired data);
     - McNemar on paired instances: b = A correct and B not, c = B correct and A not; exact two-sided binomial
       test when b + c < 25, else chi-squared with continuity correction;
     - the minimum detectable difference at 80% power of a two-sided paired t-test on the instance differences at
@@ -467,7 +469,8 @@ def compare_arms(
     if p.empty:
         out.update(wilcoxon_cells(np.array([]), np.array([])), **mcnemar(0, 0))
         out.update(acc_a=math.nan, acc_b=math.nan, diff=math.nan, ci_low=math.nan, ci_high=math.nan,
-                   cohen_dz=math.nan, cohen_dav=math.nan, sd_diff=math.nan, mde=math.nan, note="no paired instances")
+                   cohen_dz=math.nan, cohen_dz_cells=math.nan, cohen_dav_cells=math.nan, sd_diff=math.nan,
+                   mde=math.nan, note="no paired instances")
         return out
     per_cluster = p.groupby("cluster", sort=False).agg(d=("d", "sum"), n=("d", "size"))
     diff, lo, hi = ratio_ci(per_cluster["d"].to_numpy(), per_cluster["n"].to_numpy(),
@@ -478,9 +481,9 @@ def compare_arms(
     d = p["d"].to_numpy()
     sd = float(np.std(d, ddof=1)) if d.size > 1 else math.nan
     notes = []
-    dz = cohen_dz(ca - cb)
+    dz = cohen_dz(d)
     if not math.isfinite(dz):
-        notes.append("Cohen's d undefined: fewer than 2 cells or no variance of the cell differences")
+        notes.append("Cohen's d undefined: fewer than 2 pairs or no variance of the paired differences")
     mde = min_detectable_difference(sd, len(p), alpha_mde)
     if not math.isfinite(mde):
         notes.append("MDE undefined: fewer than 2 pairs or no variance of the paired differences")
@@ -495,7 +498,8 @@ def compare_arms(
         ci_high=hi,
         **w,
         cohen_dz=dz,
-        cohen_dav=cohen_dav(ca, cb),
+        cohen_dz_cells=cohen_dz(ca - cb),
+        cohen_dav_cells=cohen_dav(ca, cb),
         **mcnemar(int(((p[a] == 1) & (p[b] == 0)).sum()), int(((p[b] == 1) & (p[a] == 0)).sum())),
         sd_diff=sd,
         mde=mde,

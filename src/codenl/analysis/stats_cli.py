@@ -111,8 +111,8 @@ def compute(records: pd.DataFrame, *, n_boot: int = N_BOOT, seed: int = SEED) ->
         "n_boot": n_boot,
         "boot_seed": seed,
         "infra_errors": st.INFRA_NOTE,
-        "effect_size": "Cohen's d_z over paired (kind, size) cell differences (per model) or (model, kind, size) "
-        "cells (pooled); d_av also reported",
+        "effect_size": "Cohen's d_z = mean / SD of the paired instance differences (correct_A - correct_B); "
+        "cell-level d_z and d_av also reported",
         "anova_model_arm_note": res["anova_model_arm_note"],
         "anova_model_kind_note": kind_note,
         "conclusion": res["conclusion"],
