@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-#: the real interpreter of the project's environment (never a pyenv shim)
-PYTHON = os.path.realpath(sys.executable)
+#: the project environment's interpreter.  Not os.path.realpath(): that resolves the venv's symlink to the base
+#: interpreter, which has none of the venv's packages.
+PYTHON = sys.executable
 
 
 @pytest.fixture
