@@ -281,8 +281,8 @@ def evaluate(ev: Evidence) -> pd.DataFrame:
                      "significant Code > NL at 0.05 (two-sided p, positive difference)",
                      f"{sum(f is True for f in nonsig)}/{m} not significant", f1, whyf1))
     f2 = NOT_TESTABLE if not math.isfinite(dz) else (MET if dz < D_SMALL else NOT_MET)
-    rows.append(_row("F2", "failure", "Effect size Cohen's d < 0.2", "pooled Cohen's d_z of paired instance differences < 0.2", dnum,
-                     f2, why_d))
+    rows.append(_row("F2", "failure", "Effect size Cohen's d < 0.2",
+                     "pooled Cohen's d_z of paired instance differences < 0.2", dnum, f2, why_d))
     below = [None if not math.isfinite(r["diff"]) else bool(r["diff"] < 0) for _, r in cn.iterrows()]
     f3 = count_verdict(below, 1) if m else NOT_TESTABLE
     rows.append(_row("F3", "failure", "Code < NL accuracy for any model on aggregate",
