@@ -138,7 +138,12 @@ def test_infra_errors_are_excluded_not_wrong():
     assert acc.loc["code", "accuracy"] == pytest.approx((total_correct - 2) / 30)
     assert acc.loc["nl", "n_infra_excluded"] == 0
     row = _code_nl_row(_cell_records(CODE_CELLS, NL_CELLS, infra=infra))
-    assert row["n_pairs"] == 30  # the two instances drop out of the paired comparison
+    assert (row["n_pairs"], row["n_unpaired"]) == (30, 2)  # the two instances drop out of the paired comparison
+    by_kind = st.paired_diff_table(st.paired_wide(df), "code", "nl", ["kind"], n_boot=50).set_index("kind")
+    assert by_kind.loc["add", "n_unpaired"] == 1 and by_kind.loc["mul", "n_unpaired"] == 1
+    assert by_kind["n_pairs"].sum() == 30
+    pooled = st.paired_diff_table(st.paired_wide(df), "code", "nl", [], n_boot=50)
+    assert (pooled.loc[0, "n_pairs"], pooled.loc[0, "n_unpaired"]) == (30, 2)
 
 
 def test_anova_model_by_arm_matches_hand_computed_balanced_sums_of_squares():

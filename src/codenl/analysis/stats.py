@@ -297,11 +297,15 @@ def paired_diff_table(
 ) -> pd.DataFrame:
     """Mean paired difference A - B per group with its cluster-bootstrap CI (instances resampled).
 
-    Columns: ``*by, n_pairs, acc_a, acc_b, diff, ci_low, ci_high``.
+    Columns: ``*by, n_pairs, n_unpaired, acc_a, acc_b, diff, ci_low, ci_high``; ``n_unpaired`` counts the group's
+    instances left out because an arm is an infra error (or absent).
     """
     by = list(by)
     p = _pairs(wide, a, b)
     p["one"] = 1.0
+    # instances of the group without both arms graded (an infra error, or the arm is absent)
+    sizes = wide.groupby(by, observed=True).size().items() if by else [((), len(wide))]
+    totals = {(k if isinstance(k, tuple) else (k,)): int(v) for k, v in sizes}
     per_cluster = (
         p.groupby([*by, "cluster"], sort=False, observed=True)
         .agg(d=("d", "sum"), n=("one", "sum"), sa=(a, "sum"), sb=(b, "sum"))
@@ -319,6 +323,7 @@ def paired_diff_table(
                 "a": a,
                 "b": b,
                 "n_pairs": int(n),
+                "n_unpaired": totals.get(tuple(key.values()), 0) - int(n),
                 "acc_a": sub["sa"].sum() / n if n else math.nan,
                 "acc_b": sub["sb"].sum() / n if n else math.nan,
                 "diff": est,
@@ -326,7 +331,7 @@ def paired_diff_table(
                 "ci_high": hi,
             }
         )
-    cols = [*by, "a", "b", "n_pairs", "acc_a", "acc_b", "diff", "ci_low", "ci_high"]
+    cols = [*by, "a", "b", "n_pairs", "n_unpaired", "acc_a", "acc_b", "diff", "ci_low", "ci_high"]
     return order_rows(pd.DataFrame(rows, columns=cols), by)
 
 
@@ -465,7 +470,8 @@ def compare_arms(
 ) -> dict[str, Any]:
     """Every paired statistic of arm A vs arm B on one table of (model, instance) rows (see the module doc)."""
     p = _pairs(pairs_wide, a, b)
-    out: dict[str, Any] = {"a": a, "b": b, "n_pairs": len(p)}
+    # n_unpaired: instances left out because an arm is an infra error (or absent)
+    out: dict[str, Any] = {"a": a, "b": b, "n_pairs": len(p), "n_unpaired": len(pairs_wide) - len(p)}
     if p.empty:
         out.update(wilcoxon_cells(np.array([]), np.array([])), **mcnemar(0, 0))
         out.update(acc_a=math.nan, acc_b=math.nan, diff=math.nan, ci_low=math.nan, ci_high=math.nan,
