@@ -77,30 +77,55 @@ KINDS = list(CFG["kinds"])
 COUNTS = {k: cfgmod.counts_of(CFG, k) for k in KINDS}
 SIZES = {k: [s for s, _ in COUNTS[k]] for k in KINDS}
 
+
+def _kind_groups():
+    """``[(name, kinds, sizes)]``: kinds with the same sizes share one rule per stage, {kind} being a wildcard.
+
+    Fewer rules keep the DAG fast (Snakemake matches every file against every rule's outputs); each job still
+    covers one kind.  A group is named after its kind, its family (when it holds the whole family), or its kinds.
+    """
+    by_sizes = {}
+    for k in KINDS:
+        by_sizes.setdefault(tuple(SIZES[k]), []).append(k)
+    groups = []
+    for sizes, kinds in by_sizes.items():
+        families = {cfgmod.kind_info(k).family for k in kinds}
+        whole = len(families) == 1 and kinds == [k for k in KINDS if cfgmod.kind_info(k).family in families]
+        name = kinds[0] if len(kinds) == 1 else (families.pop() if whole else "_".join(kinds))
+        groups.append((name, kinds, list(sizes)))
+    return groups
+
+
+KIND_GROUPS = _kind_groups()
+
 wildcard_constraints:
     model="|".join(re.escape(s) for s in MODELS),
     arm="nl|sim|controlsim",
     seed=r"\d+",
 
 
-def problems(kind, seed="{seed}"):
-    return [f"results/problems/{kind}/{s}/seed{seed}.jsonl" for s in SIZES[kind]]
+def kinds_regex(kinds):
+    return "|".join(re.escape(k) for k in kinds)
 
 
-def responses(kind, model="{model}", arm="{arm}", seed="{seed}"):
-    return [f"results/responses/{model}/{arm}/{kind}/{s}/seed{seed}.jsonl" for s in SIZES[kind]]
+def problems(sizes, kind="{kind}", seed="{seed}"):
+    return [f"results/problems/{kind}/{s}/seed{seed}.jsonl" for s in sizes]
 
 
-def executions(kind, model="{model}", seed="{seed}"):
-    return [f"results/executions/{model}/{kind}/{s}/seed{seed}.jsonl" for s in SIZES[kind]]
+def responses(sizes, kind="{kind}", model="{model}", arm="{arm}", seed="{seed}"):
+    return [f"results/responses/{model}/{arm}/{kind}/{s}/seed{seed}.jsonl" for s in sizes]
 
 
-def graded(kind, model="{model}", seed="{seed}"):
-    return [f"results/graded/{model}/{kind}/{s}/seed{seed}.jsonl" for s in SIZES[kind]]
+def executions(sizes, kind="{kind}", model="{model}", seed="{seed}"):
+    return [f"results/executions/{model}/{kind}/{s}/seed{seed}.jsonl" for s in sizes]
+
+
+def graded(sizes, kind="{kind}", model="{model}", seed="{seed}"):
+    return [f"results/graded/{model}/{kind}/{s}/seed{seed}.jsonl" for s in sizes]
 
 
 def all_graded():
-    return [f for m in MODELS for seed in SEEDS for k in KINDS for f in graded(k, m, seed)]
+    return [f for m in MODELS for seed in SEEDS for k in KINDS for f in graded(SIZES[k], k, m, seed)]
 
 
 def provider_of(wildcards):

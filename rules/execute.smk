@@ -1,18 +1,20 @@
 # execute (the Code Exec arm): run every sim program of a (model, kind, seed) in the sandbox, one file per size.
 
-for _kind in KINDS:
+for _name, _kinds, _sizes in KIND_GROUPS:
 
     rule:
-        name: f"execute_{_kind}"
+        name: f"execute_{_name}"
         input:
-            sim=responses(_kind, arm="sim"),
+            sim=responses(_sizes, arm="sim"),
         output:
-            executions(_kind),
+            executions(_sizes),
+        wildcard_constraints:
+            kind=kinds_regex(_kinds),
         params:
             harness=VERSIONS["harness"],
             options=sandbox_options(),
         log:
-            f"results/logs/execute/{{model}}/{_kind}/seed{{seed}}.log",
+            "results/logs/execute/{model}/{kind}/seed{seed}.log",
         threads: CFG["sandbox"]["workers"]
         conda:
             CONDA_ENV

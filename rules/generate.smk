@@ -1,17 +1,19 @@
 # generate: model-independent instances, one job per (kind, seed) writing one file per size.
 
-for _kind in KINDS:
+for _name, _kinds, _sizes in KIND_GROUPS:
 
     rule:
-        name: f"generate_{_kind}"
+        name: f"generate_{_name}"
         output:
-            problems(_kind),
+            problems(_sizes),
+        wildcard_constraints:
+            kind=kinds_regex(_kinds),
         params:
             # the generator version is part of every instance id: a new version re-generates (and re-asks)
-            version=VERSIONS["generator"][_kind],
-            cmd=lambda wildcards, k=_kind: generate_command(k, wildcards.seed),
+            version=lambda wildcards: VERSIONS["generator"][wildcards.kind],
+            cmd=lambda wildcards: generate_command(wildcards.kind, wildcards.seed),
         log:
-            f"results/logs/generate/{_kind}/seed{{seed}}.log",
+            "results/logs/generate/{kind}/seed{seed}.log",
         conda:
             CONDA_ENV
         shell:

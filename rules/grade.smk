@@ -1,22 +1,24 @@
 # grade: all four arms of a (model, kind, seed), one graded file per size.  Grading reads stored responses and
 # executions only: a new grader version re-grades without asking any model.
 
-for _kind in KINDS:
+for _name, _kinds, _sizes in KIND_GROUPS:
 
     rule:
-        name: f"grade_{_kind}"
+        name: f"grade_{_name}"
         input:
-            problems=problems(_kind),
-            nl=responses(_kind, arm="nl"),
-            sim=responses(_kind, arm="sim"),
-            controlsim=responses(_kind, arm="controlsim"),
-            executions=executions(_kind),
+            problems=problems(_sizes),
+            nl=responses(_sizes, arm="nl"),
+            sim=responses(_sizes, arm="sim"),
+            controlsim=responses(_sizes, arm="controlsim"),
+            executions=executions(_sizes),
         output:
-            graded(_kind),
+            graded(_sizes),
+        wildcard_constraints:
+            kind=kinds_regex(_kinds),
         params:
             grader=VERSIONS["grader"],
         log:
-            f"results/logs/grade/{{model}}/{_kind}/seed{{seed}}.log",
+            "results/logs/grade/{model}/{kind}/seed{seed}.log",
         conda:
             CONDA_ENV
         shell:

@@ -4,11 +4,11 @@
 # deletes it, so a killed or failed job that runs again sends only the requests that had not completed.
 
 
-def _query_inputs(kind):
+def _query_inputs(sizes):
     def inputs(wildcards):
-        files = {"problems": problems(kind, wildcards.seed)}
+        files = {"problems": problems(sizes, wildcards.kind, wildcards.seed)}
         if wildcards.arm == "controlsim":
-            files["sim"] = responses(kind, wildcards.model, "sim", wildcards.seed)
+            files["sim"] = responses(sizes, wildcards.kind, wildcards.model, "sim", wildcards.seed)
         return files
 
     return inputs
@@ -18,23 +18,23 @@ def _sim_option(wildcards, input):
     return "--sim " + " ".join(input.sim) if wildcards.arm == "controlsim" else ""
 
 
-for _kind in KINDS:
+for _name, _kinds, _sizes in KIND_GROUPS:
 
     rule:
-        name: f"query_{_kind}"
+        name: f"query_{_name}"
         input:
-            unpack(_query_inputs(_kind)),
+            unpack(_query_inputs(_sizes)),
         output:
-            responses(_kind),
+            responses(_sizes),
+        wildcard_constraints:
+            kind=kinds_regex(_kinds),
         params:
             prompt_version=lambda wildcards: VERSIONS["prompt"][wildcards.arm],
             options=query_options,
             sim=_sim_option,
-            ledger=lambda wildcards, k=_kind: (
-                f"results/ledger/{wildcards.model}/{wildcards.arm}/{k}/seed{wildcards.seed}.jsonl"
-            ),
+            ledger="results/ledger/{model}/{arm}/{kind}/seed{seed}.jsonl",
         log:
-            f"results/logs/query/{{model}}/{{arm}}/{_kind}/seed{{seed}}.log",
+            "results/logs/query/{model}/{arm}/{kind}/seed{seed}.log",
         threads: query_threads
         resources:
             **{f"api_{_p}": api_unit(_p) for _p in PROVIDERS_USED},
