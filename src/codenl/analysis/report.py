@@ -81,8 +81,8 @@ def stats_report(
     """The Markdown report: summary, main tables, verdicts, links to every CSV and figure."""
     acc_cols = ["model", "arm", "accuracy", "ci_low", "ci_high", "n", "n_correct", "n_infra_excluded"]
     cmp_cols = ["model", "comparison", "n_pairs", "n_unpaired", "acc_a", "acc_b", "diff", "ci_low", "ci_high",
-                "wilcoxon_p", "wilcoxon_p_greater", "n_cells", "cohen_dz", "cohen_dz_cells", "cohen_dav_cells", "mcnemar_b",
-                "mcnemar_c", "mcnemar_p", "mcnemar_method", "mde", "note"]
+                "wilcoxon_p", "wilcoxon_p_greater", "n_cells", "cohen_dz", "cohen_dz_cells", "cohen_dav_cells",
+                "mcnemar_b", "mcnemar_c", "mcnemar_p", "mcnemar_method", "mde", "note"]
     all_rows = acc_arm.assign(model="All models")
     mix = outcomes.pivot_table(index="arm", columns="outcome", values="count", aggfunc="sum", fill_value=0)
     mix = mix.reindex([a for a in ("nl", "sim", "controlsim", "code") if a in mix.index]).reset_index()
