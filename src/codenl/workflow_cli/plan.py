@@ -4,7 +4,8 @@ For every model and arm: the number of requests, the prompt tokens (the real pro
 estimated at 4 characters a token), the completion tokens and the cost, both expected (at
 ``--completion-tokens`` per reply, default 600) and at most (every reply at ``max_tokens``).  ``controlsim``
 prompts carry the code of the sim reply, unknown before the run: it is counted at the expected completion length
-(at most ``max_tokens``).  ``code`` sends no request.  Requests already answered in the ledgers
+(at most ``max_tokens``), and a sim reply without code asks nothing in controlsim, so its figures are upper
+bounds.  ``code`` sends no request.  Requests already answered in the ledgers
 (``results/ledger``) are counted as done and cost nothing more.
 
 Prices: the config's ``pricing``, else :data:`codenl.llm.pricing.PRICES`; a model with neither has no estimate.
