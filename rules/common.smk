@@ -25,6 +25,7 @@ if USE_CONDA:
     shell.prefix(f"export PYTHONPATH={shlex.quote(os.path.join(workflow.basedir, 'src'))}; ")
 CONDA_ENV = "../envs/codenl.yaml"
 
+
 def _fail(message):
     sys.stderr.write(f"codenl: {message}\n")
     sys.exit(2)
@@ -57,7 +58,7 @@ onstart:
     # `snakemake plan` or a finished run need no key); before any job starts.
     _pending = {j.wildcards_dict.get("model") for j in workflow.dag.needrun_jobs() if j.rule.name.startswith("query_")}
     try:
-        cfgmod.check_keys({"models": [m for s, m in MODELS.items() if s in _pending]})
+        cfgmod.check_keys(CFG, only=[m["name"] for s, m in MODELS.items() if s in _pending])
     except UsageError as exc:
         _fail(exc)
 

@@ -208,6 +208,9 @@ def test_required_and_missing_keys(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=r"models\[1\] .*MY_KEY") as exc:
         cfg.check_keys(c, environ={"OPENROUTER_API_KEY": "sk-or-secret-value"}, dotenv=dotenv)
     assert "sk-or-secret-value" not in str(exc.value)
+    cfg.check_keys(c, environ={}, dotenv=dotenv, only=["d", "e"])  # models that need no key
+    with pytest.raises(UsageError, match=r"models\[1\] "):
+        cfg.check_keys(c, environ={}, dotenv=dotenv, only=["c"])  # the index is the configured one
     dotenv.write_text("export MY_KEY='from-dotenv'\n")
     cfg.check_keys(c, environ={"OPENROUTER_API_KEY": "x" * 10}, dotenv=dotenv)
 

@@ -332,13 +332,19 @@ def required_keys(config: Mapping[str, Any]) -> list[str]:
 
 
 def check_keys(
-    config: Mapping[str, Any], environ: Mapping[str, str] | None = None, dotenv: str | os.PathLike[str] = ".env"
+    config: Mapping[str, Any],
+    environ: Mapping[str, str] | None = None,
+    dotenv: str | os.PathLike[str] = ".env",
+    only: Iterable[str] | None = None,
 ) -> None:
     """Stop with the variable's name when a configured provider needs a key that neither the environment nor
-    ``.env`` provides (the value is never printed)."""
+    ``.env`` provides (the value is never printed).  ``only``: check just these model names."""
     from codenl.llm.providers import lookup_key
 
+    wanted = None if only is None else set(only)
     for i, model in enumerate(config["models"]):
+        if wanted is not None and model["name"] not in wanted:
+            continue
         var = model.get("api_key_env")
         if var and lookup_key(var, environ, dotenv) is None:
             raise UsageError(
