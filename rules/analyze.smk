@@ -1,9 +1,11 @@
 # aggregate, validate, statistics: whole-run jobs (run on the submitting machine under the slurm profile).
 
+# what `python -m codenl stats` writes (codenl.analysis.stats_cli.TABLES and the reports; tests/test_config.py
+# checks that the two lists agree)
 STATS_FILES = [
     "accuracy_model_arm.csv", "accuracy_arm.csv", "accuracy_model_arm_kind.csv", "accuracy_arm_family_size.csv",
     "accuracy_model_arm_family.csv", "diff_model_kind.csv", "comparisons.csv", "outcomes.csv",
-    "anova_model_arm.csv", "anova_model_kind.csv", "instances_per_model_seed.csv",
+    "anova_model_arm.csv", "anova_model_kind.csv", "instances_per_model_seed.csv", "fidelity.csv", "usage.csv",
     "hypotheses.csv", "hypotheses.md", "hypotheses.json", "summary.json", "report.md",
 ]
 
@@ -22,9 +24,8 @@ rule effective_config:
         config=config_text(),
     run:
         import yaml
-        from codenl.records import write_jsonl_atomic  # noqa: F401  (same atomic pattern below)
 
-        tmp = f"{output[0]}.tmp"
+        tmp = f"{output[0]}.tmp"  # written whole, then renamed: the file is complete or absent
         with open(tmp, "w", encoding="utf-8") as fh:
             yaml.safe_dump(json.loads(params.config), fh, sort_keys=False)
         os.replace(tmp, output[0])
