@@ -1,8 +1,8 @@
 """A single-node SLURM cluster on loopback, for the workflow's cluster test (needs root and Debian's slurm-wlm).
 
 :class:`SlurmCluster` writes a minimal ``slurm.conf`` into a private directory, starts its own ``munged`` (user
-munge, private socket), ``slurmctld`` and ``slurmd`` on free loopback ports, waits for the node to be idle, and
-on exit cancels every job, stops the daemons by their PIDs and removes the directory.  Nothing under /etc is
+munge, private key and socket), ``slurmctld`` and ``slurmd`` on free loopback ports, waits for the node to be
+idle, and on exit cancels every job, stops the daemons by their PIDs and removes the directory.  Nothing under /etc is
 changed but ``/etc/slurm/slurm.conf``, which must be absent or one of ours (a job's nested ``srun`` finds the
 configuration only there: Snakemake's job-step plugin drops ``SLURM_CONF``); it is removed at the end, and a lock
 keeps two test clusters from running at once.  Clients also get ``SLURM_CONF`` (:attr:`SlurmCluster.env`).
@@ -45,8 +45,6 @@ def missing_requirements() -> str | None:
     for tool in (*DAEMONS, "sbatch", "squeue", "sinfo", "scancel", "runuser"):
         if shutil.which(tool) is None and not Path("/usr/sbin", tool).exists():
             return f"{tool} is not installed (scripts/setup-system.sh installs slurm-wlm and munge)"
-    if not Path("/etc/munge/munge.key").exists():
-        return "/etc/munge/munge.key is missing (the munge package creates it)"
     if ETC_CONF.exists() and MARKER not in ETC_CONF.read_text(errors="replace"):
         return f"{ETC_CONF} exists and is not a test cluster's: this machine has a real SLURM configuration"
     return None
@@ -128,7 +126,9 @@ class SlurmCluster:
             raise
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     def start(self) -> None:
@@ -141,10 +141,15 @@ class SlurmCluster:
         munge_dir = self.root / "munge"
         shutil.chown(munge_dir, "munge", "munge")
         munge_socket = munge_dir / "munge.socket"
+        key = munge_dir / "munge.key"  # a private key: this cluster has one node and its own munged
+        key.write_bytes(os.urandom(1024))
+        key.chmod(0o400)
+        shutil.chown(key, "munge", "munge")
         self.conf.write_text(slurm_conf(self.root, self.host, os.cpu_count() or 1, _mem_mb(), _free_port(),
                                         _free_port(), munge_socket))
         shutil.copyfile(self.conf, ETC_CONF)
         self._spawn("munged", ["runuser", "-u", "munge", "--", "munged", "-F", f"--socket={munge_socket}",
+                               f"--key-file={key}",
                                f"--pid-file={munge_dir}/munged.pid", f"--log-file={munge_dir}/munged.log",
                                f"--seed-file={munge_dir}/munged.seed"])
         self._wait(lambda: munge_socket.exists(), "munged did not create its socket")

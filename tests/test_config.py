@@ -133,8 +133,9 @@ def test_spread_is_even_and_complete(total: int, parts: int) -> None:
 
 
 def test_expected_cells_cover_models_seeds_kinds_sizes(tmp_path: Path) -> None:
-    c = load(tmp_path, {"models": [{"name": "a/b", "provider": "openrouter"}, {"name": "c/d", "provider": "openrouter"}],
-                        "seeds": [0, 5], "kinds": ["mul", "gcp"], "sizes": {"mul": [3, 9], "gcp": [6]}, "n": {"default": 2}})
+    models = [{"name": "a/b", "provider": "openrouter"}, {"name": "c/d", "provider": "openrouter"}]
+    c = load(tmp_path, {"models": models, "seeds": [0, 5], "kinds": ["mul", "gcp"],
+                        "sizes": {"mul": [3, 9], "gcp": [6]}, "n": {"default": 2}})
     cells = cfg.expected_cells(c)
     keys = [(x["model"], x["seed"], x["kind"], x["size"]) for x in cells]
     assert len(keys) == len(set(keys)) == 2 * 2 * 3
@@ -152,21 +153,29 @@ def test_expected_cells_cover_models_seeds_kinds_sizes(tmp_path: Path) -> None:
     ({**LOCAL, "kinds": ["add", "nope"]}, "config: kinds[1]: unknown kind 'nope'"),
     ({**LOCAL, "n": {"default": -1}}, "config: n.default: -1 is less than the minimum 1"),
     ({**LOCAL, "seeds": [-2]}, "config: seeds[0]: -2 is less than the minimum 0"),
-    ({**LOCAL, "sizes": {"fine_grained": [2, 4, 999]}}, "config: sizes.fine_grained[2]: 999 is out of range for kind 'add' (1..100)"),
-    ({**LOCAL, "kinds": ["lcs"], "sizes": {"lcs": [0]}}, "config: sizes.lcs[0]: 0 is out of range for kind 'lcs' (1..200)"),
+    ({**LOCAL, "sizes": {"fine_grained": [2, 4, 999]}},
+     "config: sizes.fine_grained[2]: 999 is out of range for kind 'add' (1..100)"),
+    ({**LOCAL, "kinds": ["lcs"], "sizes": {"lcs": [0]}},
+     "config: sizes.lcs[0]: 0 is out of range for kind 'lcs' (1..200)"),
     ({**LOCAL, "sizes": {"nphrd": [5]}}, "config: sizes.nphrd: not a family or a kind"),
     ({**LOCAL, "sampling": {"max_tokens": 0}}, "config: sampling.max_tokens: 0 is less than the minimum 1"),
     ({**LOCAL, "sampling": {"temprature": 0}}, "config: sampling: unknown key 'temprature'"),
     ({**LOCAL, "modles": 1}, "config: (top level): unknown key 'modles'"),
-    ({"models": [{"name": "a--b", "provider": "openrouter"}]}, "config: models[0].name: model id 'a--b' cannot be used in paths"),
+    ({"models": [{"name": "a--b", "provider": "openrouter"}]},
+     "config: models[0].name: model id 'a--b' cannot be used in paths"),
     ({"models": [{"name": "a/b", "provider": "openrouter"}, {"name": "a/b", "provider": "openrouter"}]},
      "config: models[1].name: 'a/b' is listed twice"),
-    ({"models": [{"name": "x", "provider": "openai_compatible"}]}, "config: models[0].base_url: provider openai_compatible needs a base_url"),
+    ({"models": [{"name": "x", "provider": "openai_compatible"}]},
+     "config: models[0].base_url: provider openai_compatible needs a base_url"),
     ({"models": [{"name": "x", "provider": "openai_compatible", "base_url": "ftp://h/v1"}]}, "is not an http(s) URL"),
-    ({"models": [{"name": "x", "provider": "local", "base_url": "http://h/v1"}]}, "provider 'local' starts its own server"),
-    ({**LOCAL, "pricing": {"other/model": {"prompt": 1, "completion": 2}}}, "config: pricing.other/model: not a configured model"),
-    ({**LOCAL, "kinds": ["clrs30"], "sizes": {"clrs": [4, 8]}, "clrs_samples": 1}, "config: clrs_samples: 1 is fewer than the 2"),
-    ({**LOCAL, "concurrency": {"local": {"jobs": 0, "window": 1}}}, "config: concurrency.local.jobs: 0 is less than the minimum 1"),
+    ({"models": [{"name": "x", "provider": "local", "base_url": "http://h/v1"}]},
+     "provider 'local' starts its own server"),
+    ({**LOCAL, "pricing": {"other/model": {"prompt": 1, "completion": 2}}},
+     "config: pricing.other/model: not a configured model"),
+    ({**LOCAL, "kinds": ["clrs30"], "sizes": {"clrs": [4, 8]}, "clrs_samples": 1},
+     "config: clrs_samples: 1 is fewer than the 2"),
+    ({**LOCAL, "concurrency": {"local": {"jobs": 0, "window": 1}}},
+     "config: concurrency.local.jobs: 0 is less than the minimum 1"),
 ])
 def test_bad_configs_name_the_key(tmp_path: Path, data: dict, expected: str) -> None:
     assert expected in error_of(tmp_path, data)
@@ -219,19 +228,20 @@ def test_required_and_missing_keys(tmp_path: Path) -> None:
 
 
 def test_plan_counts_requests_tokens_and_cost(tmp_path: Path) -> None:
-    from codenl.llm.ledger import request_key  # noqa: F401  (the ledger format plan reads)
     from codenl.prompts import build_messages
     from codenl.workflow_cli import plan
 
     c = load(tmp_path, {
-        "models": [{"name": "mistralai/codestral-2508", "provider": "openrouter"}, {"name": "x/unpriced", "provider": "openrouter"}],
+        "models": [{"name": "mistralai/codestral-2508", "provider": "openrouter"},
+                   {"name": "x/unpriced", "provider": "openrouter"}],
         "kinds": ["add", "tsp_d"], "sizes": {"add": [2, 3], "tsp_d": [6]}, "n": {"default": 2},
         "sampling": {"max_tokens": 100},
     })
     results = tmp_path / "results"
     ledger = results / "ledger" / "mistralai--codestral-2508" / "nl" / "add" / "seed0.jsonl"
     ledger.parent.mkdir(parents=True)
-    ledger.write_text('{"key":"k1","status":"ok"}\n{"key":"k2","status":"infra_error"}\n{"key":"k1","status":"ok"}\n{"trunc')
+    ledger.write_text('{"key":"k1","status":"ok"}\n{"key":"k2","status":"infra_error"}\n'
+                      '{"key":"k1","status":"ok"}\n{"trunc')
     p = plan.make_plan(c, results, completion_tokens=40)
     assert p.instances_per_model == 6
     nl = p.arms[("mistralai/codestral-2508", "nl")]
@@ -249,7 +259,8 @@ def test_plan_counts_requests_tokens_and_cost(tmp_path: Path) -> None:
 
 
 def test_plan_command_line_sends_nothing(tmp_path: Path) -> None:
-    path = write(tmp_path, "c.yaml", {"models": [{"name": "a/b", "provider": "openrouter", "base_url": "http://127.0.0.1:9/v1"}],
+    model = {"name": "a/b", "provider": "openrouter", "base_url": "http://127.0.0.1:9/v1"}
+    path = write(tmp_path, "c.yaml", {"models": [model],
                                       "kinds": ["sub"], "sizes": {"sub": [2]}, "n": {"default": 3}})
     env = {k: v for k, v in os.environ.items() if k != "OPENROUTER_API_KEY"}
     out = subprocess.run([PY, "-m", "codenl", "plan", "--configfile", path, "--results", str(tmp_path / "r")],
@@ -298,7 +309,8 @@ def test_check_reports_an_unreachable_server(tmp_path: Path) -> None:
 
     from codenl.workflow_cli import check
 
-    path = write(tmp_path, "c.yaml", {"models": [{"name": "m", "provider": "openai_compatible", "base_url": "http://127.0.0.1:9/v1"}]})
+    model = {"name": "m", "provider": "openai_compatible", "base_url": "http://127.0.0.1:9/v1"}
+    path = write(tmp_path, "c.yaml", {"models": [model]})
     out = io.StringIO()
     assert check.run(Namespace(configfile=[path], list_only=False), out) == 1
     assert "FAIL  m (openai_compatible): cannot reach http://127.0.0.1:9/v1" in out.getvalue()

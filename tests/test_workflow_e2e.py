@@ -30,7 +30,9 @@ BASE = [SNAKEMAKE, "-s", str(ROOT / "Snakefile"), "--profile", str(ROOT / "workf
 ARMS = ("nl", "sim", "controlsim", "code")
 
 
-def snakemake(workdir: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+def snakemake(
+    workdir: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*BASE, "-d", str(workdir), "--cores", "2", *args], capture_output=True, text=True,
                           env=env or clean_env(), timeout=timeout)
 
@@ -92,7 +94,8 @@ def key_map(workdir: Path, cfg: dict[str, Any]) -> dict[str, str]:
     out = {}
     for inst in instances(workdir):
         params = Sampling(float(s["temperature"]), float(s["top_p"]), s["max_tokens"], inst["seed"]).params()
-        sim_path = workdir / "results" / "responses" / "fake--model" / "sim" / inst["kind"] / str(inst["size"]) / f"seed{inst['seed']}.jsonl"
+        shard = Path(inst["kind"], str(inst["size"]), f"seed{inst['seed']}.jsonl")
+        sim_path = workdir / "results" / "responses" / "fake--model" / "sim" / shard
         sim = {r["instance_id"]: r for r in read_jsonl(sim_path)}
         messages_of = {"nl": build_messages("nl", inst), "sim": build_messages("sim", inst)}
         code = extract_code(sim[inst["id"]]["text"] or "")
@@ -110,8 +113,8 @@ def check_complete_run(workdir: Path) -> list[dict[str, Any]]:
     ids = Counter(i["id"] for i in insts)
     assert insts and max(ids.values()) == 1
     for arm in ("nl", "sim", "controlsim"):
-        got = Counter(r["instance_id"] for p in (workdir / "results" / "responses" / "fake--model" / arm).rglob("*.jsonl")
-                      for r in read_jsonl(p))
+        arm_dir = workdir / "results" / "responses" / "fake--model" / arm
+        got = Counter(r["instance_id"] for p in arm_dir.rglob("*.jsonl") for r in read_jsonl(p))
         assert got == ids, arm
     graded = [r for p in (workdir / "results" / "graded").rglob("*.jsonl") for r in read_jsonl(p)]
     assert Counter((r["instance_id"], r["arm"]) for r in graded) == Counter((i, a) for i in ids for a in ARMS)
@@ -283,9 +286,12 @@ BAD_CONFIGS = {
     "unknown kind": ({"kinds": ["add", "fibonacci"]}, "config: kinds[1]: unknown kind 'fibonacci'"),
     "empty models": ({"models": []}, "config: models: must not be empty"),
     "negative n": ({"n": {"default": -3}}, "config: n.default: -3 is less than the minimum 1"),
-    "size out of range": ({"sizes": {"tsp_d": [99]}}, "config: sizes.tsp_d[0]: 99 is out of range for kind 'tsp_d' (4..15)"),
-    "unknown provider": ({"models": [{"name": "a/b", "provider": "openrouterr"}]}, "config: models[0].provider: 'openrouterr' is not one of"),
-    "missing key": ({"models": [{"name": "a/b", "provider": "openrouter"}]}, "needs the API key in the environment variable OPENROUTER_API_KEY"),
+    "size out of range": ({"sizes": {"tsp_d": [99]}},
+                          "config: sizes.tsp_d[0]: 99 is out of range for kind 'tsp_d' (4..15)"),
+    "unknown provider": ({"models": [{"name": "a/b", "provider": "openrouterr"}]},
+                         "config: models[0].provider: 'openrouterr' is not one of"),
+    "missing key": ({"models": [{"name": "a/b", "provider": "openrouter"}]},
+                    "needs the API key in the environment variable OPENROUTER_API_KEY"),
     # Snakemake reads a --configfile itself before the Snakefile runs, and stops with its own one-line message
     # (load_config's message with file, line and column is for files it reads: tests/test_config.py)
     "malformed yaml": ("models: [\n  {name: a/b\n", "Config file is not valid JSON or YAML"),

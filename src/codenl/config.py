@@ -215,7 +215,9 @@ def check_semantics(config: dict[str, Any]) -> dict[str, Any]:
         if model_from_slug(slug) != model["name"]:
             raise UsageError(f"config: models[{i}].name: {model['name']!r} does not map back from its slug {slug!r}")
         if slug in slugs:
-            raise UsageError(f"config: models[{i}].name: {model['name']!r} is listed twice (also models[{slugs[slug]}])")
+            raise UsageError(
+                f"config: models[{i}].name: {model['name']!r} is listed twice (also models[{slugs[slug]}])"
+            )
         slugs[slug] = i
         default_url, default_key = PROVIDER_DEFAULTS[model["provider"]]
         if model["provider"] == "local":

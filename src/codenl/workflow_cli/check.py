@@ -73,7 +73,10 @@ def tiny_request(provider: Any, model: str) -> str | None:
     return None
 
 
-def check_remote(model: Mapping[str, Any], list_only: bool, cache: dict[tuple[str, str | None], Any]) -> tuple[bool, str]:
+def check_remote(
+    model: Mapping[str, Any], list_only: bool, cache: dict[tuple[str, str | None], Any]
+) -> tuple[bool, str]:
+    """One model's line: (ok, why) from its key, the provider's model list and one tiny request."""
     from codenl.llm.providers import lookup_key, make_provider
 
     var = model.get("api_key_env")
