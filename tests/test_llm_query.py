@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -13,9 +14,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from codenl.llm.ledger import Ledger
+from codenl.llm.ledger import Ledger, hold_ledger
 from codenl.records import read_jsonl
-import sys
 from tests.fake_openai import FakeServerThread, read_log
 
 PYTHON = sys.executable  # the venv interpreter (realpath would leave the venv)
@@ -226,3 +226,22 @@ def test_misaligned_files_are_a_usage_error(tmp_path: Path) -> None:
     problems = generate(tmp_path, sizes=(2, 3), n=1)
     proc = run_query(query_cmd("nl", "http://127.0.0.1:9/v1", problems, [tmp_path / "o.jsonl"], tmp_path / "l.jsonl"))
     assert proc.returncode == 2 and "--out has 1 files but --problems has 2" in proc.stderr
+
+
+@pytest.mark.timeout(120)
+def test_a_second_job_on_a_held_ledger_stops_before_sending_anything(tmp_path: Path) -> None:
+    """A rerun while a job of a killed run still holds the ledger (e.g. on a cluster) must not ask twice."""
+    problems = generate(tmp_path, sizes=(2,), n=2)
+    ledger = tmp_path / "ledger.jsonl"
+    out = [tmp_path / "out.jsonl"]
+    with FakeServerThread(log_path=tmp_path / "fake.jsonl") as srv, hold_ledger(ledger):
+        proc = run_query(query_cmd("nl", srv.url, problems, out, ledger))
+    assert proc.returncode == 1
+    assert "in use by another query job" in proc.stderr and f"pid {os.getpid()}" in proc.stderr
+    assert not (tmp_path / "fake.jsonl").exists() or read_log(tmp_path / "fake.jsonl") == []
+    assert not out[0].exists()
+    # once released, the same command runs
+    with FakeServerThread(log_path=tmp_path / "fake2.jsonl") as srv:
+        proc = run_query(query_cmd("nl", srv.url, problems, out, ledger))
+    assert proc.returncode == 0, proc.stderr
+    assert len(list(read_jsonl(out[0]))) == 2

@@ -18,18 +18,25 @@ A job killed at any moment therefore never pays twice for a completed request.  
 before its window slot is released (:mod:`codenl.llm.client`), so the only requests a kill can make the rerun
 send again are the at most ``window`` ones in flight at that moment (and only if the API had already billed them).
 Appends are group-committed: answers that arrive while one fsync runs share the next one.
+
+One ledger has one writer: :func:`hold_ledger` takes an exclusive ``flock`` on ``<ledger>.lock`` for the life of
+the job.  A second job on the same ledger (a rerun started while a cluster job of an earlier, killed Snakemake is still
+running) stops at once with a clear message instead of sending the same requests a second time.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from codenl.errors import CodenlError
 from codenl.records import append_jsonl, iter_jsonl
 
 SAMPLING_PARAMS = ("temperature", "top_p", "max_tokens", "seed")
@@ -49,6 +56,28 @@ def request_key(base_url: str, model: str, messages: Sequence[Mapping[str, Any]]
         "params": dict(params),
     }
     return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
+
+
+@contextlib.contextmanager
+def hold_ledger(path: str | os.PathLike[str]) -> Iterator[None]:
+    """Be the only writer of the ledger at ``path`` while the block runs (exclusive flock on ``path.lock``)."""
+    lock_path = Path(f"{path}.lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
+            raise CodenlError(
+                f"{path} is in use by another query job ({holder}); wait for it to finish or cancel it "
+                "(e.g. scancel on a cluster) and run again: running both would send its requests twice"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()} on {os.uname().nodename}".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 class Ledger:

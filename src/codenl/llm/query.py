@@ -34,7 +34,7 @@ from typing import Any
 from codenl.errors import RecordError, UsageError
 from codenl.llm.client import ChatClient, ChatResult, Sampling
 from codenl.llm.common import add_provider_arguments, open_provider
-from codenl.llm.ledger import Ledger
+from codenl.llm.ledger import Ledger, hold_ledger
 from codenl.llm.progress import Progress, report_every
 from codenl.llm.providers import Provider
 from codenl.llm.retry import RetryPolicy
@@ -242,7 +242,7 @@ def run(args: argparse.Namespace) -> int:
 
     prompt_version = PROMPT_VERSIONS[args.arm]
     shards = load_items(args)
-    with open_provider(args) as provider:
+    with hold_ledger(args.ledger), open_provider(args) as provider:
         results, progress = asyncio.run(ask_all(provider, args, shards))
     print(progress.line(), file=sys.stderr, flush=True)
     for out, shard, answers in zip(args.out, shards, results, strict=True):
