@@ -159,7 +159,7 @@ class SlurmCluster:
 
     def stop(self) -> None:
         if self.procs.get("slurmctld") and self.procs["slurmctld"].poll() is None:
-            subprocess.run(["scancel", "--full", "--quiet", f"--partition=debug"], env=self.env,
+            subprocess.run(["scancel", "--full", "--quiet", "--partition=debug"], env=self.env,
                            capture_output=True, timeout=20, check=False)
         for name in reversed(DAEMONS):
             proc = self.procs.pop(name, None)

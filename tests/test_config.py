@@ -14,6 +14,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from codenl.arms import ARMS
 from codenl import config as cfg
 from codenl.errors import UsageError
 from codenl.problems import KIND_NAMES, get_kind
@@ -140,7 +141,7 @@ def test_expected_cells_cover_models_seeds_kinds_sizes(tmp_path: Path) -> None:
     keys = [(x["model"], x["seed"], x["kind"], x["size"]) for x in cells]
     assert len(keys) == len(set(keys)) == 2 * 2 * 3
     assert {x["model_slug"] for x in cells} == {"a--b", "c--d"}
-    assert cfg.ARMS == ("nl", "sim", "controlsim", "code")
+    assert ARMS == ("nl", "sim", "controlsim", "code")
 
 
 # -- errors name the key --------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ schema cannot say (kind names, size ranges, model slugs, duplicate models).  Eve
 ``config: sizes.fine_grained[2]: 99 is out of range for kind 'lcs' (1..40)``.
 
 The grid: :func:`expected_cells` lists one cell per (model, seed, kind, size) with its number of instances; every
-instance of a cell is asked in all four arms (:data:`ARMS`).
+instance of a cell is asked in all four arms (:data:`codenl.arms.ARMS`).
 """
 
 from __future__ import annotations
@@ -30,10 +30,6 @@ from codenl.naming import model_from_slug, model_slug
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 
-#: the four arms, in the order of tables and figures; ``code`` makes no request of its own
-ARMS: tuple[str, ...] = ("nl", "sim", "controlsim", "code")
-#: the arms that send a request to the model
-QUERY_ARMS: tuple[str, ...] = ("nl", "sim", "controlsim")
 FAMILIES: tuple[str, ...] = ("fine_grained", "clrs", "nphard")
 PROVIDERS: tuple[str, ...] = ("openrouter", "openai_compatible", "local")
 
@@ -308,7 +304,7 @@ def counts_of(config: Mapping[str, Any], kind: str) -> list[tuple[int, int]]:
 def expected_cells(config: Mapping[str, Any]) -> list[dict[str, Any]]:
     """One dict per (model, seed, kind, size) shard: ``model, model_slug, provider, seed, kind, family, size, n``.
 
-    Every instance of a cell is answered in all four arms (:data:`ARMS`).
+    Every instance of a cell is answered in all four arms (:data:`codenl.arms.ARMS`).
     """
     cells = []
     for model in config["models"]:

@@ -44,6 +44,7 @@ from typing import Any
 from codenl import answers as answers_module
 from codenl import problems
 from codenl.answers import AnswerTypeError, coerce, extract_answer, find_code
+from codenl.arms import ARMS, OUTCOMES
 from codenl.errors import CodenlError, RecordError
 from codenl.harness import UNCONVERTIBLE_PREFIX
 
@@ -77,21 +78,7 @@ __all__ = [
 REVISION = "1"
 GRADER_VERSION = f"grader/{REVISION}-{_source_hash(__file__, answers_module.__file__)}"
 
-OUTCOMES: tuple[str, ...] = (
-    "correct",
-    "wrong",
-    "parse_error",
-    "no_code",
-    "syntax_error",
-    "runtime_error",
-    "timeout",
-    "memory_limit",
-    "output_limit",
-    "infra_error",
-)
 
-#: the four arms, in the order their graded records are written
-ARMS: tuple[str, ...] = ("nl", "sim", "controlsim", "code")
 
 RESPONSE_STATUSES = ("ok", "infra_error", "no_code")
 EXECUTION_STATUSES = (

@@ -39,22 +39,9 @@ from scipy import optimize
 from scipy import stats as sps
 
 from codenl.analysis.bootstrap import N_BOOT, SEED, ratio_ci
+from codenl.arms import ARM_LABELS, ARMS, OUTCOMES
 from codenl.errors import UsageError
 
-ARMS: tuple[str, ...] = ("nl", "sim", "controlsim", "code")
-ARM_LABELS: dict[str, str] = {"nl": "NL", "sim": "Sim", "controlsim": "ControlSim", "code": "Code"}
-OUTCOMES: tuple[str, ...] = (
-    "correct",
-    "wrong",
-    "parse_error",
-    "no_code",
-    "syntax_error",
-    "runtime_error",
-    "timeout",
-    "memory_limit",
-    "output_limit",
-    "infra_error",
-)
 #: (A, B) pairs compared per model; the first is the primary comparison of H1
 COMPARISONS: tuple[tuple[str, str], ...] = (("code", "nl"), ("code", "sim"), ("sim", "nl"), ("code", "controlsim"))
 ALL_MODELS = "All models"

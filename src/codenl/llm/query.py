@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from codenl.arms import ASKED_ARMS
 from codenl.errors import RecordError, UsageError
 from codenl.llm.client import ChatClient, ChatResult, Sampling
 from codenl.llm.common import add_provider_arguments, open_provider
@@ -40,13 +41,12 @@ from codenl.llm.providers import Provider
 from codenl.llm.retry import RetryPolicy
 from codenl.records import read_jsonl_checked, write_jsonl_atomic
 
-ARMS = ("nl", "sim", "controlsim")
 INSTANCE_FIELDS: dict[str, type | tuple[type, ...]] = {"id": str, "kind": str, "size": int, "seed": int}
 SIM_FIELDS: dict[str, type | tuple[type, ...]] = {"instance_id": str, "status": str}
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--arm", required=True, choices=ARMS)
+    parser.add_argument("--arm", required=True, choices=ASKED_ARMS)
     add_provider_arguments(parser, model_required=True)
     s = parser.add_argument_group("sampling and requests")
     s.add_argument("--temperature", type=float, required=True)

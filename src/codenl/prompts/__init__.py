@@ -15,13 +15,14 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
+from codenl.arms import ASKED_ARMS
 from codenl.errors import UsageError
 from codenl.prompts.templates import TEMPLATES
 
 __all__ = ["ARMS", "PROMPT_VERSIONS", "build_messages", "render"]
 
 #: arms that send a prompt, in order
-ARMS: tuple[str, ...] = ("nl", "sim", "controlsim")
+ARMS: tuple[str, ...] = ASKED_ARMS
 #: bump together with a deliberate change of meaning; the hash catches every other edit
 REVISION = "1"
 

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from codenl.config import QUERY_ARMS, counts_of, load_config
+from codenl.arms import ASKED_ARMS
+from codenl.config import counts_of, load_config
 from codenl.naming import model_slug
 
 DEFAULT_COMPLETION_TOKENS = 600
@@ -112,12 +113,12 @@ def make_plan(config: Mapping[str, Any], results: Path, completion_tokens: int) 
     """The plan of a configuration (reads only; sends nothing)."""
     max_tokens = config["sampling"]["max_tokens"]
     expected = min(completion_tokens, max_tokens)
-    per_arm_prompt = {arm: 0 for arm in QUERY_ARMS}
+    per_arm_prompt = {arm: 0 for arm in ASKED_ARMS}
     per_arm_prompt_max = 0
     count = 0
     for inst in instances_of(config, results):
         count += 1
-        for arm in QUERY_ARMS:
+        for arm in ASKED_ARMS:
             per_arm_prompt[arm] += prompt_tokens(inst, arm, expected)
         per_arm_prompt_max += max_tokens - expected  # controlsim's code at its longest
     plan = Plan(models=list(config["models"]), instances_per_model=count)
@@ -125,7 +126,7 @@ def make_plan(config: Mapping[str, Any], results: Path, completion_tokens: int) 
         price = price_for(config, model)
         plan.prices[model["name"]] = price
         slug = model_slug(model["name"])
-        for arm in QUERY_ARMS:
+        for arm in ASKED_ARMS:
             ap = ArmPlan(requests=count, done=min(count, done_keys(results, slug, arm)))
             share = (count - ap.done) / count if count else 0.0
             ap.prompt_tokens = round(per_arm_prompt[arm] * share)
@@ -151,7 +152,7 @@ def render(plan: Plan, config: Mapping[str, Any], completion_tokens: int) -> str
     lines = [
         f"{n_models} model(s) x {n_seeds} seed(s) x {len(config['kinds'])} kind(s): "
         f"{plan.instances_per_model:,} instances per model, {plan.instances_per_model * n_models:,} in all; "
-        f"each asked in {', '.join(QUERY_ARMS)} (code runs the sim program, no request)",
+        f"each asked in {', '.join(ASKED_ARMS)} (code runs the sim program, no request)",
         f"completion tokens: expected {expected} per reply (--completion-tokens), at most max_tokens={max_tokens}",
         "",
         f"{'model':<36} {'arm':<10} {'requests':>9} {'done':>7} {'prompt tok':>12} "
