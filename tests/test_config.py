@@ -107,7 +107,16 @@ def test_defaults_are_filled(tmp_path: Path) -> None:
     assert c["concurrency"]["openrouter"] == {"jobs": 4, "window": 16}
     assert c["retries"]["max_attempts"] >= 1 and c["sandbox"]["mode"] == "pool"
     assert c["validation"]["max_infra_error_rate"] == 0.02
+    # every threshold that validation knows has a schema default, and no other key is accepted
+    from codenl.analysis.validate import DEFAULT_THRESHOLDS
+
+    assert set(c["validation"]) == set(DEFAULT_THRESHOLDS)
     assert cfg.counts_of(c, "clrs30") == [(s, 30) for s in clrs_family.DEFAULT_SIZES]
+
+
+def test_unknown_validation_threshold_stops_at_load(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="max_infra_eror_rate"):
+        load(tmp_path, {**LOCAL, "validation": {"max_infra_eror_rate": 0.1}})
 
 
 def test_sizes_and_n_most_specific_wins(tmp_path: Path) -> None:
