@@ -28,7 +28,7 @@ from scipy.spatial import ConvexHull
 
 from codenl.problems import generate, get_kind, grade, make_instance
 from codenl.problems.base import instance_rng
-from codenl.problems.clrs import ALGORITHMS, ALGOS, DEFAULT_SIZES, Clrs30, algorithm_for
+from codenl.problems.clrs import ALGORITHMS, ALGOS, DEFAULT_SIZES, Clrs30, algorithm_for, algorithm_order
 from codenl.problems.clrs import divide_conquer, dynamic, geometry, graphs, greedy, searching, sorting, strings
 from tests.conftest import ROOT
 
@@ -37,7 +37,7 @@ SIZES = (4, 7, 12, 32)
 
 def instance_of(algorithm: str, size: int, seed: int = 0, k: int = 0) -> dict[str, Any]:
     """The k-th stored instance of ``algorithm`` (through JSON, as a grader sees it)."""
-    index = ALGORITHMS.index(algorithm) + 30 * k
+    index = algorithm_order(size).index(algorithm) + 30 * k
     return json.loads(json.dumps(make_instance("clrs30", size, seed, index)))
 
 
@@ -78,7 +78,18 @@ def test_instances_spread_evenly_over_the_algorithms():
     counts = Counter(i["algorithm"] for i in insts)
     assert set(counts) == set(ALGORITHMS)
     assert max(counts.values()) - min(counts.values()) <= 1
-    assert all(i["algorithm"] == algorithm_for(i["index"]) == ALGORITHMS[i["index"] % 30] for i in insts)
+    assert all(i["algorithm"] == algorithm_for(i["index"], 5) for i in insts)
+    # every 30 consecutive instances cover each algorithm once
+    assert all(len({algorithm_for(i, size) for i in range(s, s + 30)}) == 30 for size in (4, 16) for s in (0, 7))
+
+
+def test_remainders_fall_on_different_algorithms_at_different_sizes():
+    """The plan's 500 spread over 4 lengths (125 each): a fixed order gave the first five algorithms (the sorts)
+    20 instances and the others 16; the order per size keeps every algorithm within 16..18."""
+    counts = Counter(algorithm_for(i, size) for size in DEFAULT_SIZES for i in range(125))
+    assert set(counts) == set(ALGORITHMS)
+    assert min(counts.values()) == 16 and max(counts.values()) <= 18
+    assert len({algorithm_order(size) for size in DEFAULT_SIZES}) == len(DEFAULT_SIZES)
 
 
 def test_generation_is_deterministic_and_seed_dependent():
@@ -110,7 +121,7 @@ def test_cli_generates_and_rejects_sizes_out_of_range(tmp_path, python):
                           cwd=ROOT, env=env)
     assert done.returncode == 0, done.stderr
     lines = (tmp_path / "clrs30" / "16" / "seed0.jsonl").read_text().splitlines()
-    assert len(lines) == 31 and json.loads(lines[30])["algorithm"] == ALGORITHMS[0]
+    assert len(lines) == 31 and json.loads(lines[30])["algorithm"] == algorithm_for(0, 16)
     bad = subprocess.run(env_cmd + ["--size", "33", "--out", str(tmp_path / "x.jsonl")], capture_output=True,
                          text=True, cwd=ROOT, env=env)
     assert bad.returncode == 2 and "size" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1

@@ -1,7 +1,9 @@
 """The kind ``clrs30``: the 30 algorithms of the CLRS benchmark (Velickovic et al. 2022) as prompt-sized problems.
 
-Instance ``index`` uses algorithm ``ALGORITHMS[index % 30]``, so ``n`` instances spread evenly over the 30
-algorithms.  ``size`` is the input length: array length (sorting, searching, maximum subarray), number of matrices
+Instance ``index`` of size ``size`` uses algorithm ``algorithm_for(index, size)``: the 30 algorithms in an order
+fixed per size (a hash of the size), cycled, so that every 30 consecutive instances cover each algorithm once and
+the remainder (n not a multiple of 30) falls on different algorithms at different sizes, instead of always on the
+first five (the sorting algorithms, which a fixed order would over-weight by up to 25% in the plan's grid).  ``size`` is the input length: array length (sorting, searching, maximum subarray), number of matrices
 (matrix chain), string length (LCS, string matching), number of keys (optimal BST), activities or tasks (greedy),
 vertices (graphs), segment pairs (segment intersection) or points (convex hulls).
 
@@ -42,6 +44,8 @@ graham_scan, jarvis_march       list[list[int]]   hull corners [x, y] counter-cl
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import random
 from collections.abc import Mapping
 from typing import Any
@@ -51,7 +55,7 @@ from codenl.problems.base import Kind, Problem, Verdict
 from codenl.problems.clrs import divide_conquer, dynamic, geometry, graphs, greedy, searching, sorting, strings
 from codenl.problems.clrs.common import Algo
 
-#: the 30 algorithms in their fixed order (instance i uses ALGORITHMS[i % 30])
+#: the 30 algorithms in the order of tables and figures (instances cycle through them: algorithm_for)
 ALGORITHMS: tuple[str, ...] = (
     "insertion_sort", "bubble_sort", "heapsort", "quicksort", "quickselect", "minimum", "binary_search",
     "find_maximum_subarray", "matrix_chain_order", "lcs_length", "optimal_bst", "activity_selector",
@@ -69,8 +73,14 @@ ALGOS: dict[str, Algo] = {a.name: a for m in _MODULES for a in m.ALGOS}
 assert set(ALGOS) == set(ALGORITHMS) and len(ALGORITHMS) == 30, "ALGORITHMS and the modules disagree"
 
 
-def algorithm_for(index: int) -> str:
-    return ALGORITHMS[index % len(ALGORITHMS)]
+@functools.cache
+def algorithm_order(size: int) -> tuple[str, ...]:
+    """The order in which instances of ``size`` cycle through the 30 algorithms."""
+    return tuple(sorted(ALGORITHMS, key=lambda a: hashlib.sha256(f"clrs30-order|{size}|{a}".encode()).hexdigest()))
+
+
+def algorithm_for(index: int, size: int) -> str:
+    return algorithm_order(size)[index % len(ALGORITHMS)]
 
 
 class Clrs30(Kind):
@@ -78,12 +88,12 @@ class Clrs30(Kind):
     family = "clrs"
     min_size = MIN_SIZE
     max_size = MAX_SIZE
-    version = "1"
+    version = "2"  # 2: algorithm order per size (algorithm_for)
     size_meaning = ("input length: array length, matrices, string length, keys, activities, tasks, vertices, "
                     "segment pairs or points")
 
     def make(self, size: int, rng: random.Random, index: int) -> Problem:
-        return ALGOS[algorithm_for(index)].make(size, rng)
+        return ALGOS[algorithm_for(index, size)].make(size, rng)
 
     def grade(self, instance: Mapping[str, Any], answer: Any) -> Verdict:
         name = instance.get("algorithm")
