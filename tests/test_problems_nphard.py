@@ -24,6 +24,7 @@ from codenl.problems.nphard.gcp import (
     brute_force_chromatic,
     chromatic_colouring,
     dsatur_greedy,
+    graph_with_chromatic,
     greedy_clique,
     neighbours,
 )
@@ -152,6 +153,29 @@ def test_gcp_d_k_is_chromatic_number_or_one_less() -> None:
         assert d["chromatic_number"] == chromatic_colouring(d["n"], d["edges"])[0]
         assert d["k"] in (d["chromatic_number"], d["chromatic_number"] - 1) and d["k"] >= 2
         assert f"at most {d['k']} colours" in inst["statement"]
+
+
+def test_gcp_d_k_does_not_give_the_answer_away() -> None:
+    """The colour budget k alone must not predict the answer (v1: "true iff k >= 3" scored 92% at 6 vertices)."""
+    correct = total = 0
+    for size in DEFAULT_SIZES["gcp_d"]:
+        counts = Counter((i["data"]["k"], i["answer"]) for i in grid("gcp_d", 40) if i["size"] == size)
+        # the best any rule that sees only (size, k) can do on these instances
+        best = sum(max(counts[(k, True)], counts[(k, False)]) for k in {k for k, _ in counts})
+        level = sum(counts.values())
+        assert best / level <= 0.7, (size, sorted(counts.items()))
+        correct, total = correct + best, total + level
+    assert correct / total <= 0.65
+
+
+@pytest.mark.parametrize(("n", "target"), [(4, 4), (5, 2), (6, 5), (9, 3), (12, 6), (15, 3)])
+def test_graph_with_chromatic_reaches_its_target(n: int, target: int) -> None:
+    rng = random.Random(n * 100 + target)
+    for _ in range(3):
+        edges = graph_with_chromatic(n, target, rng)
+        assert brute_force_chromatic(n, edges) == target if n <= 6 else chromatic_colouring(n, edges)[0] == target
+    with pytest.raises(ValueError):
+        graph_with_chromatic(n, n + 1, rng)
 
 
 def test_answers_are_not_degenerate() -> None:

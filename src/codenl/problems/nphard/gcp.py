@@ -1,7 +1,7 @@
 """gcp (optimisation: a colouring with the fewest colours) and gcp_d (decision: is the graph k-colourable?).
 
 Size = number of vertices. Graphs are random G(n, p) graphs with p drawn from [0.3, 0.55], redrawn until the
-chromatic number is at least 3 (so no instance is a bipartite triviality and gcp_d's "k = chi - 1" is never 1).
+chromatic number is at least 3 (so no instance is a bipartite triviality and gcp_d's k is at least 3).
 The chromatic number is exact: DSATUR branch and bound, seeded with a greedy DSATUR colouring as the upper bound
 and a greedily grown clique as the lower bound (never a greedy colouring alone).
 
@@ -14,8 +14,11 @@ chromatic number; any optimal colouring (e.g. with the colours permuted) is corr
 themselves are not checked beyond being integers: only how many distinct ones are used.
 
 gcp_d ``answer``: ``true`` when the vertices can be coloured with at most ``k`` colours (``bool``). ``k`` is the
-chromatic number for even-indexed instances (True) and one less for odd-indexed ones (False): every shard is
-balanced and every question is tight.
+chromatic number of a reference graph drawn as above, whatever the answer; even-indexed instances (True) ask about
+that graph (chromatic number ``k``), odd-indexed ones (False) about a graph redrawn until its chromatic number is
+``k + 1`` (see :func:`graph_with_chromatic`). Every shard is balanced, every question is tight, and ``k`` has the
+same distribution for both answers, so ``k`` alone does not give the answer away. (Version 1 asked with
+``k = chi - 1`` for False instances of the same graphs: "true iff k >= 3" then scored 92% at 6 vertices.)
 """
 
 from __future__ import annotations
@@ -141,6 +144,24 @@ def random_graph(n: int, rng: random.Random) -> list[list[int]]:
             return edges
 
 
+def graph_with_chromatic(n: int, target: int, rng: random.Random) -> list[list[int]]:
+    """Edges of a G(n, p) graph whose chromatic number is exactly ``target`` (``1 <= target <= n``).
+
+    Rejection sampling that starts at a density drawn like :func:`random_graph`'s and moves it a step towards
+    the target after each miss (denser when the chromatic number is too low, sparser when too high), so that
+    every target up to ``n`` is reached in a few draws.
+    """
+    if not 1 <= target <= n:
+        raise ValueError(f"no graph on {n} vertices has chromatic number {target}")
+    p = rng.uniform(0.30, 0.55)
+    while True:
+        edges = [[u, v] for u in range(n) for v in range(u + 1, n) if rng.random() < p]
+        chi = chromatic_colouring(n, edges)[0]
+        if chi == target:
+            return edges
+        p = min(1.0, p + 0.05) if chi < target else max(0.0, p - 0.05)
+
+
 def _graph_text(n: int, edges: Sequence[Sequence[int]]) -> str:
     return (
         f"An undirected graph has {n} vertices, numbered 0 to {n - 1}, and {len(edges)} edges "
@@ -195,13 +216,18 @@ class GraphColouringDecision(Kind):
     family = FAMILY
     min_size = 4
     max_size = 25
-    version = "1"
+    version = "2"  # 2: k drawn independently of the answer (1: k = chi - 1 for False, so k gave the answer away)
     size_meaning = "number of vertices"
 
     def make(self, size: int, rng: random.Random, index: int) -> Problem:
-        edges = random_graph(size, rng)
+        while True:  # the reference graph fixes k; a complete graph leaves no room for chromatic number k + 1
+            edges = random_graph(size, rng)
+            k = chromatic_colouring(size, edges)[0]
+            if k < size:
+                break
+        if index % 2 == 1:
+            edges = graph_with_chromatic(size, k + 1, rng)
         chi, _ = chromatic_colouring(size, edges)
-        k = chi if index % 2 == 0 else chi - 1
         statement = _graph_text(size, edges) + (
             f"Can every vertex be given one of at most {k} colours so that any two adjacent vertices get "
             f"different colours?"
