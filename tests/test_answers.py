@@ -225,6 +225,15 @@ def test_big_integers_exact_in_every_spelling(n: int, before: str) -> None:
         assert got.value == n, (spelled, got)
 
 
+def test_integers_past_the_digit_limit_are_unreadable_not_a_crash() -> None:
+    # int() refuses more than sys.get_int_max_str_digits() (4300) digits: a degenerate reply is parse_error, never
+    # an exception that stops the grade job, whichever spelling carries the digits
+    grouped = "1" + ",000" * 1500  # 4501 digits written with thousands separators, bare in an object
+    assert extract_answer('{"answer": ' + grouped + "}", "int").found is False
+    assert extract_answer('{"note": ' + grouped + '} {"answer": 7}', "int").value == 7
+    assert extract_answer('{"answer": "' + grouped + '"}', "int").ok is False
+
+
 # ------------------------------------------------------------------------------------------------------ code
 
 

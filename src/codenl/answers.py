@@ -288,7 +288,10 @@ class _Reader:
         if in_object:
             m = _THOUSANDS.match(text, pos)
             if m and text[self.ws(m.end()) : self.ws(m.end()) + 1] in ("}", ","):
-                return int(m.group().replace(",", "")), m.end()
+                try:
+                    return int(m.group().replace(",", "")), m.end()
+                except ValueError:  # more digits than int() converts
+                    raise _ParseFail from None
         m = _NUMBER.match(text, pos)
         if m:
             token = m.group()
