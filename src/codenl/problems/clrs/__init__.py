@@ -88,7 +88,7 @@ class Clrs30(Kind):
     family = "clrs"
     min_size = MIN_SIZE
     max_size = MAX_SIZE
-    version = "2"  # 2: algorithm order per size (algorithm_for)
+    version = "3"  # 2: algorithm order per size (algorithm_for); 3: bellman_ford, dag_shortest_paths: some weight < 0
     size_meaning = ("input length: array length, matrices, string length, keys, activities, tasks, vertices, "
                     "segment pairs or points")
 

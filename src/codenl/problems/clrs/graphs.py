@@ -547,9 +547,13 @@ def _distances_statement(title: str, source: int, n: int, edges: Sequence[Sequen
 
 def make_bellman_ford(n: int, rng: random.Random) -> Problem:
     source, pairs = _reachable_weighted(n, rng, 2 * n, dag=False)
-    # weights w'(u,v) + h(u) - h(v) with w' >= 0: negative edges, yet every cycle has non-negative weight
-    h = [rng.randint(0, 10) for _ in range(n)]
-    edges = [[u, v, rng.randint(0, 10) + h[u] - h[v]] for u, v in pairs]
+    # weights w'(u,v) + h(u) - h(v) with w' >= 0: negative edges, yet every cycle has non-negative weight;
+    # redrawn until some weight is negative, as the statement says
+    while True:
+        h = [rng.randint(0, 10) for _ in range(n)]
+        edges = [[u, v, rng.randint(0, 10) + h[u] - h[v]] for u, v in pairs]
+        if any(w < 0 for _, _, w in edges):
+            break
     dist = bellman_ford(n, edges, source)
     statement = _distances_statement(
         "Single-source shortest paths by the Bellman-Ford algorithm (CLRS BELLMAN-FORD) on a directed weighted graph",
@@ -572,6 +576,8 @@ def make_dijkstra(n: int, rng: random.Random) -> Problem:
 def make_dag_shortest_paths(n: int, rng: random.Random) -> Problem:
     source, pairs = _reachable_weighted(n, rng, round(1.8 * n), dag=True)
     edges = add_weights(pairs, rng, -5, 15)
+    while not any(w < 0 for _, _, w in edges):  # the statement says some weights are negative
+        edges = add_weights(pairs, rng, -5, 15)
     statement = _distances_statement(
         "Single-source shortest paths in a directed acyclic graph (CLRS DAG-SHORTEST-PATHS: relax the edges out of "
         "each vertex in topological order)", source, n, edges,
