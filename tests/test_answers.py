@@ -234,6 +234,18 @@ def test_integers_past_the_digit_limit_are_unreadable_not_a_crash() -> None:
     assert extract_answer('{"answer": "' + grouped + '"}', "int").ok is False
 
 
+@pytest.mark.parametrize("spelled", ['"1e5000"', '"1e100000000"', '"-2.5e9999"', '["1e5000"]'])
+def test_exponent_strings_cannot_build_huge_integers(spelled: str) -> None:
+    # "1e5000" would become an int of 5001 digits that no JSON writer accepts (the graded record could not be
+    # written) and "1e100000000" would take hours to build: too many digits is a type error, at once
+    answer_type = "list[int]" if spelled.startswith("[") else "int"
+    got = extract_answer('{"answer": ' + spelled + "}", answer_type)
+    assert got.found and not got.ok
+    assert "digits" in (got.error or "")
+    assert extract_answer('{"answer": "0e100000000"}', "int").value == 0
+    assert extract_answer('{"answer": "1.5e3"}', "int").value == 1500
+
+
 # ------------------------------------------------------------------------------------------------------ code
 
 

@@ -35,6 +35,7 @@ compile, the model never finished writing it; running it would score a truncatio
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -139,6 +140,14 @@ def _to_int(value: Any, where: str) -> int:
             except InvalidOperation:  # pragma: no cover - the regex admits only valid decimals
                 number = None
             if number is not None and number == number.to_integral_value():
+                if number == 0:
+                    return 0
+                # "1e100000000" would take hours to build, and past int()'s digit limit no JSON writer takes it
+                limit = sys.get_int_max_str_digits()
+                if limit and number.adjusted() + 1 > limit:
+                    raise AnswerTypeError(
+                        f"{where}: expected an integer, got {_short(value)} (more than {limit} digits)"
+                    )
                 return int(number)
             raise AnswerTypeError(f"{where}: expected an integer, got the fraction {_short(value)}")
         raise AnswerTypeError(f"{where}: expected an integer, got the string {_short(value)}")
