@@ -365,6 +365,31 @@ def test_grade_instance_rejects_records_that_do_not_belong_together() -> None:
         grade_instance(inst, nl, sim, {**ctrl, "code_sha256": "0" * 64}, execution)
 
 
+def test_grade_instance_rejects_executions_and_controlsim_of_other_code_than_the_sim_reply_holds() -> None:
+    """Execute and controlsim extracted the code when they ran; grading extracts it again from the sim reply.
+
+    After an edit of the code extraction, stale execution or controlsim shards of the old extraction would be graded
+    beside a sim arm judged by the new one (the code arm scoring a program the sim reply no longer yields, or
+    controlsim `no_code` beside a sim arm with code), silently: both must name the code the sim reply holds now.
+    """
+    inst = instance_for("tsp_d", 4)
+    nl, sim, ctrl, execution = four_records(inst, True, True)
+    grade_instance(inst, nl, sim, ctrl, execution)  # consistent
+    other = hashlib.sha256(b"def solution():\n    return False").hexdigest()
+    with pytest.raises(RecordError, match="stale"):  # both ran another program, consistently with each other
+        grade_instance(inst, nl, sim, {**ctrl, "code_sha256": other}, {**execution, "code_sha256": other})
+    with pytest.raises(RecordError, match="stale"):  # execute found no code where the sim reply has some
+        grade_instance(inst, nl, sim, ctrl, {**execution, "status": "no_code", "code_sha256": None})
+    with pytest.raises(RecordError, match="stale"):  # controlsim was not asked although the sim reply has code
+        grade_instance(inst, nl, sim, {**ctrl, "status": "no_code", "code_sha256": None}, execution)
+    no_code_sim = {**sim, "text": "I cannot write code. " + json.dumps({"answer": True})}
+    with pytest.raises(RecordError, match="stale"):  # a program ran although the sim reply holds none
+        grade_instance(inst, nl, no_code_sim, ctrl, execution)
+    records = grade_instance(inst, nl, no_code_sim, {**ctrl, "status": "no_code", "code_sha256": None},
+                             {**execution, "status": "no_code", "code_sha256": None, "value": None})
+    assert [r["outcome"] for r in records[1:]] == ["no_code", "no_code", "no_code"]
+
+
 def test_schema_rejects_inconsistent_records() -> None:
     inst = instance_for("add", 2)
     nl, sim, ctrl, execution = four_records(inst, inst["answer"], inst["answer"])

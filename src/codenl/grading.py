@@ -318,6 +318,10 @@ def _check_join(instance: Mapping[str, Any], record: Mapping[str, Any], what: st
         raise RecordError(f"{where}: model is {record.get('model')!r}, expected {model!r}")
 
 
+def _code_name(sha: str | None) -> str:
+    return f"code {sha[:12]}" if sha else "no code"
+
+
 def grade_instance(
     instance: Mapping[str, Any],
     nl: Mapping[str, Any],
@@ -341,6 +345,17 @@ def grade_instance(
             f"instance {instance['id']}: the controlsim response simulated other code than the execution ran "
             f"(code_sha256 {controlsim.get('code_sha256')} vs {code_sha}); a stale shard?"
         )
+    # the code the sim reply holds by this version's extraction: execute ran it and controlsim showed it, or both
+    # are stale (made by another extraction) and would be graded beside a sim arm judged by this one
+    sim_code = find_code(sim.get("text")).code if sim.get("status") == "ok" else None
+    sim_sha = hashlib.sha256(sim_code.encode("utf-8")).hexdigest() if sim_code is not None else None
+    for what, record in (("execution record", execution), ("controlsim response", controlsim)):
+        if record.get("code_sha256") != sim_sha:
+            raise RecordError(
+                f"instance {instance['id']}: the {what} is of {_code_name(record.get('code_sha256'))} but the sim "
+                f"response holds {_code_name(sim_sha)} by this version's code extraction; a stale shard: run "
+                f"execute and the controlsim query of this shard again"
+            )
     try:
         harness_version = execution.get("harness_version")
         out = [
