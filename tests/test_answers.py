@@ -180,6 +180,28 @@ def test_last_answer_wins_even_if_unconvertible() -> None:
     assert got.found and not got.ok and got.raw == "unknown"
 
 
+@pytest.mark.parametrize(
+    "text, answer_type",
+    [
+        ('Draft: {"answer": 5}\nWait, I dropped a carry. Final:\n{"answer": 1 234}', "int"),
+        ('{"answer": [0, 1, 2]}\nLet me recheck the order... final answer:\n{"answer": [0, 2, 1, ...]}', "list[int]"),
+        ('First guess {"answer": [0, 1]}. Simulating again step by step ... {"answer": [0, 2', "list[int]"),
+        ("{'answer': true} no, the tour is too long: {'Answer': flase}", "bool"),
+    ],
+)
+def test_an_unreadable_last_answer_is_not_replaced_by_an_earlier_one(text: str, answer_type: str) -> None:
+    # the last answer wins: when it cannot be read (malformed, cut by max_tokens), an earlier draft is not the
+    # model's final answer, so the reply is parse_error rather than graded on the draft
+    got = extract_answer(text, answer_type)
+    assert not got.ok and got.value is None
+    assert "cannot be read" in (got.error or "")
+
+
+def test_objects_after_the_answer_without_an_answer_key_do_not_matter() -> None:
+    assert extract_answer('{"answer": 5}\n(format: {"result": ...})', "int").value == 5
+    assert extract_answer('{"answer": 5} {"answers": [1, 2} {"my answer": 3', "int").value == 5
+
+
 def test_deep_nesting_does_not_crash() -> None:
     text = "[" * 5000 + '{"answer": 1}'
     assert extract_answer(text, "int").value == 1

@@ -14,7 +14,8 @@ model's reasoning:
   in an object value), with a trailing ``.0``;
 * big integers are exact: digits go straight to ``int``, never through ``float``.
 
-No object with an ``"answer"`` key -> not found (``parse_error``).  Found but not convertible to ``answer_type``
+No object with an ``"answer"`` key -> not found (``parse_error``); likewise when the last ``{"answer": ...}`` in the
+text cannot be read (malformed, or cut by ``max_tokens``): an earlier readable one was a draft, not the final answer.  Found but not convertible to ``answer_type``
 -> a reason naming the position at fault (``answer[3]: expected an integer, got 'x'``).
 
 Code
@@ -432,9 +433,16 @@ def find_answer_object(text: str) -> tuple[bool, Any]:
     Objects are read left to right; an object that carries the answer is taken whole (objects nested inside it
     are not candidates), an object without one is searched inside.  The candidate that starts last wins.
     """
+    found, value, _end = _last_answer_object(text)
+    return found, value
+
+
+def _last_answer_object(text: str) -> tuple[bool, Any, int]:
+    """:func:`find_answer_object` and where the object found ends (0 when none)."""
     reader = _Reader(text)
     found = False
     value: Any = None
+    found_end = 0
     pos = text.find("{")
     while pos != -1:
         try:
@@ -446,9 +454,13 @@ def find_answer_object(text: str) -> tuple[bool, Any]:
         if key is None:
             pos = text.find("{", pos + 1)
         else:
-            found, value = True, obj[key]
+            found, value, found_end = True, obj[key], end
             pos = text.find("{", end)
-    return found, value
+    return found, value, found_end
+
+
+#: the start of an object with an "answer" key, as :func:`_answer_key` reads keys
+_ANSWER_START = re.compile(r"""\{\s*(?:"\s*answer\s*"|'\s*answer\s*'|answer\b)\s*:""", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -472,6 +484,9 @@ class Extracted:
 NO_TEXT = "the response has no text (content was null)"
 EMPTY_TEXT = "the response is empty"
 NO_ANSWER = 'no JSON object with an "answer" key in the response'
+UNREADABLE_LAST = (
+    'the last object with an "answer" key cannot be read (malformed or truncated); an earlier one is not taken'
+)
 
 
 def extract_answer(text: str | None, answer_type: str, *, outside_code: bool = False) -> Extracted:
@@ -483,9 +498,14 @@ def extract_answer(text: str | None, answer_type: str, *, outside_code: bool = F
         return Extracted(found=False, error=NO_TEXT)
     if not text.strip():
         return Extracted(found=False, error=EMPTY_TEXT)
-    found, raw = find_answer_object(without_code(text) if outside_code else text)
+    searched = without_code(text) if outside_code else text
+    found, raw, end = _last_answer_object(searched)
     if not found:
         return Extracted(found=False, error=NO_ANSWER)
+    if _ANSWER_START.search(searched, end):
+        # an answer object after the last readable one could not be read (malformed, or cut by max_tokens): the
+        # earlier one is a draft, not the final answer
+        return Extracted(found=False, error=UNREADABLE_LAST)
     try:
         value = coerce(raw, answer_type)
     except AnswerTypeError as exc:
