@@ -77,6 +77,26 @@ def test_wilcoxon_with_zero_cells_is_the_exact_sign_flip_test_on_the_rest():
     assert w["wilcoxon_p"] == pytest.approx(2 / 16)
 
 
+def test_wilcoxon_treats_differences_equal_up_to_float_noise_as_ties():
+    # Cells of 10 paired instances.  Code - NL is +3/10 in six cells and -3/10 in four, a tie of all ten |d|;
+    # but 0.4 - 0.1 = 0.30000000000000004 and 0.4 - 0.7 = -0.29999999999999993, so ranking the raw floats puts
+    # every negative cell below every positive one (R+ 45 instead of 33, two-sided p 0.09 instead of 0.75).
+    code = np.array([4, 8, 9, 10, 4, 8, 4, 4, 4, 4])
+    nl = np.array([1, 5, 6, 7, 1, 5, 7, 7, 7, 7])
+    w = st.wilcoxon_cells(code / 10, nl / 10)
+    exact = (code - nl).astype(float)  # the same ranks without rounding noise
+    assert w["wilcoxon_p"] == pytest.approx(sps.wilcoxon(exact).pvalue)
+    assert w["wilcoxon_p_greater"] == pytest.approx(sps.wilcoxon(exact, alternative="greater").pvalue)
+    assert w["wilcoxon_stat"] == pytest.approx(22.0)
+    # the normal approximation (n > 50) with its tie correction, on realistic cells of 90 paired instances
+    rng = np.random.default_rng(4)
+    ka, kb = rng.binomial(90, 0.52, size=121), rng.binomial(90, 0.5, size=121)
+    w = st.wilcoxon_cells(ka / 90, kb / 90)
+    exact = (ka - kb).astype(float)
+    assert w["wilcoxon_p"] == pytest.approx(sps.wilcoxon(exact).pvalue, rel=1e-9)
+    assert w["wilcoxon_p_greater"] == pytest.approx(sps.wilcoxon(exact, alternative="greater").pvalue, rel=1e-9)
+
+
 def test_cohen_d_variants_match_pingouin():
     row = _code_nl_row(_cell_records(CODE_CELLS, NL_CELLS))
     x, y = np.array(CODE_CELLS), np.array(NL_CELLS)

@@ -348,17 +348,43 @@ def _signflip_pvalues(d: np.ndarray) -> tuple[float, float, float]:
     return min(r_plus, r_minus), min(1.0, 2.0 * min(p_greater, p_less)), p_greater
 
 
+#: differences of cell accuracies closer than this are the same value (fractions k/n with n up to ~30,000 differ
+#: by more); absolute values at most this are zero
+TIE_TOL = 1e-9
+
+
+def _snap_ties(d: np.ndarray, tol: float = TIE_TOL) -> np.ndarray:
+    """``d`` with absolute values that agree within ``tol`` replaced by one representative (signs kept), and
+    values within ``tol`` of 0 set to 0, so that ranking sees floating-point noise as the tie it is."""
+    d = np.asarray(d, dtype=np.float64).copy()
+    d[np.abs(d) <= tol] = 0.0
+    if d.size < 2:
+        return d
+    a = np.abs(d)
+    order = np.argsort(a, kind="stable")
+    s = a[order]
+    new_group = np.r_[True, np.diff(s) > tol]
+    rep = s[new_group][np.cumsum(new_group) - 1]
+    snapped = np.empty_like(a)
+    snapped[order] = rep
+    return np.sign(d) * snapped
+
+
 def wilcoxon_cells(acc_a: np.ndarray, acc_b: np.ndarray) -> dict[str, Any]:
     """Paired Wilcoxon signed-rank of cell accuracies A vs B (zero differences dropped, ``zero_method="wilcox"``).
 
     p-values: with ties or zeros and at most 13 non-zero differences, the exact sign-flip distribution of R+ over
     those differences (what scipy's ``method="auto"`` computes by permutation when n <= 13); otherwise scipy's
     ``wilcoxon`` (exact without ties or zeros for n <= 50, else the normal approximation).
+
+    Differences equal up to floating-point noise are ties: cell accuracies are fractions k/n, and the same
+    difference computed from different cells can differ in its last bits (0.4 - 0.1 = 0.30000000000000004 but
+    0.7 - 0.4 = 0.29999999999999993), which would otherwise break the tie by noise, give the tied cells different
+    ranks and pick the wrong branch (see :func:`_snap_ties`).
     """
     acc_a = np.asarray(acc_a, dtype=np.float64)
     acc_b = np.asarray(acc_b, dtype=np.float64)
-    d = acc_a - acc_b
-    d[np.abs(d) <= 1e-12] = 0.0
+    d = _snap_ties(acc_a - acc_b)
     nonzero = d[d != 0]
     out: dict[str, Any] = {
         "n_cells": int(d.size),
