@@ -64,6 +64,31 @@ def test_typing_names_and_common_modules_without_imports() -> None:
     ]
 
 
+def test_every_name_of_the_typing_module_without_imports() -> None:
+    # the sim prompt promises "every name of the typing module"; annotations are evaluated when a def runs, so a
+    # missing one is a NameError that scores a correct program as runtime_error
+    code = """
+    import typing
+
+    T = TypeVar("T", bound=Hashable)
+
+    class Graph(Generic[T]):
+        limit: ClassVar[int] = 3
+
+    def first(xs: Collection[T], seen: AbstractSet[T], out: MutableSequence[T]) -> Text:
+        return cast(str, "ok")
+
+    def fail() -> NoReturn:
+        raise RuntimeError
+
+    def solution() -> Final[List[str]]:
+        missing = [name for name in typing.__all__ if name not in globals()]
+        return [first([1], {1}, []), str(Graph.limit), type(Counter()).__module__, type(OrderedDict()).__module__,
+                *missing]
+    """
+    assert value_of(code) == ["ok", "3", "collections", "collections"]
+
+
 def test_future_import_and_dataclass_and_main_guard() -> None:
     code = """
     from __future__ import annotations

@@ -3,8 +3,8 @@
 :func:`build_program` returns one self-contained Python source text (run it with ``python -I -c PROGRAM`` or
 ``exec`` it in a fresh interpreter):
 
-1. **Prelude.**  The usual imports, so that a correct program never fails on a missing import: every common
-   ``typing`` name (``List``, ``Dict``, ``Tuple``, ``Optional``, ...), ``math``, ``itertools``, ``functools``,
+1. **Prelude.**  The usual imports, so that a correct program never fails on a missing import: every public
+   ``typing`` name (``List``, ``Dict``, ``Tuple``, ``Optional``, ``Hashable``, ``cast``, ...), ``math``, ``itertools``, ``functools``,
    ``collections`` (and their common names: ``defaultdict``, ``deque``, ``Counter``, ``lru_cache``, ``reduce``,
    ``permutations``, ``combinations``, ``product``, ...), ``heapq``, ``bisect``, ``fractions``, ``re``,
    ``string``, ``copy``, ``sys``.  numpy, scipy, networkx and pulp are importable but not pre-imported (each costs
@@ -49,6 +49,7 @@ UNCONVERTIBLE_PREFIX = "solution() returned "
 SENTINEL = "<<<codenl-result:9f2c41>>>"
 
 PRELUDE_IMPORTS = """\
+from typing import *  # every public name (the sim prompt promises them); the names below and collections' win
 from typing import (
     Any, Callable, DefaultDict, Deque, Dict, FrozenSet, Generator, Iterable, Iterator, List, Literal, Mapping,
     MutableMapping, NamedTuple, Optional, OrderedDict as TypingOrderedDict, Sequence, Set, Tuple, Type, TypeVar,
