@@ -189,6 +189,8 @@ def test_print_instead_of_return_gives_null_value() -> None:
         ("def solution():\n    return object()\n", "object"),
         ("def solution():\n    return {(1, 2): 3}\n", "dict key"),
         ("def solution():\n    return 1 + 2j\n", "complex"),
+        ("from decimal import Decimal\ndef solution():\n    return [Decimal('Infinity')]\n", "Infinity"),
+        ("def solution():\n    return Fraction(10**400, 3)\n", "too large"),
     ],
 )
 def test_unconvertible_results_are_reported_not_crashes(code: str, fragment: str) -> None:

@@ -185,7 +185,7 @@ def _codenl_to_json(obj, depth=0):
 try:
     _codenl_payload = {{"value": _codenl_to_json(_codenl_result)}}
     _codenl_text = _codenl_json.dumps(_codenl_payload, ensure_ascii=True, allow_nan=False)
-except (_CodenlUnconvertible, ValueError, TypeError, RecursionError) as _codenl_exc:
+except (_CodenlUnconvertible, ValueError, TypeError, RecursionError, OverflowError) as _codenl_exc:
     _codenl_text = _codenl_json.dumps(
         {{"error": {unconvertible!r} + "%s that cannot be written as JSON: %s"
                    % (type(_codenl_result).__name__, _codenl_exc)}},
