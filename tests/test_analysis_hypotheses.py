@@ -110,6 +110,20 @@ def test_sample_size_criterion_reads_the_per_model_seed_counts():
     assert t.loc["H2a", "verdict"] == hy.NOT_TESTABLE
 
 
+def test_sample_size_does_not_count_instances_whose_every_arm_is_an_infra_error():
+    # 3,000 instances per model and seed, of which 50 failed in every arm (API down): 2,950 were collected
+    cells = [("add", d, 300) for d in range(2, 21, 2)]
+    recs = synthetic_records({m: _acc(0.8, 0.4) for m in MODELS[:2]}, [0], cells, rng_seed=10)
+    lost = recs["index"] < 5
+    recs.loc[lost, "outcome"] = "infra_error"
+    recs.loc[lost, "correct"] = False
+    res = stats_cli.compute(recs, n_boot=20)
+    pms = res["instances_per_model_seed"].set_index("model")
+    assert (pms["n_instances"] == 3000).all() and (pms["n_graded"] == 2950).all()
+    s1 = res["hypotheses"].set_index("id").loc["S1"]
+    assert s1["verdict"] == hy.NOT_MET and "minimum 2950" in s1["numbers"]
+
+
 def test_every_plan_section_is_in_the_table_and_tiny_levels_are_not_decided():
     # 2 models x 3 sizes x 4 instances: 24 paired instances per kind (decided), 8 per (family, size) level (not)
     cells = [("add", d, 4) for d in (2, 4, 6)] + [("tsp", d, 4) for d in (1, 2, 3)]

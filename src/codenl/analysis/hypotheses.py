@@ -238,12 +238,16 @@ def evaluate(ev: Evidence) -> pd.DataFrame:
     if pms.empty:
         s1, n1 = NOT_TESTABLE, "no data"
     else:
-        low = int(pms["n_instances"].min())
+        # infra errors are missing: an instance counts when at least one of its arms was graded
+        col = "n_graded" if "n_graded" in pms.columns else "n_instances"
+        low = int(pms[col].min())
         s1 = MET if low >= MIN_SAMPLES_PER_MODEL_SEED else NOT_MET
-        n1 = f"minimum {low} instances per (model, seed); " + "; ".join(
-            f"{r['model']}/seed {r['seed']}: {r['n_instances']}" for _, r in pms.iterrows())
+        n1 = f"minimum {low} graded instances per (model, seed); " + "; ".join(
+            f"{r['model']}/seed {r['seed']}: {r[col]}" + (f" of {r['n_instances']}" if col != "n_instances" else "")
+            for _, r in pms.iterrows())
     rows.append(_row("S1", "success", "Sample size: >= 3,000 samples per model per seed",
-                     f"distinct instances per (model, seed) >= {MIN_SAMPLES_PER_MODEL_SEED}", n1, s1))
+                     f"distinct instances per (model, seed) with at least one arm graded (not an infra error) >= "
+                     f"{MIN_SAMPLES_PER_MODEL_SEED}", n1, s1))
     if m < 2:
         s2, why2 = NOT_TESTABLE, f"{m} model(s): a share of models needs several"
     else:

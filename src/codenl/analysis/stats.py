@@ -248,11 +248,14 @@ def usage_table(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def instances_per_model_seed(df: pd.DataFrame) -> pd.DataFrame:
-    """Distinct instances per (model, seed), and how many of them have all four arms graded (no infra error)."""
+    """Distinct instances per (model, seed) (``n_instances``), how many have at least one arm graded
+    (``n_graded``: an instance whose every arm is an infra error is missing, not collected) and how many have all
+    four arms graded (``n_complete``)."""
     graded = df[df["valid"]].groupby(["model", "seed", "cluster"], observed=True)["arm"].nunique()
+    any_graded = (graded > 0).groupby(level=["model", "seed"]).sum().rename("n_graded")
     complete = (graded == len(ARMS)).groupby(level=["model", "seed"]).sum().rename("n_complete")
     total = df.groupby(["model", "seed"], observed=True)["cluster"].nunique().rename("n_instances")
-    out = pd.concat([total, complete], axis=1).fillna(0).astype(int).reset_index()
+    out = pd.concat([total, any_graded, complete], axis=1).fillna(0).astype(int).reset_index()
     return order_rows(out, ["model", "seed"])
 
 
