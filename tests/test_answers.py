@@ -200,6 +200,9 @@ def test_an_unreadable_last_answer_is_not_replaced_by_an_earlier_one(text: str, 
 def test_objects_after_the_answer_without_an_answer_key_do_not_matter() -> None:
     assert extract_answer('{"answer": 5}\n(format: {"result": ...})', "int").value == 5
     assert extract_answer('{"answer": 5} {"answers": [1, 2} {"my answer": 3', "int").value == 5
+    # the prompts' own format line echoed after the answer is not an unreadable answer
+    assert extract_answer('{"answer": 5}\nas asked, in the form {"answer": ANSWER}', "int").value == 5
+    assert extract_answer("{'answer': [1]} (format {'answer': VALUE})", "list[int]").value == [1]
 
 
 def test_deep_nesting_does_not_crash() -> None:

@@ -459,8 +459,11 @@ def _last_answer_object(text: str) -> tuple[bool, Any, int]:
     return found, value, found_end
 
 
-#: the start of an object with an "answer" key, as :func:`_answer_key` reads keys
-_ANSWER_START = re.compile(r"""\{\s*(?:"\s*answer\s*"|'\s*answer\s*'|answer\b)\s*:""", re.IGNORECASE)
+#: the start of an object with an "answer" key, as :func:`_answer_key` reads keys; not the prompts' own
+#: ``{"answer": ANSWER}`` / ``{"answer": VALUE}`` echoed by the model
+_ANSWER_START = re.compile(
+    r"""\{\s*(?:"\s*answer\s*"|'\s*answer\s*'|answer\b)\s*:(?!\s*(?:ANSWER|VALUE)\s*\})""", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
