@@ -135,3 +135,30 @@ def test_every_plan_section_is_in_the_table_and_tiny_levels_are_not_decided():
     t = table.set_index("id")
     assert t.loc["H2b", "verdict"] == hy.NOT_TESTABLE and "n too small" in t.loc["H2b", "why"]
     assert t.loc["A2", "verdict"] != hy.NOT_TESTABLE
+
+
+def _sized_cells_records(models):
+    # 40 small fine-grained cells where NL is a little better (Code 5/10, NL 6/10) and 3 large CLRS cells where
+    # Code is much better (90/100 vs 40/100): the mean paired difference is positive (+0.157) but the Wilcoxon
+    # over cells says, highly significantly, that NL > Code in most cells
+    rows = []
+    cells = [(k, d, 10, 5, 6) for k in ("add", "sub", "mul", "lcs") for d in range(2, 21, 2)]
+    cells += [("clrs30", d, 100, 90, 40) for d in (4, 8, 12)]
+    for m in models:
+        for kind, size, n, k_code, k_nl in cells:
+            for i in range(n):
+                for arm, ok in (("nl", i < k_nl), ("sim", i < k_nl), ("controlsim", i < k_nl), ("code", i < k_code)):
+                    rows.append({"instance_id": f"{kind}-{size}-{i}", "model": m, "seed": 0, "kind": kind,
+                                 "size": size, "arm": arm, "outcome": "correct" if ok else "wrong", "correct": ok})
+    return pd.DataFrame(rows)
+
+
+def test_a_wilcoxon_significant_for_nl_is_not_a_significant_code_advantage():
+    res = stats_cli.compute(_sized_cells_records(MODELS[:2]), n_boot=20)
+    cmp = res["comparisons"]
+    cn = cmp[(cmp["comparison"] == "Code - NL") & (cmp["model"] != "All models")]
+    assert (cn["diff"] > 0).all() and (cn["wilcoxon_p"] < 1e-4).all() and (cn["wilcoxon_p_greater"] > 0.99).all()
+    v = res["hypotheses"].set_index("id")["verdict"]
+    assert v["H1a"] == hy.NOT_MET and v["S2"] == hy.NOT_MET
+    assert v["F1"] == hy.MET  # neither model shows Code > NL at 0.05
+    assert v["H3a"] == hy.NOT_MET  # Code - Sim is the same comparison here

@@ -7,7 +7,8 @@ it, and a verdict: ``met``, ``not met`` or ``not testable`` (with the reason).
 Operational choices (the plan leaves them open; they are repeated in the table):
 
 * "significant Code > NL" for a model: the two-sided Wilcoxon signed-rank p over (kind, size) cells is below the
-  alpha AND the mean paired difference Code - NL is positive.  Bonferroni alpha = 0.05 / number of models.
+  alpha, in the direction Code > NL (its one-sided p for Code > NL is below 0.5), AND the mean paired difference
+  Code - NL is positive.  Bonferroni alpha = 0.05 / number of models.
 * Criteria phrased for "k of 4 models" use the same share of the models present (3/4 -> at least 75%, 2/4 -> at
   least 50%); with a single model they are not testable.
 * The effect size is Cohen's d_z of the paired instance differences (Code correct - NL correct, in {-1, 0, 1}),
@@ -111,12 +112,14 @@ def _pooled_row(cmp: pd.DataFrame, a: str, b: str) -> pd.Series | None:
 
 
 def _sig(row: pd.Series, alpha: float) -> bool | None:
-    """Significant A > B: p < alpha and positive difference.  When every cell has the same accuracy in both arms
-    the test is undefined but A is certainly not better: False.  None when there are no cells at all."""
+    """Significant A > B: p < alpha, the Wilcoxon test itself leans to A (one-sided p for A > B below 0.5: its
+    significance is not that of B > A) and the mean paired difference is positive (the two can disagree when
+    cells differ in size).  When every cell has the same accuracy in both arms the test is undefined but A is
+    certainly not better: False.  None when there are no cells at all."""
     p = row["wilcoxon_p"]
     if p is None or not math.isfinite(p):
         return False if _zero_cells(row) else None
-    return bool(p < alpha and row["diff"] > 0)
+    return bool(p < alpha and row["wilcoxon_p_greater"] < 0.5 and row["diff"] > 0)
 
 
 def _model_numbers(rows: pd.DataFrame) -> str:
@@ -154,7 +157,8 @@ def evaluate(ev: Evidence) -> pd.DataFrame:
     sig_b = [_sig(r, alpha_b) for _, r in cn.iterrows()]
     h1a = count_verdict(sig_b, m) if m else NOT_TESTABLE
     rows.append(_row("H1a", "H1", "every model: Code > NL significant at the Bonferroni alpha",
-                     f"Wilcoxon over (kind, size) cells, two-sided p < {alpha_b:.4g} (0.05/{m}) and Code - NL > 0",
+                     f"Wilcoxon over (kind, size) cells, two-sided p < {alpha_b:.4g} (0.05/{m}) in the direction "
+                     "Code > NL, and Code - NL > 0",
                      _model_numbers(cn), h1a, _why_undefined(cn, sig_b) if h1a == NOT_TESTABLE else ""))
     fam_flags, fam_nums = [], []
     for _, r in ev.model_family_diff.iterrows():
@@ -220,7 +224,8 @@ def evaluate(ev: Evidence) -> pd.DataFrame:
     sig_s = [_sig(r, ALPHA_EXPLORATORY) for _, r in cs.iterrows()]
     h3a = count_verdict(sig_s, len(sig_s)) if len(sig_s) else NOT_TESTABLE
     rows.append(_row("H3a", "H3", "Code Exec > Code Sim in every model",
-                     f"Wilcoxon two-sided p < {ALPHA_EXPLORATORY} (exploratory alpha) and Code - Sim > 0",
+                     f"Wilcoxon two-sided p < {ALPHA_EXPLORATORY} (exploratory alpha) in the direction Code > Sim, and "
+                     "Code - Sim > 0",
                      _model_numbers(cs), h3a, _why_undefined(cs, sig_s) if h3a == NOT_TESTABLE else ""))
     ps = _pooled_row(cmp, "code", "sim")
     if ps is None or not math.isfinite(ps["ci_low"]):
@@ -282,7 +287,7 @@ def evaluate(ev: Evidence) -> pd.DataFrame:
         whyf1 = _why_undefined(cn, nonsig) if f1 == NOT_TESTABLE else ""
     rows.append(_row("F1", "failure", "Wilcoxon p > 0.05 for Code > NL in >= 2 models",
                      f"at least {_share_need(m, FAILURE_NONSIG_SHARE) if m else '-'} of {m} models without "
-                     "significant Code > NL at 0.05 (two-sided p, positive difference)",
+                     "significant Code > NL at 0.05 (two-sided p, Wilcoxon and mean difference both Code > NL)",
                      f"{sum(f is True for f in nonsig)}/{m} not significant", f1, whyf1))
     f2 = NOT_TESTABLE if not math.isfinite(dz) else (MET if dz < D_SMALL else NOT_MET)
     rows.append(_row("F2", "failure", "Effect size Cohen's d < 0.2",
