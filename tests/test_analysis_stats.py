@@ -272,3 +272,50 @@ def test_a_minimal_table_from_elsewhere_with_two_arms_only():
     assert cmp.loc[("org/model", "Code - Sim"), "note"] == "no paired instances"
     verdicts = res["hypotheses"].set_index("id")["verdict"]
     assert verdicts["H3"] == "not testable"
+
+
+def test_weighted_anova2_matches_statsmodels_wls_type2_and_pingouin_when_unweighted():
+    import statsmodels.formula.api as smf
+    from statsmodels.stats.anova import anova_lm
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for m in ("a", "b", "c"):
+        for k in ("add", "mul", "tsp", "spp"):
+            small = k in ("tsp", "spp")
+            for s in range(3 if small else 5):
+                n = 30 if small else 90
+                rows.append({"model": m, "kind": k, "size": s, "n": n, "diff": rng.normal(0.3, 1 / np.sqrt(n))})
+    cells = pd.DataFrame(rows)
+    table, note = st.weighted_anova2(cells, "diff", "n", ["model", "kind"])
+    assert "weighted" in note
+    ref = anova_lm(smf.wls("diff ~ C(model) * C(kind)", data=cells, weights=cells["n"]).fit(), typ=2)
+    t = table.set_index("Source")
+    for ours, theirs in (("model", "C(model)"), ("kind", "C(kind)"), ("model * kind", "C(model):C(kind)"),
+                         ("Residual", "Residual")):
+        assert t.loc[ours, "SS"] == pytest.approx(ref.loc[theirs, "sum_sq"])
+        assert t.loc[ours, "DF"] == ref.loc[theirs, "df"]
+    assert st.interaction_p(table, "model", "kind") == pytest.approx(ref.loc["C(model):C(kind)", "PR(>F)"])
+    unweighted, _ = st.weighted_anova2(cells.assign(n=1), "diff", "n", ["model", "kind"])
+    pg, _ = st.anova(cells, "diff", ["model", "kind"])  # pingouin
+    assert st.interaction_p(unweighted, "model", "kind") == pytest.approx(st.interaction_p(pg, "model", "kind"))
+
+
+def test_model_by_kind_interaction_keeps_its_level_when_cells_differ_in_size():
+    # No interaction planted (Code - NL is the same for every model and kind), but cells hold 30, 10 or 125
+    # paired instances as on the plan's grid (one seed).  The unweighted ANOVA of cell differences rejected in
+    # about half of such runs; the stats stage must stay near its 5% level.
+    from codenl.analysis import stats_cli
+    from codenl.analysis.synthetic import synthetic_records
+
+    cells = ([(k, d, 30) for k in ("add", "sub", "mul", "lcs") for d in range(2, 21, 2)]
+             + [("clrs30", d, 125) for d in (4, 8, 12, 16)]
+             + [(k, lvl, 10) for k in ("spp", "tsp", "msp", "gcp") for lvl in (1, 2, 3)])
+    acc = {m: {"nl": 0.45, "sim": 0.6, "controlsim": 0.6, "code": 0.8} for m in ("a/w", "b/x", "c/y", "d/z")}
+    ps = []
+    for r in range(16):
+        res = stats_cli.compute(synthetic_records(acc, [0], cells, rng_seed=500 + r), n_boot=1)
+        ps.append(st.interaction_p(res["anova_model_kind"], "model", "kind"))
+    ps = np.array(ps)
+    assert np.isfinite(ps).all()
+    assert (ps < 0.05).sum() <= 3, np.round(ps, 4)

@@ -15,8 +15,9 @@ Operational choices (the plan leaves them open; they are repeated in the table):
   all models pooled; the cell-level d_z and d_av are given alongside (they grow with instances per cell).
 * "Large variance across problem kinds": the SD over kinds of the per-kind Code - NL difference (all models
   pooled) exceeds :data:`KIND_SD_LARGE`.
-* "model x kind interaction": two-way ANOVA (pingouin) of the Code - NL cell difference per (model, kind, size)
-  on model and kind; the interaction p below 0.05.
+* "model x kind interaction": two-way ANOVA of the Code - NL cell difference per (model, kind, size) on model and
+  kind, by weighted least squares (weight = paired instances of the cell: cells of 30 and of 375 pairs are not
+  equally noisy); the interaction p below 0.05.
 * A count over models or kinds where some values are undefined (e.g. no variance, or a kind with fewer than
   :data:`MIN_PAIRS_PER_LEVEL` paired instances) is decided when the undefined ones cannot change the outcome;
   otherwise it is not testable.
@@ -326,7 +327,8 @@ def evaluate(ev: Evidence) -> pd.DataFrame:
     ip = ev.interaction_p
     a3 = NOT_TESTABLE if not math.isfinite(ip) else (MET if ip < INTERACTION_ALPHA else NOT_MET)
     rows.append(_row("A3", "ambiguous", "Significant model x kind interaction effects",
-                     "two-way ANOVA of Code - NL cell differences on model x kind: interaction p < 0.05",
+                     "two-way ANOVA of Code - NL cell differences on model x kind (cells weighted by their pairs): "
+                     "interaction p < 0.05",
                      f"interaction p {_p(ip)}", a3, ev.interaction_note if a3 == NOT_TESTABLE else ""))
     rows.append(_row("A", "ambiguous", "Any ambiguous-zone criterion met (follow-up needed)", "A1 or A2 or A3",
                      "see A1-A3", any_of([a1, a2, a3])))

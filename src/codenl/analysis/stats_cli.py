@@ -15,7 +15,7 @@ Works on any records table with the columns ``instance_id, model, arm, kind, siz
 ``comparisons.csv``             every paired comparison per model and pooled         (pvals.png)
 ``outcomes.csv``                outcome counts per (model, arm)                      (outcomes.png)
 ``anova_model_arm.csv``         two-way ANOVA model x arm on cell accuracies
-``anova_model_kind.csv``        two-way ANOVA model x kind on Code - NL cell differences
+``anova_model_kind.csv``        two-way ANOVA model x kind on Code - NL cell differences, weighted by pairs
 ``instances_per_model_seed.csv`` sample sizes
 ``fidelity.csv``                simulation fidelity of sim and controlsim per model
 ``usage.csv``                   tokens, cost, latency per (model, arm)
@@ -50,7 +50,7 @@ TABLES = {
     "comparisons.csv": "paired comparisons per model and pooled",
     "outcomes.csv": "outcome counts and fractions per (model, arm)",
     "anova_model_arm.csv": "two-way ANOVA model x arm",
-    "anova_model_kind.csv": "two-way ANOVA model x kind on Code - NL",
+    "anova_model_kind.csv": "two-way ANOVA model x kind on Code - NL cell differences (weighted by pairs)",
     "instances_per_model_seed.csv": "instances per (model, seed)",
     "fidelity.csv": "simulation fidelity: sim / controlsim answer equals the executed value, per (model, arm)",
     "usage.csv": "tokens, cost and latency per (model, arm)",
@@ -78,8 +78,10 @@ def compute(records: pd.DataFrame, *, n_boot: int = N_BOOT, seed: int = SEED) ->
     cells = st.cell_accuracy(df)
     res["anova_model_arm"], res["anova_model_arm_note"] = st.anova(cells, "accuracy", ["model", "arm"])
     cn = st._pairs(wide, "code", "nl")
-    diff_cells = cn.groupby(["model", "kind", "size"], observed=True)["d"].mean().rename("diff").reset_index()
-    res["anova_model_kind"], kind_note = st.anova(diff_cells, "diff", ["model", "kind"])
+    diff_cells = cn.groupby(["model", "kind", "size"], observed=True)["d"].agg(diff="mean", n_pairs="size")
+    # cells hold very different numbers of pairs (30 to 375 on the plan's grid): weighted by them
+    res["anova_model_kind"], kind_note = st.weighted_anova2(diff_cells.reset_index(), "diff", "n_pairs",
+                                                            ["model", "kind"])
     ip = st.interaction_p(res["anova_model_kind"], "model", "kind")
     if not math.isfinite(ip) and not kind_note:
         kind_note = "no interaction term (a factor has one level)"
