@@ -46,6 +46,9 @@ def test_embedded_default_shape_runs_stats_and_plots(tmp_path, capsys):
     report = (stats_dir / "report.md").read_text()
     assert "![Accuracy per arm" in report and "(../figures/line.png)" in report
     assert "[comparisons.csv](comparisons.csv)" in report
+    # the pooled row's cells are (model, kind, size), and its tests do not cluster instances: said so
+    assert "over (model, kind, size) cells for All models" in report
+    assert "treat the models' answers to one instance as independent" in report
     acc = pd.read_csv(stats_dir / "accuracy_model_arm.csv")
     assert list(acc["arm"]) == ["nl", "sim", "controlsim", "code"]
     assert acc["n_infra_excluded"].sum() == 2

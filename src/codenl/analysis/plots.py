@@ -249,7 +249,8 @@ def pvals_figure(comparisons: pd.DataFrame, alpha_bonferroni: float, alpha_explo
     ax.set_xticks(range(len(models)))
     ax.set_xticklabels(models, rotation=20, ha="right", fontsize=9)
     ax.set_ylabel("Wilcoxon p (two-sided, log scale)")
-    ax.set_title(f"Paired Wilcoxon signed-rank over (kind, size) cells; n/a = no differing cell; "
+    ax.set_title(f"Paired Wilcoxon signed-rank over (kind, size) cells (All models: (model, kind, size));\n"
+                 "n/a = no differing cell; "
                  f"v = p < {floor:.0e}", fontsize=10)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9)
     fig.tight_layout()

@@ -115,12 +115,15 @@ def stats_report(
         "## Paired comparisons",
         "",
         "diff = mean paired difference A - B over instances graded in both arms, with its cluster-bootstrap CI; "
-        "Wilcoxon signed-rank over (kind, size) cells (two-sided p, and one-sided p for A > B); Cohen's d_z = mean / "
+        "Wilcoxon signed-rank over (kind, size) cells per model and over (model, kind, size) cells for All models "
+        "(two-sided p, and one-sided p for A > B); Cohen's d_z = mean / "
         "SD of the paired instance differences (the effect size the verdicts use); cohen_dz_cells = the same over "
         "cell differences and cohen_dav_cells = mean cell difference / sqrt of the mean variance of the two arms' "
         "cell accuracies (both grow with the instances per cell); "
         "McNemar on paired instances (b = A right and B wrong, c = the reverse); mde = minimum detectable "
-        "difference at 80% power of a two-sided paired t-test on instances at the Bonferroni alpha.",
+        "difference at 80% power of a two-sided paired t-test on instances at the Bonferroni alpha. "
+        "In the All models rows, only diff and its CI keep an instance's rows across models together; the Wilcoxon, "
+        "McNemar and mde treat the models' answers to one instance as independent (their p-values are optimistic).",
         "",
         markdown_table(comparisons, cmp_cols),
         "## Two-way ANOVA, model x arm (cell accuracy per model, arm, kind, size)",
