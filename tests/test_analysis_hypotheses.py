@@ -162,3 +162,14 @@ def test_a_wilcoxon_significant_for_nl_is_not_a_significant_code_advantage():
     assert v["H1a"] == hy.NOT_MET and v["S2"] == hy.NOT_MET
     assert v["F1"] == hy.MET  # neither model shows Code > NL at 0.05
     assert v["H3a"] == hy.NOT_MET  # Code - Sim is the same comparison here
+
+
+def test_conclusion_does_not_call_decided_criteria_undecided():
+    def table(**verdicts):
+        return pd.DataFrame({"id": list(verdicts), "verdict": list(verdicts.values())})
+
+    text = hy.conclusion(table(S=hy.NOT_MET, F=hy.NOT_MET, A=hy.NOT_MET, H1=hy.NOT_MET))
+    assert text.startswith("Neither confirmed nor rejected") and "not testable" not in text
+    assert hy.conclusion(table(S=hy.NOT_TESTABLE, F=hy.NOT_MET, A=hy.NOT_MET)).startswith("Undecided")
+    assert hy.conclusion(table(S=hy.NOT_MET, F=hy.NOT_TESTABLE, A=hy.NOT_MET)).startswith("Undecided")
+    assert hy.conclusion(table(S=hy.NOT_MET, F=hy.MET, A=hy.MET)).startswith("H1 rejected")

@@ -363,6 +363,9 @@ def conclusion(table: pd.DataFrame) -> str:
         text = "H1 confirmed by the plan's success criteria: every one is met."
     elif v.get("A") == MET:
         text = "Ambiguous: an ambiguous-zone criterion is met; follow-up needed."
+    elif v.get("S") == NOT_MET and v.get("F") == NOT_MET:
+        text = ("Neither confirmed nor rejected: a success criterion is not met, no failure criterion is met, and no "
+                "ambiguous-zone criterion is met" + ("." if v.get("A") == NOT_MET else " that could be decided."))
     else:
         text = "Undecided: neither the success nor the failure criteria are decided by this data (see 'not testable')."
     if v.get("S") == MET and v.get("H1") != MET:
