@@ -30,6 +30,8 @@ for _name, _kinds, _sizes in KIND_GROUPS:
             kind=kinds_regex(_kinds),
         params:
             prompt_version=lambda wildcards: VERSIONS["prompt"][wildcards.arm],
+            # controlsim shows the code that extract_code finds in the sim reply
+            extraction=lambda wildcards: VERSIONS["extraction"] if wildcards.arm == "controlsim" else "",
             options=query_options,
             sim=_sim_option,
             ledger="results/ledger/{model}/{arm}/{kind}/seed{seed}.jsonl",

@@ -204,6 +204,13 @@ def test_finished_run_does_nothing_and_versions_rerun_only_what_depends_on_them(
     assert len(queries) == len(cfg["kinds"]) and {w["arm"] for w in queries} == {"controlsim"}
     assert stage_and_kind(prompt) == {(s, k) for s in ("query", "grade") for k in cfg["kinds"]} | analysis
 
+    extraction = dry_run_jobs(workdir, bumped(
+        "import codenl.answers as a\na.CODE_EXTRACTION_VERSION = 'extract/test-bump'\n"))
+    queries = [w for r, w in extraction if r.startswith("query_")]
+    assert len(queries) == len(cfg["kinds"]) and {w["arm"] for w in queries} == {"controlsim"}
+    assert stage_and_kind(extraction) == {
+        (s, k) for s in ("query", "execute", "grade") for k in cfg["kinds"]} | analysis
+
 
 # ---------------------------------------------------------------------------------------------------------------
 

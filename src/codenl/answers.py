@@ -35,6 +35,7 @@ compile, the model never finished writing it; running it would score a truncatio
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sys
 from dataclasses import dataclass
@@ -630,3 +631,9 @@ def find_code(text: str | None) -> CodeExtraction:
 def extract_code(text: str | None) -> str | None:
     """The last fenced python block that defines ``solution()``, byte for byte; None when there is none."""
     return find_code(text).code
+
+
+#: Changes with every edit of this module.  The execute stage and the controlsim queries run and show the code that
+#: :func:`extract_code` finds, so their rules depend on it: after an edit they run again.  Re-asking controlsim costs
+#: nothing where the shown code is unchanged (an identical request is served from the ledger).
+CODE_EXTRACTION_VERSION = f"extract/1-{hashlib.sha256(open(__file__, 'rb').read()).hexdigest()[:8]}"

@@ -2,9 +2,10 @@
 
 Snakemake re-runs a job when its ``params`` change, but it cannot see an edit of a module that a ``shell:`` command
 imports.  Every stage therefore exposes a version string that changes with the meaning of its output (a kind's
-generator version, an arm's prompt template hash, the execution harness, the grader), and each rule lists the
-versions it depends on: bumping the grader's version re-grades from stored responses without asking any model,
-changing the ``sim`` prompt re-queries ``sim`` (and what depends on it) and nothing else.
+generator version, an arm's prompt template hash, the code extraction, the execution harness, the grader), and each
+rule lists the versions it depends on: bumping the grader's version re-grades from stored responses without asking
+any model; changing the ``sim`` prompt re-queries ``sim`` (and what depends on it) and nothing else; changing the
+code extraction re-runs execute and the controlsim queries (free where the code shown is unchanged: the ledger).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from typing import Any
 
 
 def stage_versions(kinds: Iterable[str]) -> dict[str, Any]:
-    """``{"generator": {kind: version}, "prompt": {arm: version}, "harness": str, "grader": str}``."""
+    """``{"generator": {kind: v}, "prompt": {arm: v}, "extraction": v, "harness": v, "grader": v}``."""
+    from codenl.answers import CODE_EXTRACTION_VERSION
     from codenl.grading import GRADER_VERSION
     from codenl.harness import HARNESS_VERSION
     from codenl.problems import get_kind
@@ -23,6 +25,7 @@ def stage_versions(kinds: Iterable[str]) -> dict[str, Any]:
     return {
         "generator": {k: get_kind(k).generator_version for k in kinds},
         "prompt": dict(PROMPT_VERSIONS),
+        "extraction": CODE_EXTRACTION_VERSION,
         "harness": HARNESS_VERSION,
         "grader": GRADER_VERSION,
     }
