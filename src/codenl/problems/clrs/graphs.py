@@ -113,11 +113,17 @@ def _data(n: int, edges: Sequence[Sequence[int]], directed: bool, **extra: Any) 
 
 
 # ------------------------------------------------------------------------------------------------ solvers
-def dfs_parents(n: int, adj: list[list[int]]) -> list[int]:
-    """CLRS DFS: outer loop over vertices in increasing order, neighbours in list order; the predecessor array."""
+def depth_first(
+    n: int, adj: list[list[int]], roots: Sequence[int] | None = None
+) -> tuple[list[int], list[int]]:
+    """CLRS DFS, iterative: outer loop over ``roots`` (default 0..n-1), neighbours in list order.
+
+    Returns the predecessor array (-1 for roots) and the vertices in the order DFS finishes them.
+    """
     parent = [-1] * n
     seen = [False] * n
-    for root in range(n):
+    finished: list[int] = []
+    for root in range(n) if roots is None else roots:
         if seen[root]:
             continue
         seen[root] = True
@@ -132,29 +138,18 @@ def dfs_parents(n: int, adj: list[list[int]]) -> list[int]:
                     break
             else:
                 stack.pop()
-    return parent
+                finished.append(u)
+    return parent, finished
+
+
+def dfs_parents(n: int, adj: list[list[int]]) -> list[int]:
+    """The DFS predecessor array (vertices and neighbours in increasing order)."""
+    return depth_first(n, adj)[0]
 
 
 def finishing_order(n: int, adj: list[list[int]], roots: Sequence[int] | None = None) -> list[int]:
     """Vertices in the order DFS finishes them (outer loop over ``roots``, default 0..n-1)."""
-    seen = [False] * n
-    order: list[int] = []
-    for root in range(n) if roots is None else roots:
-        if seen[root]:
-            continue
-        seen[root] = True
-        stack = [(root, iter(adj[root]))]
-        while stack:
-            u, it = stack[-1]
-            for v in it:
-                if not seen[v]:
-                    seen[v] = True
-                    stack.append((v, iter(adj[v])))
-                    break
-            else:
-                stack.pop()
-                order.append(u)
-    return order
+    return depth_first(n, adj, roots)[1]
 
 
 def bfs(n: int, adj: list[list[int]], source: int) -> tuple[list[int], list[int]]:
