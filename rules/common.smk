@@ -39,7 +39,7 @@ def _load():
 
 try:
     CFG = _load()
-    VERSIONS = stage_versions(CFG["kinds"])
+    VERSIONS = stage_versions(CFG["kinds"], CFG["sandbox"]["allowed_packages"])
 except UsageError as exc:
     _fail(exc)
 
@@ -154,6 +154,8 @@ def query_options(wildcards, threads):
         "--max-tokens", str(sampling["max_tokens"]), "--window", str(conc["window"]),
         "--max-attempts", str(retries["max_attempts"]), "--request-timeout", repr(float(retries["request_timeout_s"])),
     ]
+    if wildcards.arm == "sim" and CFG["sandbox"]["allowed_packages"]:  # the sim prompt names them
+        words += ["--allowed-packages", *CFG["sandbox"]["allowed_packages"]]
     return " ".join(shlex.quote(w) for w in words)
 
 
@@ -181,7 +183,9 @@ def sandbox_options():
              "--memory-mb", str(sb["memory_mb"]), "--mode", sb["mode"]]
     if sb["allow_degraded"]:
         words.append("--allow-degraded")
-    return " ".join(words)
+    if sb["allowed_packages"]:  # last: the option takes every word after it
+        words += ["--allowed-packages", *sb["allowed_packages"]]
+    return " ".join(shlex.quote(w) for w in words)
 
 
 def config_text():

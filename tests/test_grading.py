@@ -510,7 +510,8 @@ def sandbox() -> Any:
         from codenl.sandbox.pool import Sandbox, SandboxConfig
     except ImportError as exc:
         pytest.skip(f"codenl.sandbox does not import: {exc}")
-    config = SandboxConfig(limits=Limits(cpu_s=1.0, memory_mb=1024), allow_degraded=True)
+    # numpy allowed: the corpus checks how numpy values are converted (by default only the standard library is)
+    config = SandboxConfig(limits=Limits(cpu_s=1.0, memory_mb=1024), allow_degraded=True, packages=("numpy",))
     try:
         sb = Sandbox(config, workers=1, mode="pool").__enter__()
     except Exception as exc:  # noqa: BLE001 - reported as the skip reason

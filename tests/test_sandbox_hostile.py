@@ -29,7 +29,8 @@ LIMITS = Limits(cpu_s=2, wall_s=4, memory_mb=256, file_mb=16)
 def pool():
     os.environ["CODENL_HOSTILE_SECRET"] = SECRET  # in the runner's environment before the workers start
     try:
-        with Sandbox(SandboxConfig(limits=LIMITS), workers=2) as sb:
+        # the scientific stack allowed (by default a program imports the standard library only)
+        with Sandbox(SandboxConfig(limits=LIMITS, packages=("numpy", "scipy", "networkx", "pulp")), workers=2) as sb:
             yield sb
     finally:
         os.environ.pop("CODENL_HOSTILE_SECRET", None)
