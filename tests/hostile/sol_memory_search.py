@@ -1,30 +1,49 @@
-# look for an earlier task's output and value in this process: the frames up the stack, every object the
-# garbage collector knows and the strings they hold, and the memory around them
+# look for an earlier task's output and value in this process: everything reachable (four levels deep) from the
+# frames up the stack and from every module, and every object the garbage collector knows
 import gc
 import sys
 
 
 def solution():
     marker = "codenl" + "-marker-" + "__TOKEN__"
+    needle = marker.encode()
     found = []
-    frame = sys._getframe()
-    while frame is not None:
-        for value in list(frame.f_locals.values()) + list(frame.f_globals.values()):
-            if isinstance(value, (str, bytes, bytearray)) and marker.encode() in (
-                    value.encode("utf-8", "replace") if isinstance(value, str) else bytes(value)):
-                found.append("frame " + frame.f_code.co_name)
-        frame = frame.f_back
-    mine = {id(marker), id(found)}
-    for obj in gc.get_objects():
-        if id(obj) in mine:
-            continue
-        items = obj.values() if isinstance(obj, dict) else obj if isinstance(obj, (list, tuple)) else ()
+    seen = {id(marker), id(found)}
+
+    def look(obj, where, depth):
+        if id(obj) in seen:
+            return
+        seen.add(id(obj))
+        if isinstance(obj, str):
+            if marker in obj:
+                found.append(where)
+            return
+        if isinstance(obj, (bytes, bytearray, memoryview)):
+            if needle in bytes(obj):
+                found.append(where)
+            return
+        if depth <= 0:
+            return
         try:
-            for item in items:
-                if isinstance(item, str) and marker in item and item is not marker:
-                    found.append("gc " + type(obj).__name__)
-                elif isinstance(item, (bytes, bytearray)) and marker.encode() in item:
-                    found.append("gc bytes")
+            if isinstance(obj, dict):
+                items = list(obj.items())
+                children = [k for k, _ in items] + [v for _, v in items]
+            elif isinstance(obj, (list, tuple, set, frozenset)):
+                children = list(obj)
+            else:
+                children = list(getattr(obj, "__dict__", {}).values())
         except Exception:
-            pass
-    return found
+            return
+        for child in children:
+            look(child, where, depth - 1)
+
+    frame = sys._getframe().f_back
+    while frame is not None:
+        look(frame.f_locals, "frame " + frame.f_code.co_name, 4)
+        look(frame.f_globals, "frame globals " + frame.f_code.co_name, 4)
+        frame = frame.f_back
+    for name, module in list(sys.modules.items()):
+        look(module, "module " + name, 4)
+    for obj in gc.get_objects():
+        look(obj, "gc " + type(obj).__name__, 1)
+    return sorted(set(found))
