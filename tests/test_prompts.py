@@ -83,3 +83,22 @@ def test_templates_have_their_placeholders() -> None:
         assert "<<code>>" not in TEMPLATES[arm]
     assert TEMPLATES["controlsim"].count("<<code>>") == 1
     assert "<<statement>>" not in TEMPLATES["controlsim"]
+
+
+def test_the_sim_prompt_names_exactly_what_the_sandbox_lets_a_program_import() -> None:
+    from codenl.prompts import libraries_sentence, prompt_versions
+
+    default = render("sim", INSTANCE)
+    assert libraries_sentence() in default and "Only the Python 3 standard library" in default
+    assert "numpy" not in default and "<<libraries>>" not in default
+    extra = render("sim", INSTANCE, packages=("networkx", "numpy"))
+    assert libraries_sentence(["numpy", "networkx"]) in extra and "these packages: networkx, numpy;" in extra
+    assert build_messages("sim", INSTANCE, packages=("numpy",))[0]["content"] == render("sim", INSTANCE,
+                                                                                          packages=("numpy",))
+    # the list is part of the sim prompt's version (a change re-asks sim); the other prompts do not name it
+    assert prompt_versions() == PROMPT_VERSIONS
+    with_numpy = prompt_versions(("numpy",))
+    assert with_numpy["sim"] != PROMPT_VERSIONS["sim"]
+    assert {a: with_numpy[a] for a in ("nl", "controlsim")} == {a: PROMPT_VERSIONS[a] for a in ("nl", "controlsim")}
+    assert render("nl", INSTANCE, packages=("numpy",)) == render("nl", INSTANCE)
+    assert TEMPLATES["sim"].count("<<libraries>>") == 1

@@ -1,10 +1,12 @@
 """Landlock (Linux >= 5.13): an unprivileged process restricts its own file, TCP and signal access.
 
-Applied in the task's process after fork, before the program runs, and inherited by anything it could start:
+The ruleset is made once per worker (:func:`create_ruleset`, in its zygote); each task's process puts itself under
+it (:func:`restrict_self`) after fork, before the program runs, and it is inherited by anything it could start:
 
-* files: read access (files and directory listings, no execute) beneath the interpreter's prefix, the
-  environment's site-packages, the package's own source and /usr; full access beneath the scratch directory
-  only (no execute there either);
+* files: read access (files and directory listings, no execute) beneath /usr, the standard library and the
+  distributions a task may import (:func:`codenl.sandbox.paths.task_rules`), listing only of the site-packages
+  that hold them; never the environment's other packages nor this project's source; full access beneath the
+  scratch directory only (no execute there either);
 * TCP (ABI >= 4): every ``connect`` and ``bind`` denied;
 * scoping (ABI >= 6): no signal to a process outside the domain (the worker, a neighbour's run, the runner) and
   no connection to an abstract unix socket created outside it.

@@ -2,8 +2,10 @@
 
 The worker runs the same interpreter as the runner (``sys.executable`` resolved to the real binary, never a
 pyenv shim) with ``-I -S`` and an explicit ``sys.path``: the interpreter's prefix (standard library), the
-environment's site-packages (numpy, scipy, networkx, pulp, ...) and the directory that holds the ``codenl``
-package itself (an editable install is found through a ``.pth`` file, which ``-S`` skips).
+environment's site-packages and the directory that holds the ``codenl`` package itself (an editable install is
+found through a ``.pth`` file, which ``-S`` skips).  A task gets less (:func:`task_rules`, :func:`task_sys_path`):
+the standard library, and only the distributions of ``sandbox.allowed_packages`` with what they require
+(:func:`package_access`); never ``codenl``.
 
 The interpreter of this project lives under /root (pyenv), which is mode 700, and the runner is root.  How the
 sandboxed program still reaches it without /root being opened to anybody:

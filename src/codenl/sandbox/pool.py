@@ -48,7 +48,7 @@ from codenl.sandbox.selfcheck import (
     probe_layers,
 )
 
-SANDBOX_VERSION = "sandbox/1"
+SANDBOX_VERSION = "sandbox/2"  # 2: a zygote per worker, the standard library only unless packages are allowed
 #: imported once by every pool worker (the harness prelude's modules, and numpy when a task may import it)
 DEFAULT_PRELOAD = (
     "typing", "bisect", "collections", "copy", "fractions", "functools", "heapq", "itertools", "math",
