@@ -244,9 +244,9 @@ async def ask_all(
 
 def run(args: argparse.Namespace) -> int:
     check_args(args)
-    from codenl.prompts import prompt_versions
+    from codenl.prompts import prompt_version as version_of
 
-    prompt_version = prompt_versions(tuple(getattr(args, "allowed_packages", None) or ()))[args.arm]
+    prompt_version = version_of(args.arm, tuple(getattr(args, "allowed_packages", None) or ()))
     shards = load_items(args)
     with hold_ledger(args.ledger), open_provider(args) as provider:
         results, progress = asyncio.run(ask_all(provider, args, shards))

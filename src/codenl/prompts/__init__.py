@@ -21,7 +21,8 @@ from codenl.arms import ASKED_ARMS
 from codenl.errors import UsageError
 from codenl.prompts.templates import TEMPLATES, libraries_sentence
 
-__all__ = ["ARMS", "PROMPT_VERSIONS", "build_messages", "libraries_sentence", "prompt_versions", "render"]
+__all__ = ["ARMS", "PROMPT_VERSIONS", "build_messages", "libraries_sentence", "prompt_version", "prompt_versions",
+           "render"]
 
 #: arms that send a prompt, in order
 ARMS: tuple[str, ...] = ASKED_ARMS
@@ -44,6 +45,13 @@ def prompt_versions(packages: tuple[str, ...] | list[str] = ()) -> dict[str, str
 
 #: the versions with the default sandbox (the standard library only)
 PROMPT_VERSIONS: dict[str, str] = prompt_versions()
+
+
+def prompt_version(arm: str, packages: tuple[str, ...] | list[str] = ()) -> str:
+    """The version of ``arm``'s prompt: :data:`PROMPT_VERSIONS`, except for sim when ``packages`` are allowed."""
+    if arm == "sim" and packages:
+        return prompt_versions(packages)["sim"]
+    return PROMPT_VERSIONS[arm]
 
 
 def _fence_for(code: str) -> str:

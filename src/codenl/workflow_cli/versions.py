@@ -21,11 +21,11 @@ def stage_versions(kinds: Iterable[str], allowed_packages: Iterable[str] = ()) -
     from codenl.grading import GRADER_VERSION
     from codenl.harness import HARNESS_VERSION
     from codenl.problems import get_kind
-    from codenl.prompts import prompt_versions
+    from codenl.prompts import ARMS, prompt_version
 
     return {
         "generator": {k: get_kind(k).generator_version for k in kinds},
-        "prompt": prompt_versions(tuple(allowed_packages)),
+        "prompt": {arm: prompt_version(arm, tuple(allowed_packages)) for arm in ARMS},
         "extraction": CODE_EXTRACTION_VERSION,
         "harness": HARNESS_VERSION,
         "grader": GRADER_VERSION,
