@@ -60,7 +60,8 @@ CONTROLSIM = (
     "the form\n"
     '{"answer": VALUE}\n'
     "where VALUE is the returned value written as JSON: numbers as JSON numbers, true/false for booleans, "
-    "tuples and lists in square brackets, dictionaries as JSON objects with string keys. Write nothing after "
+    "tuples and lists in square brackets, sets as lists in square brackets (in any order), dictionaries as JSON "
+    "objects with string keys. Write nothing after "
     "this JSON object.\n"
 )
 

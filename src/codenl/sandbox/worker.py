@@ -33,6 +33,7 @@ names, and Landlock (the real barrier) grants reads of nothing else.
 from __future__ import annotations
 
 import base64
+import fcntl
 import importlib
 import json
 import re
@@ -202,8 +203,6 @@ def _task_process(state: WorkerState, limits: Limits, scratch: str, fds: dict[st
     """Runs in the task's process (a child of the zygote); never returns."""
     try:
         # descriptors first, always: the program must never reach the worker's or the zygote's channels
-        import fcntl
-
         fds["devnull"] = os.open(os.devnull, os.O_RDONLY)
         targets = [(0, "devnull"), (1, "out"), (2, "err"), (REPORT_FD, "rep"), (SETUP_FD, "setup"),
                    (SOURCE_FD, "src")]
