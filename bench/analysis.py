@@ -1,6 +1,6 @@
 """Benchmark: statistics and figures for a synthetic table of the plan's size, wall time printed.
 
-4 models x 3 seeds x 3,470 instances x 4 arms = 166,560 rows (issue 7, item 7; target under 60 s on 2 cores).
+4 models x 3 seeds x 3,470 instances x 4 arms = 166,560 rows (target under 60 s on 2 cores).
 
     .venv/bin/python bench/analysis.py [--n-boot 1000] [--out DIR]
 """

@@ -8,7 +8,7 @@ Shards (kind, size, seed) run in a process pool (like Snakemake's generate jobs)
 
     .venv/bin/python bench/generate.py [--workers 2] [--configfile FILE] [--out DIR]
 
-Target (issue 2): the whole grid in under 60 s on 2 cores.  The per-kind table shows where the time goes.
+Target: the whole grid in under 60 s on 2 cores.  The per-kind table shows where the time goes.
 """
 
 from __future__ import annotations
