@@ -34,15 +34,26 @@ def main() -> None:
         root.mkdir(parents=True, exist_ok=True)
         records.to_parquet(path, index=False)
         t2 = time.perf_counter()
-        stats_cli.run(argparse.Namespace(records=str(path), out=str(root / "stats"), figures=str(root / "figures"),
-                                         n_boot=args.n_boot, seed=20260110))
+        stats_cli.run(
+            argparse.Namespace(
+                records=str(path),
+                out=str(root / "stats"),
+                figures=str(root / "figures"),
+                n_boot=args.n_boot,
+                seed=20260110,
+            )
+        )
         t3 = time.perf_counter()
         plots.run(argparse.Namespace(records=str(path), stats=str(root / "stats"), out=str(root / "figures")))
         t4 = time.perf_counter()
-    print(f"rows: {len(records)} ({len(PLAN_MODELS)} models x 3 seeds x {sum(n for *_, n in plan_cells())} "
-          f"instances x 4 arms), bootstrap resamples: {args.n_boot}")
-    print(f"synthesise {t1 - t0:6.2f} s | write parquet {t2 - t1:6.2f} s | stats {t3 - t2:6.2f} s | "
-          f"plots {t4 - t3:6.2f} s | stats+plots {t4 - t2:6.2f} s (target < 60 s)")
+    print(
+        f"rows: {len(records)} ({len(PLAN_MODELS)} models x 3 seeds x {sum(n for *_, n in plan_cells())} "
+        f"instances x 4 arms), bootstrap resamples: {args.n_boot}"
+    )
+    print(
+        f"synthesise {t1 - t0:6.2f} s | write parquet {t2 - t1:6.2f} s | stats {t3 - t2:6.2f} s | "
+        f"plots {t4 - t3:6.2f} s | stats+plots {t4 - t2:6.2f} s (target < 60 s)"
+    )
 
 
 if __name__ == "__main__":
