@@ -31,6 +31,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("codenl.analysis.validate", "check counts, coverage and error rates"),
     "stats": ("codenl.analysis.stats_cli", "accuracy, CIs, tests and hypothesis verdicts"),
     "plots": ("codenl.analysis.plots", "draw the figures"),
+    "config": ("codenl.commands.config", "write a run's effective configuration as YAML"),
+    "provenance": ("codenl.commands.provenance", "record commit, packages, platform and sandbox layers of a run"),
 }
 
 
