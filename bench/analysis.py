@@ -12,8 +12,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from codenl.analysis import plots, stats_cli
+from codenl.analysis import plots
 from codenl.analysis.synthetic import PLAN_MODELS, plan_cells, synthetic_records
+from codenl.commands import stats as stats_cli
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 # aggregate, validate, statistics: whole-run jobs (run on the submitting machine under the slurm profile).
 
-# what `python -m codenl stats` writes (codenl.analysis.stats_cli.TABLES and the reports; tests/test_config.py
+# what `python -m codenl stats` writes (codenl.commands.stats.TABLES and the reports; tests/test_config.py
 # checks that the two lists agree)
 STATS_FILES = [
     "accuracy_model_arm.csv", "accuracy_arm.csv", "accuracy_model_arm_kind.csv", "accuracy_arm_family_size.csv",

@@ -15,8 +15,8 @@ from codenl import config as cfgmod
 from codenl import layout
 from codenl.errors import UsageError
 from codenl.naming import model_slug
-from codenl.workflow_cli import runlock
-from codenl.workflow_cli.versions import stage_versions
+from codenl.workflow import runlock
+from codenl.workflow.versions import stage_versions
 
 # Rules run `python -m codenl STAGE`: `python` is this environment's interpreter (its directory goes first on the
 # jobs' PATH); under `--sdm conda` the rule's environment provides python and the package comes from this

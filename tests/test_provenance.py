@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from codenl import layout, provenance
-from codenl.analysis import stats_cli
 from codenl.analysis.synthetic import synthetic_records
+from codenl.commands import stats as stats_cli
 from codenl.records import write_jsonl_atomic
 
 from .conftest import ROOT

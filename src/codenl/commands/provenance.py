@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     import yaml
 
     from codenl import layout, provenance
-    from codenl.workflow_cli.versions import stage_versions
+    from codenl.workflow.versions import stage_versions
 
     path = Path(args.configfile)
     if not path.is_file():

@@ -1,1 +1,1 @@
-"""Workflow-level commands (`plan`, `check`) and helpers the Snakefile uses (run lock, stage versions)."""
+"""Helpers the Snakefile imports: the run lock (:mod:`.runlock`) and the stages' code versions (:mod:`.versions`)."""
