@@ -32,11 +32,14 @@ check: setup
 test: setup
 	@status=0; $(MAKE) --no-print-directory lint || status=$$?; $(PY) -m pytest -q tests || status=$$?; exit $$status
 
+# every linter runs (so that one run shows every finding); any finding fails
 lint: setup
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/snakemake --lint
-	$(VENV)/bin/snakemake --lint --configfile workflow/experiments/scaled_code_nl.yaml
+	@status=0; \
+	$(VENV)/bin/ruff check . || status=1; \
+	$(VENV)/bin/ruff format --check . || status=1; \
+	$(VENV)/bin/snakemake --lint || status=1; \
+	$(VENV)/bin/snakemake --lint --configfile workflow/experiments/scaled_code_nl.yaml || status=1; \
+	exit $$status
 
 clean-results:
 	rm -rf results .snakemake
