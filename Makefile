@@ -8,7 +8,7 @@ CORES  ?= 2
 # the experiment: config.yaml (embedded local model) or e.g. CONFIG=workflow/experiments/scaled_code_nl.yaml
 CONFIG ?= config.yaml
 
-.PHONY: run test lint setup plan check clean-results
+.PHONY: run test lint setup plan check report clean-results
 
 $(VENV)/.base: pyproject.toml
 	bash scripts/setup-system.sh
@@ -40,6 +40,10 @@ lint: setup
 	$(VENV)/bin/snakemake --lint || status=1; \
 	$(VENV)/bin/snakemake --lint --configfile workflow/experiments/scaled_code_nl.yaml || status=1; \
 	exit $$status
+
+# Snakemake's self-contained HTML report of a finished run of CONFIG: figures and key tables with captions
+report: setup
+	$(VENV)/bin/snakemake --profile workflow/profiles/local --configfile $(CONFIG) --report results/report.html
 
 clean-results:
 	rm -rf results .snakemake
