@@ -34,7 +34,7 @@ for _name, _kinds, _sizes in KIND_GROUPS:
             extraction=lambda wildcards: VERSIONS["extraction"] if wildcards.arm == "controlsim" else "",
             options=query_options,
             sim=_sim_option,
-            ledger="results/ledger/{model}/{arm}/{kind}/seed{seed}.jsonl",
+            ledger=layout.LEDGER,
         log:
             "results/logs/query/{model}/{arm}/{kind}/seed{seed}.log",
         threads: query_threads
@@ -43,5 +43,5 @@ for _name, _kinds, _sizes in KIND_GROUPS:
         conda:
             CONDA_ENV
         shell:
-            "{PY} -m codenl query --arm {wildcards.arm} {params.options} --ledger {params.ledger}"
+            "python -m codenl query --arm {wildcards.arm} {params.options} --ledger {params.ledger}"
             " --problems {input.problems} {params.sim} --out {output} 2> {log}"

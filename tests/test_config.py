@@ -239,7 +239,7 @@ def test_required_and_missing_keys(tmp_path: Path) -> None:
 
 def test_plan_counts_requests_tokens_and_cost(tmp_path: Path) -> None:
     from codenl.prompts import build_messages
-    from codenl.workflow_cli import plan
+    from codenl.commands import plan
 
     c = load(tmp_path, {
         "models": [{"name": "mistralai/codestral-2508", "provider": "openrouter"},
@@ -286,7 +286,7 @@ def test_plan_command_line_sends_nothing(tmp_path: Path) -> None:
 def test_check_one_line_per_model_against_a_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from argparse import Namespace
 
-    from codenl.workflow_cli import check
+    from codenl.commands import check
 
     from .fake_openai import FakeServerThread
 
@@ -317,7 +317,7 @@ def test_check_one_line_per_model_against_a_server(tmp_path: Path, monkeypatch: 
 def test_check_reports_an_unreachable_server(tmp_path: Path) -> None:
     from argparse import Namespace
 
-    from codenl.workflow_cli import check
+    from codenl.commands import check
 
     model = {"name": "m", "provider": "openai_compatible", "base_url": "http://127.0.0.1:9/v1"}
     path = write(tmp_path, "c.yaml", {"models": [model]})
@@ -330,7 +330,7 @@ def test_check_reports_an_unreachable_server(tmp_path: Path) -> None:
 
 
 def test_run_lock_clears_only_stale_snakemake_state(tmp_path: Path) -> None:
-    from codenl.workflow_cli import runlock
+    from codenl.workflow import runlock
 
     meta = tmp_path / ".snakemake"
     (meta / "locks").mkdir(parents=True)
@@ -342,7 +342,7 @@ def test_run_lock_clears_only_stale_snakemake_state(tmp_path: Path) -> None:
     holder = subprocess.Popen(
         [PY, "-c", textwrap.dedent(f"""
             import sys, time
-            from codenl.workflow_cli import runlock
+            from codenl.workflow import runlock
             assert runlock.acquire({str(tmp_path)!r})
             print("held", flush=True)
             time.sleep(60)
@@ -370,7 +370,7 @@ def test_stage_versions_name_every_dependency() -> None:
     from codenl.grading import GRADER_VERSION
     from codenl.harness import HARNESS_VERSION
     from codenl.prompts import PROMPT_VERSIONS
-    from codenl.workflow_cli.versions import stage_versions
+    from codenl.workflow.versions import stage_versions
 
     v = stage_versions(["add", "tsp"])
     assert v["generator"] == {"add": get_kind("add").generator_version, "tsp": get_kind("tsp").generator_version}
@@ -381,7 +381,7 @@ def test_stage_versions_name_every_dependency() -> None:
 def test_workflow_output_lists_match_the_stages() -> None:
     """The Snakefile declares the stats and figure files by name; they must be what the stages write."""
     from codenl.analysis.plots import FIGURE_NAMES
-    from codenl.analysis.stats_cli import TABLES
+    from codenl.commands.stats import TABLES
 
     text = (ROOT / "rules" / "analyze.smk").read_text() + (ROOT / "rules" / "plots.smk").read_text()
     for name in [*TABLES, *FIGURE_NAMES, "hypotheses.md", "report.md"]:

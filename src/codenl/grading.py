@@ -1,6 +1,6 @@
 """The outcome taxonomy and grading of every arm (pure functions; the ``grade`` stage does the I/O).
 
-Each (instance, model, seed, arm) ends in exactly one outcome of :data:`OUTCOMES` (SPEC section 3).
+Each (instance, model, seed, arm) ends in exactly one outcome of :data:`OUTCOMES`.
 
 * ``nl``: response ``infra_error`` -> ``infra_error``.  No ``{"answer": ...}`` found, or found but not convertible to
   the instance's ``answer_type`` -> ``parse_error`` (the detail says which).  Else the kind's grader decides
