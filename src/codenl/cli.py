@@ -31,6 +31,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("codenl.analysis.validate", "check counts, coverage and error rates"),
     "stats": ("codenl.analysis.stats_cli", "accuracy, CIs, tests and hypothesis verdicts"),
     "plots": ("codenl.analysis.plots", "draw the figures"),
+    "viewer": ("codenl.viewer.build", "write the static results browser (results/viewer)"),
+    "view": ("codenl.viewer.serve", "serve the results browser on 127.0.0.1"),
 }
 
 
