@@ -7,7 +7,7 @@
 #   snakemake plan / snakemake check                                  cost estimate / pre-flight checks
 #
 # Data flow (README.md, docs/records.md): generate -> query nl, sim -> query controlsim (on the sim code),
-# execute (the sim code, in the sandbox) -> grade -> aggregate -> validate, stats -> plots.
+# execute (the sim code, in the sandbox) -> grade -> aggregate -> validate, stats -> plots -> viewer.
 
 from snakemake.utils import min_version
 
@@ -21,6 +21,7 @@ include: "rules/execute.smk"
 include: "rules/grade.smk"
 include: "rules/analyze.smk"
 include: "rules/plots.smk"
+include: "rules/viewer.smk"
 
 
 localrules:
@@ -32,4 +33,5 @@ rule all:
     input:
         rules.plots.output,
         rules.validate.output,
+        rules.viewer.output,
         "results/stats/hypotheses.md",

@@ -34,17 +34,16 @@ from codenl.arms import ARM_LABELS, ARMS, ASKED_ARMS, OUTCOMES
 from codenl.errors import UsageError
 from codenl.naming import model_slug
 from codenl.records import iter_jsonl
+from codenl.viewer import ASSETS, FORMAT, VIEWER_VERSION  # noqa: F401 - VIEWER_VERSION re-exported
 from codenl.viewer.jsdata import write_js
 
-#: data format of the files under data/ (the page checks it)
-FORMAT = 1
-ASSETS = ("index.html", "app.js", "style.css")
 #: a longer string in a detail file is cut here, with a note saying how much is missing
 MAX_TEXT = 100_000
 #: length of the short answers and gold of list rows
 SHORT = 60
 #: figures shown first, in this order; any other PNG of the figures directory follows
 FIGURE_ORDER = ("line.png", "by_kind.png", "by_size.png", "heatmap.png", "pvals.png", "outcomes.png")
+
 _IDS = ("instance_id", "kind", "size", "seed", "model", "arm")
 _OUTCOME_INDEX = {o: i for i, o in enumerate(OUTCOMES)}
 

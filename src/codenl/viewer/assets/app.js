@@ -164,6 +164,43 @@
     out.push(el('table', { id: 't-model-arm' }, [el('thead', null, head), el('tbody', null, rows)]));
     if (IDX.ci && IDX.ci.length) out.push(el('p', { 'class': 'note' }, 'Brackets: 95% cluster-bootstrap CI from the statistics stage.'));
 
+    // disagreements: A correct and B not; stated answer differs from the executed value
+    var dis = IDX.disagreements || { pairs: [], fidelity: [] };
+    var cols = [];
+    dis.pairs.forEach(function (r) {
+      var k = r[1] + '>' + r[2];
+      if (cols.indexOf(k) < 0) cols.push(k);
+    });
+    var fcols = [];
+    dis.fidelity.forEach(function (r) { if (fcols.indexOf(r[1]) < 0) fcols.push(r[1]); });
+    if (cols.length || fcols.length) {
+      out.push(el('h2', null, 'Where the arms disagree'));
+      var pc = {}, fc = {};
+      dis.pairs.forEach(function (r) {
+        [r[0], 'all'].forEach(function (m) { var k = m + '|' + r[1] + '>' + r[2]; pc[k] = (pc[k] || 0) + r[3]; });
+      });
+      dis.fidelity.forEach(function (r) {
+        [r[0], 'all'].forEach(function (m) {
+          var k = m + '|' + r[1]; var t = fc[k] || (fc[k] = [0, 0]); t[0] += r[2]; t[1] += r[3];
+        });
+      });
+      var dhead = el('tr', null, [el('th', null, 'Model')].concat(cols.map(function (c) {
+        var ab = c.split('>');
+        return el('th', null, LABEL[ab[0]] + ' correct, ' + LABEL[ab[1]] + ' not');
+      })).concat(fcols.map(function (a) { return el('th', null, LABEL[a] + ' says X, execution returned Y'); })));
+      var drows = IDX.models.map(function (m, i) { return [i, m.name]; }).concat([['all', '']]).map(function (mm) {
+        return el('tr', null, [el('td', null, mm[0] === 'all' ? el('b', null, 'All models') : mm[1])].concat(cols.map(function (c) {
+          var ab = c.split('>'); var n = pc[mm[0] + '|' + c] || 0;
+          return el('td', { 'class': 'num' }, link(String(n), 'list', { model: mm[1], dis: 'ab', a: ab[0], b: ab[1] }));
+        })).concat(fcols.map(function (a) {
+          var t = fc[mm[0] + '|' + a] || [0, 0];
+          return el('td', { 'class': 'num', title: t[0] + ' of ' + t[1] + ' with both values' },
+            [link(String(t[0]), 'list', { model: mm[1], dis: 'fid', f: a }), ' ', el('small', null, '/' + t[1])]);
+        })));
+      });
+      out.push(el('table', { id: 't-disagree' }, [el('thead', null, dhead), el('tbody', null, drows)]));
+    }
+
     // model selector for the finer tables
     var sel = el('select', { id: 'index-model' }, [el('option', { value: '' }, 'All models')].concat(
       IDX.models.map(function (m) { return el('option', { value: m.name }, m.name); })));
