@@ -123,7 +123,7 @@ def test_build_writes_one_list_shard_per_model_kind_seed_and_one_detail_shard_pe
         rows = _load_js(out / shard["list"])
         assert len(rows) == shard["n"] == n_rows // len(ARMS)
         for size, file in shard["detail"].items():
-            detail = _load_js(out / file)
+            detail = _load_js(out / file)["instances"]
             ids = set(records[(records.model == model) & (records.kind == kind) & (records.seed == seed)
                               & (records["size"] == int(size))].instance_id)
             assert set(detail) == ids
@@ -139,7 +139,7 @@ def test_detail_joins_prompt_reply_code_and_execution(site: dict) -> None:
                   ].iloc[0]
     index = _load_js(out / "data" / "index.js")
     shard = index["shards"][f"1/{row.kind}/{row.seed}"]
-    d = _load_js(out / shard["detail"][str(row["size"])])[row.instance_id]
+    d = _load_js(out / shard["detail"][str(row["size"])])["instances"][row.instance_id]
     inst = site["problems"][row.instance_id]
     assert d["statement"] == inst["statement"] and json.loads(d["gold"]) == inst["answer"]
     assert inst["statement"] in d["arms"]["nl"]["prompt"] and inst["statement"] in d["arms"]["sim"]["prompt"]
@@ -161,8 +161,8 @@ def test_a_missing_shard_is_a_note_not_a_failure(site: dict, tmp_path: Path) -> 
     build(results / "aggregate" / "records.parquet", results, tmp_path / "site")
     index = _load_js(tmp_path / "site" / "data" / "index.js")
     detail = _load_js(tmp_path / "site" / index["shards"]["0/add/0"]["detail"]["2"])
-    some = next(iter(detail.values()))
-    assert any(str(gone) in n for n in some["notes"]) and some["arms"]["nl"]["response"] is None
+    some = next(iter(detail["instances"].values()))
+    assert [n for n in detail["notes"] if str(gone) in n] and some["arms"]["nl"]["response"] is None
 
 
 def test_bad_records_stop_with_the_file_and_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -383,7 +383,7 @@ def test_hostile_model_text_shows_as_text_and_runs_nothing(page: Page, site: dic
     assert "Upstream<b>Inc</b>" in page.d.find_element("id", "arm-nl").get_attribute("textContent")
     # the value the page holds is the value written, byte for byte (escaped in the file, not changed)
     key = "detail/1/add/2/0"  # models in order: local-b, org/model-a
-    text = page.d.execute_script(f"return window.CODENL_DATA[{json.dumps(key)}][arguments[0]].arms.nl.response.text",
+    text = page.d.execute_script(f"return window.CODENL_DATA[{json.dumps(key)}].instances[arguments[0]].arms.nl.response.text",
                                  row.instance_id)
     assert text.startswith(HOSTILE)
     # an execution record's hostile stderr and exception, and a hostile infra error message

@@ -23,7 +23,7 @@ import argparse
 import json
 import math
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -212,7 +212,6 @@ def instance_detail(
     rows: Mapping[str, Mapping[str, Any]],
     responses: Mapping[str, Mapping[str, Any] | None],
     execution: Mapping[str, Any] | None,
-    notes: Iterable[str] = (),
 ) -> dict[str, Any]:
     """Everything the instance page shows: statement, gold and the four arms (graded row, prompt, reply, code,
     execution record).  ``rows`` are graded rows by arm; ``responses`` response records by asked arm."""
@@ -231,7 +230,6 @@ def instance_detail(
         "gold": json.dumps(instance["answer"], ensure_ascii=False) if instance and "answer" in instance
         else _json_text(any_row.get("gold")),
         "generator_version": (instance or {}).get("generator_version") or _scalar(any_row.get("generator_version")),
-        "notes": list(notes),
         "arms": {},
     }
     for arm in ARMS:
@@ -339,7 +337,8 @@ def read_records(path: Path) -> pd.DataFrame:
 
 
 def detail_shard(results: Path, model: str, kind: str, size: int, seed: int, group: pd.DataFrame) -> dict[str, Any]:
-    """Instance id -> :func:`instance_detail` for one (model, kind, size, seed), from the shards under ``results``."""
+    """``{"notes": [...], "instances": {id: instance_detail}}`` for one (model, kind, size, seed), from the shards
+    under ``results``; a note names each shard that is missing."""
     slug = model_slug(model)
     notes: list[str] = []
     tail = Path(kind, str(size), f"seed{seed}.jsonl")
@@ -349,11 +348,11 @@ def detail_shard(results: Path, model: str, kind: str, size: int, seed: int, gro
     rows: dict[str, dict[str, dict[str, Any]]] = {}
     for record in group.to_dict(orient="records"):
         rows.setdefault(record["instance_id"], {})[record["arm"]] = record
-    return {
+    return {"notes": notes, "instances": {
         iid: instance_detail(problems.get(iid), arms, {a: responses[a].get(iid) for a in ASKED_ARMS},
-                             executions.get(iid), notes)
+                             executions.get(iid))
         for iid, arms in rows.items()
-    }
+    }}
 
 
 def copy_figures(figures: Path | None, out: Path) -> list[str]:

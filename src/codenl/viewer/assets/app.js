@@ -603,7 +603,7 @@
     setCrumbs([['Instances', href('list', { model: p.model, kind: p.kind })], [p.id || '', null]]);
     if (mi === undefined || !file) return Promise.resolve([el('p', { 'class': 'error' }, 'No such instance in this run.')]);
     return load('detail/' + mi + '/' + p.kind + '/' + p.size + '/' + p.seed, file).then(function (shard) {
-      var d = Object.prototype.hasOwnProperty.call(shard, p.id) ? shard[p.id] : null;
+      var d = Object.prototype.hasOwnProperty.call(shard.instances, p.id) ? shard.instances[p.id] : null;
       if (!d) return [el('p', { 'class': 'error' }, 'No such instance in this run.')];
       var m = IDX.models[mi];
       var out = [el('h1', null, ['Instance ', el('code', null, p.id)])];
@@ -614,7 +614,7 @@
         ['generator', d.generator_version],
         ['permalink', el('a', { href: href('instance', { model: p.model, kind: p.kind, size: p.size, seed: p.seed, id: p.id }), id: 'permalink' }, 'link to this instance')]
       ]));
-      (d.notes || []).forEach(function (n) { out.push(el('p', { 'class': 'note' }, 'note: ' + n)); });
+      (shard.notes || []).forEach(function (n) { out.push(el('p', { 'class': 'note' }, 'note: ' + n)); });
       out.push(el('h2', null, 'Statement'));
       out.push(d.statement === null ? el('p', { 'class': 'note' }, 'not available') : el('pre', { id: 'statement' }, d.statement));
       if (d.answer_format) out.push(el('p', { 'class': 'prose' }, [el('b', null, 'Answer format: '), d.answer_format, d.answer_type ? ' (' + d.answer_type + ')' : '']));
