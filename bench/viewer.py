@@ -59,8 +59,8 @@ def realistic_shard(results: Path, records: Any, model: str, kind: str, seed: in
         write_jsonl_atomic(results / "problems" / tail, insts)
         for arm in ("nl", "sim", "controlsim"):
             write_jsonl_atomic(results / "responses" / model_slug(model) / arm / tail, [
-                {"instance_id": i["id"], "arm": arm, "status": "ok", "text": REPLY, "usage": {}, "provider": "openrouter",
-                 "answered_provider": "Upstream", "finish_reason": "stop"} for i in insts])
+                {"instance_id": i["id"], "arm": arm, "status": "ok", "text": REPLY, "usage": {},
+                 "provider": "openrouter", "answered_provider": "Upstream", "finish_reason": "stop"} for i in insts])
         write_jsonl_atomic(results / "executions" / model_slug(model) / tail, [
             {"instance_id": i["id"], "status": "ok", "value": [1, 2, 3], "stderr_tail": "", "wall_s": 0.05}
             for i in insts])

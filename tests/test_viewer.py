@@ -334,10 +334,10 @@ def test_filters_answer_the_studys_questions(page: Page, site: dict) -> None:
     assert page.count() == int(((wide["nl"] == "correct") & ~wide["code"].isin(["correct", "infra_error"])).sum())
     page.choose("f-dis", "fid")
     page.choose("f-f", "controlsim")
-    assert page.count() == int((fid["controlsim"] == False).sum()) > 0  # noqa: E712 - NaN stays out
+    assert page.count() == int((fid["controlsim"] == False).sum()) > 0
     assert "ControlSim says X, execution returned Y" in page.d.find_element("id", "list-count").text
     page.choose("f-model", "local-b")
-    assert page.count() == int((fid.loc["local-b"]["controlsim"] == False).sum())  # noqa: E712
+    assert page.count() == int((fid.loc["local-b"]["controlsim"] == False).sum())
     page.choose("f-dis", "")
     page.choose("f-kind", "tsp_d")
     page.choose("f-seed", "0")
@@ -380,11 +380,16 @@ def test_hostile_model_text_shows_as_text_and_runs_nothing(page: Page, site: dic
         assert piece in shown
     code = page.d.find_element("css selector", "#arm-code [data-sec=code] pre").get_attribute("textContent")
     assert "</script><img src=x onerror=window.__pwned='code'>" in code
+    # highlighted by the page's own tokenizer: spans that hold text
+    tokens = {cls: [t.text for t in page.css(f"#arm-code [data-sec=code] pre .tk-{cls}")] for cls in
+              ("kw", "def", "str")}
+    assert tokens == {"kw": ["def", "return"], "def": ["solution"],
+                      "str": ["\"</script><img src=x onerror=window.__pwned='code'>\""]}
     assert "Upstream<b>Inc</b>" in page.d.find_element("id", "arm-nl").get_attribute("textContent")
     # the value the page holds is the value written, byte for byte (escaped in the file, not changed)
     key = "detail/1/add/2/0"  # models in order: local-b, org/model-a
-    text = page.d.execute_script(f"return window.CODENL_DATA[{json.dumps(key)}].instances[arguments[0]].arms.nl.response.text",
-                                 row.instance_id)
+    text = page.d.execute_script(
+        f"return window.CODENL_DATA[{json.dumps(key)}].instances[arguments[0]].arms.nl.response.text", row.instance_id)
     assert text.startswith(HOSTILE)
     # an execution record's hostile stderr and exception, and a hostile infra error message
     runtime = records[(records.model == "org/model-a") & (records.arm == "code") & (records.outcome == "runtime_error")
@@ -404,6 +409,12 @@ def test_hostile_model_text_shows_as_text_and_runs_nothing(page: Page, site: dic
     assert all(b.text != "Inc" for b in page.css("#app b"))
     hrefs = [a.get_attribute("href") for a in page.css("a")]
     assert hrefs and all(h.startswith(page.base + "#/") for h in hrefs), hrefs
+    # and the Content-Security-Policy would stop an inline script even if one got into the page
+    ran = page.d.execute_script("var s = document.createElement('script'); s.textContent = 'window.__inline = 1';"
+                                "document.body.appendChild(s); return window.__inline === 1")
+    assert ran is False
+    blocked = [e for e in page.d.get_log("browser") if "Content Security Policy" in e.get("message", "")]
+    assert blocked, "the inline script was not reported as blocked"
 
 
 @needs_browser

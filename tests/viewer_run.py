@@ -18,8 +18,8 @@ from typing import Any
 
 import jsonschema
 
-from codenl.answers import extract_code
 from codenl.analysis.aggregate import collect, write_parquet_atomic
+from codenl.answers import extract_code
 from codenl.grade_cli import grade_shard
 from codenl.naming import model_slug
 from codenl.problems import generate
@@ -36,7 +36,8 @@ HOSTILE = (
     "<a href=\"javascript:window.__pwned='a'\">link</a> <!-- not a comment --> line\u2028separator\u2029end "
     "<iframe src=\"https://example.invalid/\"></iframe> <style>body{display:none}</style>\n"
 )
-HOSTILE_CODE = "```python\ndef solution():\n    s = \"</script><img src=x onerror=window.__pwned='code'>\"\n    return {v}\n```\n"
+HOSTILE_CODE = ("```python\ndef solution():\n    s = \"</script><img src=x onerror=window.__pwned='code'>\"\n"
+                "    return {v}\n```\n")
 SCHEMAS = ROOT / "workflow" / "schemas"
 
 

@@ -150,7 +150,7 @@ def disagreements(records: pd.DataFrame, models: list[str]) -> dict[str, list[li
     if "fidelity" in records.columns:
         known = records[records["fidelity"].notna()]
         for (m, arm), f in known.groupby(["model", "arm"], observed=True)["fidelity"]:
-            fidelity.append([index[m], str(arm), int((~f.astype(bool)).sum()), int(len(f))])
+            fidelity.append([index[m], str(arm), int((~f.astype(bool)).sum()), len(f)])
     return {"pairs": pairs, "fidelity": fidelity}
 
 
@@ -299,7 +299,7 @@ def site_index(
         "kinds": [{"name": k, "family": families.get(k)} for k in kinds],
         "seeds": sorted(int(s) for s in records["seed"].unique()),
         "n_instances": int(records.groupby(["model", "seed", "instance_id"], observed=True).ngroups),
-        "n_records": int(len(records)),
+        "n_records": len(records),
         "counts": counts_table(records, models),
         "outcome_counts": outcome_counts(records, models),
         "disagreements": disagreements(records, models),

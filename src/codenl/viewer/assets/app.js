@@ -149,12 +149,14 @@
     var byArm = tally(function () { return true; }, function (c) { return c.arm; });
     var ci = {};
     (IDX.ci || []).forEach(function (r) {
-      if (r[2] !== null && r[3] !== null) ci[r[0] + '|' + r[1]] = '[' + (100 * r[2]).toFixed(1) + ', ' + (100 * r[3]).toFixed(1) + ']';
+      if (r[2] === null || r[3] === null) return;
+      ci[r[0] + '|' + r[1]] = '[' + (100 * r[2]).toFixed(1) + ', ' + (100 * r[3]).toFixed(1) + ']';
     });
     var head = el('tr', null, [el('th', null, 'Model'), el('th', null, 'Provider')].concat(
       ARMS.map(function (a) { return el('th', null, LABEL[a]); })));
     var rows = IDX.models.map(function (m, i) {
-      return el('tr', null, [el('td', null, link(m.name, '', { model: m.name })), el('td', null, m.provider || '')].concat(
+      var first = [el('td', null, link(m.name, '', { model: m.name })), el('td', null, m.provider || '')];
+      return el('tr', null, first.concat(
         ARMS.map(function (a) {
           return accCell(byModel[i + '|' + a], { name: 'list', params: { model: m.name, arm: a } }, ci[i + '|' + a]);
         })));
@@ -162,7 +164,9 @@
     rows.push(el('tr', null, [el('td', null, el('b', null, 'All models')), el('td', null, '')].concat(
       ARMS.map(function (a) { return accCell(byArm[a], { name: 'list', params: { arm: a } }); }))));
     out.push(el('table', { id: 't-model-arm' }, [el('thead', null, head), el('tbody', null, rows)]));
-    if (IDX.ci && IDX.ci.length) out.push(el('p', { 'class': 'note' }, 'Brackets: 95% cluster-bootstrap CI from the statistics stage.'));
+    if (IDX.ci && IDX.ci.length) {
+      out.push(el('p', { 'class': 'note' }, 'Brackets: 95% cluster-bootstrap CI from the statistics stage.'));
+    }
 
     // disagreements: A correct and B not; stated answer differs from the executed value
     var dis = IDX.disagreements || { pairs: [], fidelity: [] };
@@ -189,7 +193,8 @@
         return el('th', null, LABEL[ab[0]] + ' correct, ' + LABEL[ab[1]] + ' not');
       })).concat(fcols.map(function (a) { return el('th', null, LABEL[a] + ' says X, execution returned Y'); })));
       var drows = IDX.models.map(function (m, i) { return [i, m.name]; }).concat([['all', '']]).map(function (mm) {
-        return el('tr', null, [el('td', null, mm[0] === 'all' ? el('b', null, 'All models') : mm[1])].concat(cols.map(function (c) {
+        var first = [el('td', null, mm[0] === 'all' ? el('b', null, 'All models') : mm[1])];
+        return el('tr', null, first.concat(cols.map(function (c) {
           var ab = c.split('>'); var n = pc[mm[0] + '|' + c] || 0;
           return el('td', { 'class': 'num' }, link(String(n), 'list', { model: mm[1], dis: 'ab', a: ab[0], b: ab[1] }));
         })).concat(fcols.map(function (a) {
@@ -217,7 +222,9 @@
     var byKind = tally(inModel, function (c) { return c.kind + '|' + c.arm; });
     out.push(el('table', { id: 't-kind' }, [el('thead', null, kindHead(['Kind', 'Family'])), el('tbody', null,
       IDX.kinds.map(function (k) {
-        return el('tr', null, [el('td', null, link(k.name, 'list', { model: model, kind: k.name })), el('td', null, k.family || '')].concat(
+        var first = [el('td', null, link(k.name, 'list', { model: model, kind: k.name })),
+          el('td', null, k.family || '')];
+        return el('tr', null, first.concat(
           ARMS.map(function (a) {
             return accCell(byKind[k.name + '|' + a], { name: 'list', params: { model: model, kind: k.name, arm: a } });
           })));
@@ -233,11 +240,13 @@
       Object.keys(sizes[k.name] || {}).map(Number).sort(function (x, y) { return x - y; }).forEach(function (s) {
         sizeRows.push(el('tr', null, [el('td', null, k.name), el('td', { 'class': 'num' }, String(s))].concat(
           ARMS.map(function (a) {
-            return accCell(bySize[k.name + '|' + s + '|' + a], { name: 'list', params: { model: model, kind: k.name, size: s, arm: a } });
+            var target = { name: 'list', params: { model: model, kind: k.name, size: s, arm: a } };
+            return accCell(bySize[k.name + '|' + s + '|' + a], target);
           }))));
       });
     });
-    out.push(el('table', { id: 't-size' }, [el('thead', null, kindHead(['Kind', 'Size'])), el('tbody', null, sizeRows)]));
+    out.push(el('table', { id: 't-size' }, [el('thead', null, kindHead(['Kind', 'Size'])),
+      el('tbody', null, sizeRows)]));
 
     // outcomes
     out.push(el('h2', null, 'Outcomes' + (model ? ' \u2014 ' + model : ', all models')));
@@ -258,7 +267,8 @@
     if (IDX.figures && IDX.figures.length) {
       out.push(el('h2', null, 'Figures'));
       out.push(el('div', { 'class': 'figures' }, IDX.figures.map(function (f) {
-        return el('figure', null, [el('img', { src: 'figures/' + encodeURIComponent(f), alt: f }), el('figcaption', { 'class': 'note' }, f)]);
+        return el('figure', null, [el('img', { src: 'figures/' + encodeURIComponent(f), alt: f }),
+          el('figcaption', { 'class': 'note' }, f)]);
       })));
     }
     setCrumbs([]);
@@ -338,13 +348,18 @@
     var armOpts = ARMS.map(function (a) { return [a, LABEL[a]]; });
     var sizes = {};
     IDX.counts.forEach(function (r) { if (!p.kind || r[1] === p.kind) sizes[r[2]] = true; });
+    var sizeList = Object.keys(sizes).map(Number).sort(function (x, y) { return x - y; });
+    var all = [['', 'all']];
+    // an option whose value and label are the item (or its field)
+    var same = function (field) { return function (x) { var v = String(field ? x[field] : x); return [v, v]; }; };
     var kids = [
-      el('label', null, ['Model ', select('f-model', p.model, [['', 'all']].concat(IDX.models.map(function (m) { return [m.name, m.name]; })), set('model'))]),
-      el('label', null, ['Kind ', select('f-kind', p.kind, [['', 'all']].concat(IDX.kinds.map(function (k) { return [k.name, k.name]; })), set('kind'))]),
-      el('label', null, ['Size ', select('f-size', p.size, [['', 'all']].concat(Object.keys(sizes).map(Number).sort(function (x, y) { return x - y; }).map(function (s) { return [String(s), String(s)]; })), set('size'))]),
-      el('label', null, ['Seed ', select('f-seed', p.seed, [['', 'all']].concat(IDX.seeds.map(function (s) { return [String(s), String(s)]; })), set('seed'))]),
+      el('label', null, ['Model ', select('f-model', p.model, all.concat(IDX.models.map(same('name'))), set('model'))]),
+      el('label', null, ['Kind ', select('f-kind', p.kind, all.concat(IDX.kinds.map(same('name'))), set('kind'))]),
+      el('label', null, ['Size ', select('f-size', p.size, all.concat(sizeList.map(same())), set('size'))]),
+      el('label', null, ['Seed ', select('f-seed', p.seed, all.concat(IDX.seeds.map(same())), set('seed'))]),
       el('label', null, ['Arm ', select('f-arm', p.arm, [['', 'any']].concat(armOpts), set('arm'))]),
-      el('label', null, ['Outcome ', select('f-outcome', p.outcome, [['', 'any']].concat(OUTCOMES.map(function (o) { return [o, o]; })), set('outcome'))]),
+      el('label', null, ['Outcome ', select('f-outcome', p.outcome, [['', 'any']].concat(OUTCOMES.map(same())),
+        set('outcome'))]),
       el('label', null, ['Disagreement ', select('f-dis', p.dis, [['', 'none'], ['ab', 'arm A correct, arm B not'],
         ['fid', 'stated answer \u2260 executed value']], set('dis'))])
     ];
@@ -353,7 +368,8 @@
       kids.push(el('label', null, ['B ', select('f-b', p.b, armOpts, set('b'))]));
     }
     if (p.dis === 'fid') {
-      kids.push(el('label', null, ['Arm ', select('f-f', p.f, IDX.fidelity_arms.map(function (a) { return [a, LABEL[a]]; }), set('f'))]));
+      var fidOpts = IDX.fidelity_arms.map(function (a) { return [a, LABEL[a]]; });
+      kids.push(el('label', null, ['Arm ', select('f-f', p.f, fidOpts, set('f'))]));
     }
     var box = el('input', { id: 'f-q', type: 'search', placeholder: 'instance id', size: 18 });
     box.value = p.q || '';
@@ -381,7 +397,9 @@
       });
     })).then(function (shards) {
       var all = [];
-      shards.forEach(function (s) { s.rows.forEach(function (row) { all.push({ m: s.m, kind: s.kind, seed: s.seed, row: row }); }); });
+      shards.forEach(function (s) {
+        s.rows.forEach(function (row) { all.push({ m: s.m, kind: s.kind, seed: s.seed, row: row }); });
+      });
       var keep = matcher(p);
       var hits = all.filter(keep);
       var page = Math.max(0, parseInt(p.page || '0', 10) || 0);
@@ -391,8 +409,9 @@
       var hi = armIndex(p.arm);
       var out = [el('h1', null, 'Instances'), listControls(p)];
       var what = describe(p);
+      var range = hits.length > PAGE ? '; showing ' + (page * PAGE + 1) + '\u2013' + (page * PAGE + shown.length) : '';
       out.push(el('p', { id: 'list-count' }, [el('b', null, String(hits.length)), ' of ' + all.length +
-        ' instances' + (what ? ' \u2014 ' + what : '') + (hits.length > PAGE ? '; showing ' + (page * PAGE + 1) + '\u2013' + (page * PAGE + shown.length) : '')]));
+        ' instances' + (what ? ' \u2014 ' + what : '') + range]));
       var pager = null;
       if (pages > 1) {
         pager = el('div', { 'class': 'pager' }, []);
@@ -402,8 +421,9 @@
         }
         out.push(pager);
       }
-      var head = el('tr', null, [el('th', null, 'Instance'), el('th', null, 'Model'), el('th', null, 'Kind'), el('th', null, 'Size'),
-        el('th', null, 'Seed'), el('th', null, '#'), el('th', null, 'Gold')].concat(ARMS.map(function (a, i) {
+      var head = el('tr', null, ['Instance', 'Model', 'Kind', 'Size', 'Seed', '#', 'Gold'].map(function (h) {
+        return el('th', null, h);
+      }).concat(ARMS.map(function (a, i) {
           return el('th', null, i === hi ? el('u', null, LABEL[a]) : LABEL[a]);
         })));
       var body = document.createElement('tbody');
@@ -411,12 +431,17 @@
       shown.forEach(function (r) {
         var row = r.row;
         var target = { model: modelName(r.m), kind: r.kind, size: row[1], seed: r.seed, id: row[0] };
-        var tr = el('tr', null, [el('td', null, link(row[0], 'instance', target, 'inst')), el('td', null, modelName(r.m)),
-          el('td', null, r.kind), el('td', { 'class': 'num' }, String(row[1])), el('td', { 'class': 'num' }, String(r.seed)),
-          el('td', { 'class': 'num' }, row[2] === null ? '' : String(row[2])), el('td', null, el('span', { 'class': 'ans' }, row[3]))]);
+        var tr = el('tr', null, [el('td', null, link(row[0], 'instance', target, 'inst')),
+          el('td', null, modelName(r.m)), el('td', null, r.kind), el('td', { 'class': 'num' }, String(row[1])),
+          el('td', { 'class': 'num' }, String(r.seed)),
+          el('td', { 'class': 'num' }, row[2] === null ? '' : String(row[2])),
+          el('td', null, el('span', { 'class': 'ans' }, row[3]))]);
         row[4].forEach(function (x) {
-          tr.appendChild(el('td', null, x ? [badge(OUTCOMES[x[0]]), x[1] === 0 ? el('span', { title: 'stated answer differs from the executed value' }, ' \u2260exec') : null,
-            x[2] !== null ? el('span', { 'class': 'ans' }, x[2]) : null] : '\u2013'));
+          if (!x) { tr.appendChild(el('td', null, '\u2013')); return; }
+          var unfaithful = x[1] !== 0 ? null
+            : el('span', { title: 'stated answer differs from the executed value' }, ' \u2260exec');
+          var answer = x[2] !== null ? el('span', { 'class': 'ans' }, x[2]) : null;
+          tr.appendChild(el('td', null, [badge(OUTCOMES[x[0]]), unfaithful, answer]));
         });
         frag.appendChild(tr);
       });
@@ -432,11 +457,21 @@
 
   var KW = {};
   ('False None True and as assert async await break class continue def del elif else except finally for from global ' +
-   'if import in is lambda nonlocal not or pass raise return try while with yield match case').split(' ').forEach(function (k) { KW[k] = 1; });
+   'if import in is lambda nonlocal not or pass raise return try while with yield match case').split(' ').forEach(
+    function (k) { KW[k] = 1; });
   var BI = {};
   ('abs all any bool dict enumerate filter float frozenset int len list map max min print range reversed round set ' +
-   'sorted str sum tuple zip isinstance divmod pow self heapq bisect itertools collections math functools').split(' ').forEach(function (k) { BI[k] = 1; });
-  var PY = /(#[^\n]*)|((?:[rRbBuUfF]{1,2})?(?:"""[\s\S]*?(?:"""|$)|'''[\s\S]*?(?:'''|$)|"(?:\\.|[^"\\\n])*"?|'(?:\\.|[^'\\\n])*'?))|(\b\d[\d_]*(?:\.\d*)?(?:[eE][+-]?\d+)?[jJ]?\b|\.\d+\b)|([A-Za-z_][A-Za-z0-9_]*)/g;
+   'sorted str sum tuple zip isinstance divmod pow self heapq bisect itertools collections math functools'
+  ).split(' ').forEach(
+    function (k) { BI[k] = 1; });
+  // groups: 1 comment, 2 string (prefix, triple or single quotes, unterminated up to the line's end), 3 number, 4 name
+  var PY = new RegExp([
+    '(#[^\\n]*)',
+    '((?:[rRbBuUfF]{1,2})?(?:"""[\\s\\S]*?(?:"""|$)|\'\'\'[\\s\\S]*?(?:\'\'\'|$)|' +
+      '"(?:\\\\.|[^"\\\\\\n])*"?|\'(?:\\\\.|[^\'\\\\\\n])*\'?))',
+    '(\\b\\d[\\d_]*(?:\\.\\d*)?(?:[eE][+-]?\\d+)?[jJ]?\\b|\\.\\d+\\b)',
+    '([A-Za-z_][A-Za-z0-9_]*)'
+  ].join('|'), 'g');
 
   function highlight(code) {
     var frag = document.createDocumentFragment();
@@ -449,7 +484,8 @@
       if (m[1]) cls = 'tk-com';
       else if (m[2]) cls = 'tk-str';
       else if (m[3]) cls = 'tk-num';
-      else if (m[4]) cls = KW[m[4]] ? 'tk-kw' : (prev === 'def' || prev === 'class') ? 'tk-def' : BI[m[4]] ? 'tk-bi' : null;
+      else if (m[4] && KW[m[4]]) cls = 'tk-kw';
+      else if (m[4]) cls = (prev === 'def' || prev === 'class') ? 'tk-def' : BI[m[4]] ? 'tk-bi' : null;
       frag.appendChild(cls ? el('span', { 'class': cls }, m[0]) : text(m[0]));
       if (m[4]) prev = m[4];
       last = m.index + m[0].length;
@@ -502,7 +538,8 @@
     pairs.forEach(function (p) {
       if (p[1] === undefined) return;
       dl.appendChild(el('dt', null, p[0]));
-      dl.appendChild(el('dd', p[2] ? { 'class': p[2] } : null, p[1] !== null && typeof p[1] === 'object' && p[1].nodeType ? p[1] : fmt(p[1])));
+      var isNode = p[1] !== null && typeof p[1] === 'object' && p[1].nodeType;
+      dl.appendChild(el('dd', p[2] ? { 'class': p[2] } : null, isNode ? p[1] : fmt(p[1])));
     });
     return dl;
   }
@@ -513,14 +550,16 @@
     return d;
   }
 
-  var EXEC_KNOWN = ['status', 'value', 'value_type', 'value_error', 'exception_type', 'exception_message', 'timeout_kind',
+  var EXEC_KNOWN = ['status', 'value', 'value_type', 'value_error', 'exception_type', 'exception_message',
+    'timeout_kind',
     'exit_code', 'signal', 'wall_s', 'cpu_s', 'peak_rss_kb', 'stdout_truncated', 'stdout', 'stdout_head', 'stdout_tail',
     'stderr_tail', 'stderr', 'layers', 'allowed_packages', 'code_sha256', 'harness_version', 'sandbox_version'];
   var LIMITS = { timeout: 'time', memory_limit: 'memory', output_limit: 'output' };
 
   function limitsHit(x) {
     var hit = [];
-    if (LIMITS[x.status]) hit.push(LIMITS[x.status] + (x.status === 'timeout' && x.timeout_kind ? ' (' + x.timeout_kind + ')' : ''));
+    var which = x.status === 'timeout' && x.timeout_kind ? ' (' + x.timeout_kind + ')' : '';
+    if (LIMITS[x.status]) hit.push(LIMITS[x.status] + which);
     if (x.stdout_truncated) hit.push('stdout truncated');
     return hit.length ? hit.join(', ') : 'none';
   }
@@ -532,7 +571,8 @@
       ['value', x.value === undefined ? undefined : x.value],
       ['value type', x.value_type],
       ['value error', x.value_error === null ? undefined : x.value_error],
-      ['exception', x.exception_type ? x.exception_type + (x.exception_message ? ': ' + x.exception_message : '') : undefined],
+      ['exception', x.exception_type ? x.exception_type + (x.exception_message ? ': ' + x.exception_message : '')
+        : undefined],
       ['limits hit', limitsHit(x)],
       ['exit code / signal', fmt(x.exit_code) + ' / ' + fmt(x.signal)],
       ['wall / cpu s', fmt(x.wall_s) + ' / ' + fmt(x.cpu_s)],
@@ -542,29 +582,35 @@
       ['versions', fmt(x.harness_version) + ', ' + fmt(x.sandbox_version)]
     ])];
     ['stdout', 'stdout_head', 'stdout_tail', 'stderr', 'stderr_tail'].forEach(function (k) {
-      if (typeof x[k] === 'string' && x[k] !== '') out.push(el('div', null, [el('h3', null, k), el('pre', { 'class': 'out-' + k }, x[k])]));
+      if (typeof x[k] !== 'string' || x[k] === '') return;
+      out.push(el('div', null, [el('h3', null, k), el('pre', { 'class': 'out-' + k }, x[k])]));
     });
     var extra = Object.keys(x).filter(function (k) { return EXEC_KNOWN.indexOf(k) < 0; });
     if (extra.length) out.push(kv(extra.map(function (k) { return [k, x[k]]; })));
     return out;
   }
 
-  var RESP_KNOWN = ['status', 'text', 'reasoning', 'finish_reason', 'usage', 'cost', 'latency_s', 'attempts', 'answered_model',
+  var RESP_KNOWN = ['status', 'text', 'reasoning', 'finish_reason', 'usage', 'cost', 'latency_s', 'attempts',
+    'answered_model',
     'answered_provider', 'system_fingerprint', 'error', 'code_sha256', 'provider', 'prompt_version', 'request_key'];
 
   function renderArm(arm, e) {
     var g = e.graded || {};
     var r = e.response || null;
     var kids = [el('h2', null, LABEL[arm])];
-    kids.push(el('div', { 'class': 'outcome' }, g.outcome ? badge(g.outcome) : el('span', { 'class': 'note' }, 'no graded record')));
+    kids.push(el('div', { 'class': 'outcome' },
+      g.outcome ? badge(g.outcome) : el('span', { 'class': 'note' }, 'no graded record')));
     var fid = g.fidelity;
     var usage = (r && r.usage) || {};
+    var reasoning = g.reasoning_tokens || usage.reasoning_tokens;
+    var tokens = fmt(g.prompt_tokens) + ' / ' + fmt(g.completion_tokens) +
+      (reasoning ? ' (reasoning ' + fmt(reasoning) + ')' : '');
     kids.push(kv([
       ['answer', g.answer === undefined ? undefined : el('span', { 'class': 'ans-full' }, fmt(g.answer))],
       ['why', g.detail ? g.detail : undefined],
-      ['fidelity', fid === null || fid === undefined ? undefined : (fid ? 'stated answer = executed value' : 'stated answer \u2260 executed value')],
-      ['tokens in / out', g.prompt_tokens === undefined && !r ? undefined : fmt(g.prompt_tokens) + ' / ' + fmt(g.completion_tokens) +
-        (g.reasoning_tokens || usage.reasoning_tokens ? ' (reasoning ' + fmt(g.reasoning_tokens || usage.reasoning_tokens) + ')' : '')],
+      ['fidelity', fid === null || fid === undefined ? undefined
+        : (fid ? 'stated answer = executed value' : 'stated answer \u2260 executed value')],
+      ['tokens in / out', g.prompt_tokens === undefined && !r ? undefined : tokens],
       ['cost $', g.cost],
       ['latency s', g.latency_s],
       ['provider', r ? fmt(r.provider) + (r.answered_provider ? ' \u2192 ' + r.answered_provider : '') : undefined],
@@ -573,12 +619,18 @@
       ['request', r ? fmt(r.status) + ', ' + fmt(r.attempts) + ' attempt(s)' : undefined]
     ]));
     if (e.prompt !== undefined) {
-      kids.push(section('Prompt', false, [el('p', { 'class': 'note' }, e.prompt_note || ''), e.prompt === null ? null : el('pre', { 'class': 'prompt' }, e.prompt)], 'prompt'));
+      kids.push(section('Prompt', false, [el('p', { 'class': 'note' }, e.prompt_note || ''),
+        e.prompt === null ? null : el('pre', { 'class': 'prompt' }, e.prompt)], 'prompt'));
     }
     if (r) {
       if (typeof r.text === 'string') kids.push(section('Reply', true, [renderReply(r.text)], 'reply'));
-      else kids.push(el('p', { 'class': 'note' }, r.status === 'ok' ? 'the API gave no text (content was null)' : 'no reply'));
-      if (typeof r.reasoning === 'string' && r.reasoning) kids.push(section('Reasoning', false, [el('pre', null, r.reasoning)], 'reasoning'));
+      else {
+        var why = r.status === 'ok' ? 'the API gave no text (content was null)' : 'no reply';
+        kids.push(el('p', { 'class': 'note' }, why));
+      }
+      if (typeof r.reasoning === 'string' && r.reasoning) {
+        kids.push(section('Reasoning', false, [el('pre', null, r.reasoning)], 'reasoning'));
+      }
       if (r.error) kids.push(section('Error', true, [el('pre', null, JSON.stringify(r.error, null, 1))], 'error'));
       var extra = Object.keys(r).filter(function (k) { return RESP_KNOWN.indexOf(k) < 0; });
       if (extra.length) kids.push(section('More fields', false, [kv(extra.map(function (k) { return [k, r[k]]; }))]));
@@ -586,10 +638,13 @@
       if (e.response === null) kids.push(el('p', { 'class': 'note' }, 'no response record'));
     }
     if (e.code !== undefined) {
-      kids.push(section(arm === 'sim' ? 'Extracted code' : 'Code', arm !== 'sim', [el('p', { 'class': 'note' }, e.code_note || ''),
+      kids.push(section(arm === 'sim' ? 'Extracted code' : 'Code', arm !== 'sim', [
+        el('p', { 'class': 'note' }, e.code_note || ''),
         e.code === null ? el('p', { 'class': 'note' }, 'no code') : codeBlock(e.code)], 'code'));
     }
-    if (e.execution !== undefined) kids.push(section('Execution record', true, renderExecution(e.execution), 'execution'));
+    if (e.execution !== undefined) {
+      kids.push(section('Execution record', true, renderExecution(e.execution), 'execution'));
+    }
     var versions = [g.prompt_version, g.grader_version, g.harness_version].filter(function (v) { return v; });
     if (versions.length) kids.push(el('p', { 'class': 'note' }, versions.join(' \u00b7 ')));
     return el('section', { 'class': 'arm', id: 'arm-' + arm }, kids);
@@ -601,10 +656,11 @@
     var sh = IDX.shards[key];
     var file = sh && sh.detail[String(p.size)];
     setCrumbs([['Instances', href('list', { model: p.model, kind: p.kind })], [p.id || '', null]]);
-    if (mi === undefined || !file) return Promise.resolve([el('p', { 'class': 'error' }, 'No such instance in this run.')]);
+    var missing = [el('p', { 'class': 'error' }, 'No such instance in this run.')];
+    if (mi === undefined || !file) return Promise.resolve(missing);
     return load('detail/' + mi + '/' + p.kind + '/' + p.size + '/' + p.seed, file).then(function (shard) {
       var d = Object.prototype.hasOwnProperty.call(shard.instances, p.id) ? shard.instances[p.id] : null;
-      if (!d) return [el('p', { 'class': 'error' }, 'No such instance in this run.')];
+      if (!d) return missing;
       var m = IDX.models[mi];
       var out = [el('h1', null, ['Instance ', el('code', null, p.id)])];
       out.push(kv([
@@ -612,12 +668,18 @@
         ['kind', p.kind + (d.algorithm ? ' \u2014 ' + d.algorithm : '')],
         ['size / seed / index', p.size + ' / ' + p.seed + ' / ' + fmt(d.index)],
         ['generator', d.generator_version],
-        ['permalink', el('a', { href: href('instance', { model: p.model, kind: p.kind, size: p.size, seed: p.seed, id: p.id }), id: 'permalink' }, 'link to this instance')]
+        ['permalink', el('a', { id: 'permalink',
+          href: href('instance', { model: p.model, kind: p.kind, size: p.size, seed: p.seed, id: p.id }) },
+          'link to this instance')]
       ]));
       (shard.notes || []).forEach(function (n) { out.push(el('p', { 'class': 'note' }, 'note: ' + n)); });
       out.push(el('h2', null, 'Statement'));
-      out.push(d.statement === null ? el('p', { 'class': 'note' }, 'not available') : el('pre', { id: 'statement' }, d.statement));
-      if (d.answer_format) out.push(el('p', { 'class': 'prose' }, [el('b', null, 'Answer format: '), d.answer_format, d.answer_type ? ' (' + d.answer_type + ')' : '']));
+      out.push(d.statement === null ? el('p', { 'class': 'note' }, 'not available')
+        : el('pre', { id: 'statement' }, d.statement));
+      if (d.answer_format) {
+        out.push(el('p', { 'class': 'prose' }, [el('b', null, 'Answer format: '), d.answer_format,
+          d.answer_type ? ' (' + d.answer_type + ')' : '']));
+      }
       out.push(el('h2', null, 'Gold answer'));
       out.push(el('pre', { id: 'gold' }, d.gold === null ? '\u2013' : d.gold));
       out.push(el('div', { 'class': 'arms' }, ARMS.map(function (a) { return renderArm(a, d.arms[a] || {}); })));
@@ -653,7 +715,8 @@
       if (seq !== renderSeq) return;
       show(nodes);
       if (r.name !== 'instance') window.scrollTo(0, 0);
-      window.CODENL_TIMING.push({ route: r.name || 'index', hash: location.hash, ms: performance.now() - t0, at: performance.now() });
+      var now = performance.now();
+      window.CODENL_TIMING.push({ route: r.name || 'index', hash: location.hash, ms: now - t0, at: now });
       document.documentElement.setAttribute('data-rendered', String(seq));
     }, function (err) {
       if (seq !== renderSeq) return;
