@@ -193,8 +193,12 @@ def test_view_serves_the_site_on_loopback_only(site: dict) -> None:
 # in the browser
 
 BROWSER, DRIVER = find_chromium()
-needs_browser = pytest.mark.skipif(BROWSER is None or DRIVER is None,
-                                   reason="chromium and chromedriver are not installed (scripts/setup-system.sh)")
+_skip = pytest.mark.skipif(BROWSER is None or DRIVER is None,
+                           reason="chromium and chromedriver are not installed (scripts/setup-system.sh)")
+
+
+def needs_browser(test: Any) -> Any:
+    return pytest.mark.browser(_skip(test))
 
 
 @pytest.fixture(scope="module")
@@ -287,6 +291,11 @@ def test_navigation_from_the_headline_table_to_one_instance(page: Page, site: di
     for arm in ARMS:
         badge = page.d.find_element("css selector", f"#arm-{arm} .outcome .badge").text
         assert badge == mine[(mine.instance_id == iid) & (mine.arm == arm)].outcome.item()
+    # Sim says X, execution returned Y: both on the page (the first instance's execution returned the gold answer)
+    executed = page.css("#arm-controlsim .ans-exec")
+    assert [json.loads(e.text) for e in executed] == [inst["answer"]]
+    stated = page.d.find_element("css selector", "#arm-controlsim .ans-full").text
+    assert json.loads(stated) != inst["answer"]
     # the kind table's cells lead to that kind's list
     page.open()
     kind_cell = page.d.find_element("css selector", "#t-kind tbody tr td a")

@@ -594,7 +594,7 @@
     'answered_model',
     'answered_provider', 'system_fingerprint', 'error', 'code_sha256', 'provider', 'prompt_version', 'request_key'];
 
-  function renderArm(arm, e) {
+  function renderArm(arm, e, executed) {
     var g = e.graded || {};
     var r = e.response || null;
     var kids = [el('h2', null, LABEL[arm])];
@@ -610,6 +610,8 @@
       ['why', g.detail ? g.detail : undefined],
       ['fidelity', fid === null || fid === undefined ? undefined
         : (fid ? 'stated answer = executed value' : 'stated answer \u2260 executed value')],
+      ['executed value', fid === null || fid === undefined || !executed ? undefined
+        : el('span', { 'class': 'ans-exec' }, fmt(executed.value))],
       ['tokens in / out', g.prompt_tokens === undefined && !r ? undefined : tokens],
       ['cost $', g.cost],
       ['latency s', g.latency_s],
@@ -682,7 +684,12 @@
       }
       out.push(el('h2', null, 'Gold answer'));
       out.push(el('pre', { id: 'gold' }, d.gold === null ? '\u2013' : d.gold));
-      out.push(el('div', { 'class': 'arms' }, ARMS.map(function (a) { return renderArm(a, d.arms[a] || {}); })));
+      // the execution record (of the arm that runs the code), for the fidelity lines of the arms that simulate it
+      var ran = ARMS.filter(function (a) { return d.arms[a] && d.arms[a].execution; })[0];
+      var executed = ran ? d.arms[ran].execution : null;
+      out.push(el('div', { 'class': 'arms' }, ARMS.map(function (a) {
+        return renderArm(a, d.arms[a] || {}, executed);
+      })));
       return out;
     });
   }
