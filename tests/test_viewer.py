@@ -406,6 +406,9 @@ def test_hostile_model_text_shows_as_text_and_runs_nothing(page: Page, site: dic
     page.open(f"#/instance?model=org%2Fmodel-a&kind=add&size=2&seed=0&id={runtime.instance_id}")
     assert "</script><script>window.__pwned='stderr'</script>" in page.d.find_element(
         "css selector", "#arm-code .out-stderr_tail").get_attribute("textContent")
+    record = page.d.find_element("css selector", "#arm-code [data-sec=execution]").text
+    assert "allowed packages" in record and "numpy" in record and "future_field" in record and "<b>new</b>" in record
+    assert "ValueError: <img src=x onerror=" in record
     infra = records[(records.model == "org/model-a") & (records.arm == "nl") & (records.outcome == "infra_error")
                     & (records.kind == "add") & (records.seed == 0)].iloc[0]
     page.open(f"#/instance?model=org%2Fmodel-a&kind=add&size=2&seed=0&id={infra.instance_id}")

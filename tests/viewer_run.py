@@ -5,7 +5,8 @@ Per model and seed: ``add`` size 2 (3 instances) and ``tsp_d`` size 5 (2 instanc
 (seeds 0 and 1) and ``local-b`` (seed 0).  Instance ``i`` of each shard follows pattern ``i % 3``:
 
 0. NL wrong (its reply is :data:`HOSTILE`), Sim correct, Code correct, ControlSim wrong (fidelity false);
-1. NL correct, Sim correct, Code ``runtime_error`` (hostile exception and stderr), ControlSim ``parse_error``;
+1. NL correct, Sim correct, Code ``runtime_error`` (hostile exception and stderr, and fields the execution
+   schema does not know yet), ControlSim ``parse_error``;
 2. NL ``infra_error``, Sim ``no_code`` (hostile prose), ControlSim and Code ``no_code``.
 """
 
@@ -138,6 +139,8 @@ def make_run(root: Path) -> Path:
                         jsonschema.validate(rec, response_schema)
                         by_arm[arm].append(rec)
                     jsonschema.validate(exe, execution_schema)
+                    if exe["status"] == "runtime_error":  # fields a newer sandbox may add: shown, never fatal
+                        exe.update(value_type="int", allowed_packages=["numpy"], future_field="<b>new</b>")
                     execs.append(exe)
                 for arm, recs in by_arm.items():
                     write_jsonl_atomic(res / "responses" / slug / arm / tail, recs)
