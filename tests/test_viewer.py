@@ -8,6 +8,7 @@ import json
 import re
 import threading
 import urllib.request
+from urllib.parse import parse_qs, urlsplit
 from pathlib import Path
 from typing import Any
 
@@ -367,12 +368,37 @@ def test_an_instance_permalink_opens_the_instance_in_a_fresh_page(page: Page, si
     page.open("#/list?model=local-b&kind=add")
     page.click(page.css("a.inst")[1])
     link = page.d.find_element("id", "permalink").get_attribute("href")
-    assert link.split("#", 1)[1] == page.d.current_url.split("#", 1)[1]
+    here = parse_qs(urlsplit(page.d.current_url).fragment.split("?", 1)[1])
+    assert parse_qs(link.split("?", 1)[1]) == {k: v for k, v in here.items() if k != "from"}  # no list context
     iid = page.d.find_element("css selector", "h1 code").text
     page.open(link[link.index("#"):])
     assert page.d.find_element("css selector", "h1 code").text == iid
     page.open("#/instance?model=local-b&kind=add&size=2&seed=0&id=0000000000000000")
     assert "No such instance" in page.d.find_element("id", "app").text
+
+
+@needs_browser
+def test_previous_and_next_step_through_the_list_an_instance_was_opened_from(page: Page, site: dict) -> None:
+    records = site["records"]
+    wide = records.pivot_table(index=["model", "seed", "instance_id"], columns="arm", values="outcome",
+                               aggfunc="first")
+    flips = set(wide[(wide["code"] == "correct") & ~wide["nl"].isin(["correct", "infra_error"])].index)
+    page.open("#/list?dis=ab&a=code&b=nl")
+    listed = [a.text for a in page.css("a.inst")]
+    assert len(listed) == len(flips) > 2
+    page.click(page.css("a.inst")[0])
+    seen = []
+    while True:
+        seen.append(page.d.find_element("css selector", "h1 code").text)
+        nav = page.d.find_element("id", "neighbours")
+        assert f"{len(seen)} of {len(flips)} in the list" in nav.text
+        ahead = [a for a in nav.find_elements("css selector", "a") if a.text.startswith("next")]
+        if not ahead:
+            break
+        page.click(ahead[0])
+    assert seen == listed  # every flip once, in the list's order, and the last has no next
+    page.click(page.d.find_element("css selector", "#crumbs a"))
+    assert page.d.find_element("id", "f-dis").get_attribute("value") == "ab" and page.count() == len(flips)
 
 
 @needs_browser

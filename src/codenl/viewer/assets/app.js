@@ -386,12 +386,10 @@
     return parts.join('; ');
   }
 
-  function renderList(p) {
-    var keys = shardsFor(p);
-    setCrumbs([['Instances', null]]);
-    return Promise.all(keys.map(function (k) {
-      var sh = IDX.shards[k];
-      return load('list/' + k, sh.list).then(function (rows) {
+  // the rows of the list `p` selects: { all: every loaded row, hits: the rows that pass the filters }
+  function query(p) {
+    return Promise.all(shardsFor(p).map(function (k) {
+      return load('list/' + k, IDX.shards[k].list).then(function (rows) {
         var parts = k.split('/');
         return { m: Number(parts[0]), kind: parts[1], seed: Number(parts[2]), rows: rows };
       });
@@ -400,8 +398,25 @@
       shards.forEach(function (s) {
         s.rows.forEach(function (row) { all.push({ m: s.m, kind: s.kind, seed: s.seed, row: row }); });
       });
-      var keep = matcher(p);
-      var hits = all.filter(keep);
+      return { all: all, hits: all.filter(matcher(p)) };
+    });
+  }
+
+  function listQuery(p) {
+    var q = Object.assign({}, p);
+    delete q.page;
+    return href('list', q).replace(/^#\/list\??/, '');
+  }
+
+  function instanceTarget(r, from) {
+    return { model: modelName(r.m), kind: r.kind, size: r.row[1], seed: r.seed, id: r.row[0], from: from };
+  }
+
+  function renderList(p) {
+    setCrumbs([['Instances', null]]);
+    var from = listQuery(p);
+    return query(p).then(function (res) {
+      var all = res.all, hits = res.hits;
       var page = Math.max(0, parseInt(p.page || '0', 10) || 0);
       var pages = Math.max(1, Math.ceil(hits.length / PAGE));
       if (page >= pages) page = pages - 1;
@@ -430,7 +445,7 @@
       var frag = document.createDocumentFragment();
       shown.forEach(function (r) {
         var row = r.row;
-        var target = { model: modelName(r.m), kind: r.kind, size: row[1], seed: r.seed, id: row[0] };
+        var target = instanceTarget(r, from);
         var tr = el('tr', null, [el('td', null, link(row[0], 'instance', target, 'inst')),
           el('td', null, modelName(r.m)), el('td', null, r.kind), el('td', { 'class': 'num' }, String(row[1])),
           el('td', { 'class': 'num' }, String(r.seed)),
@@ -657,14 +672,39 @@
     var key = mi + '/' + p.kind + '/' + p.seed;
     var sh = IDX.shards[key];
     var file = sh && sh.detail[String(p.size)];
-    setCrumbs([['Instances', href('list', { model: p.model, kind: p.kind })], [p.id || '', null]]);
+    // opened from a list: the list's filters travel in `from`, for the way back and previous / next
+    var lp = null;
+    if (p.from !== undefined) {
+      lp = {};
+      new URLSearchParams(p.from).forEach(function (v, k) { lp[k] = v; });
+    }
+    var back = href('list', lp || { model: p.model, kind: p.kind });
+    setCrumbs([['Instances', back], [p.id || '', null]]);
     var missing = [el('p', { 'class': 'error' }, 'No such instance in this run.')];
     if (mi === undefined || !file) return Promise.resolve(missing);
-    return load('detail/' + mi + '/' + p.kind + '/' + p.size + '/' + p.seed, file).then(function (shard) {
+    var neighbours = lp ? query(lp).then(function (res) {
+      var at = -1;
+      res.hits.some(function (r, i) {
+        if (r.m === mi && String(r.seed) === String(p.seed) && r.row[0] === p.id) { at = i; return true; }
+        return false;
+      });
+      if (at < 0) return null;
+      var go = function (i, label) {
+        return i < 0 || i >= res.hits.length ? el('span', { 'class': 'note' }, label)
+          : link(label, 'instance', instanceTarget(res.hits[i], p.from), null);
+      };
+      var nav = el('div', { 'class': 'pager', id: 'neighbours' }, [go(at - 1, '\u2039 previous'),
+        el('span', null, (at + 1) + ' of ' + res.hits.length + ' in '), el('a', { href: back }, 'the list'),
+        go(at + 1, 'next \u203a')]);
+      return nav;
+    }) : Promise.resolve(null);
+    var detail = load('detail/' + mi + '/' + p.kind + '/' + p.size + '/' + p.seed, file);
+    return Promise.all([detail, neighbours]).then(function (both) {
+      var shard = both[0], nav = both[1];
       var d = Object.prototype.hasOwnProperty.call(shard.instances, p.id) ? shard.instances[p.id] : null;
       if (!d) return missing;
       var m = IDX.models[mi];
-      var out = [el('h1', null, ['Instance ', el('code', null, p.id)])];
+      var out = [nav, el('h1', null, ['Instance ', el('code', null, p.id)])];
       out.push(kv([
         ['model', m.name + (m.provider ? ' (' + m.provider + ')' : '')],
         ['kind', p.kind + (d.algorithm ? ' \u2014 ' + d.algorithm : '')],
