@@ -8,9 +8,9 @@ import json
 import re
 import threading
 import urllib.request
-from urllib.parse import parse_qs, urlsplit
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 import pytest
