@@ -8,7 +8,8 @@
 #   snakemake --profile workflow/profiles/local --report results/report.html     the HTML report of a finished run
 #
 # Data flow (docs/architecture.md, docs/records.md): generate -> query nl, sim -> query controlsim (on the sim
-# code), execute (the sim code, in the sandbox) -> grade -> aggregate -> provenance, validate, stats -> plots.
+# code), execute (the sim code, in the sandbox) -> grade -> aggregate -> provenance, validate, stats -> plots
+# -> viewer.
 
 from snakemake.utils import min_version
 
@@ -26,6 +27,7 @@ include: "rules/execute.smk"
 include: "rules/grade.smk"
 include: "rules/analyze.smk"
 include: "rules/plots.smk"
+include: "rules/viewer.smk"
 
 
 localrules:
@@ -37,4 +39,5 @@ rule all:
     input:
         rules.plots.output,
         rules.validate.output,
+        rules.viewer.output,
         "results/stats/hypotheses.md",

@@ -171,6 +171,9 @@ def test_every_target_is_built_once(finished_run: tuple[Path, dict[str, Any], Pa
     assert prov["sandbox"]["layers_used"] and "hygiene" in next(iter(prov["sandbox"]["layers_used"]))
     assert f"`{head}`" in (res / "stats" / "report.md").read_text()
     assert json.loads((res / "aggregate" / "validation.json").read_text())
+    for path in ("index.html", "app.js", "style.css", "data/index.js", "figures/line.png"):
+        assert (res / "viewer" / path).stat().st_size > 0, path
+    assert len(list((res / "viewer" / "data" / "detail").rglob("seed0.js"))) == 2 + 1 + 1  # (model, kind, size)
     graded = check_complete_run(workdir)
     assert len(graded) == (2 * 2 + 2 + 2) * 4
     # the effective configuration is the one given, defaults filled
@@ -201,6 +204,7 @@ def test_finished_run_does_nothing_and_versions_rerun_only_what_depends_on_them(
         return clean_env(PYTHONPATH=str(site))
 
     analysis = {("aggregate", None), ("provenance", None), ("validate", None), ("stats", None), ("plots", None),
+                ("viewer", None),
                 ("all", None)}
 
     def stage_and_kind(jobs: list[tuple[str, dict[str, str]]]) -> set[tuple[str, str | None]]:

@@ -35,6 +35,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "plots": ("codenl.commands.plots", "draw the figures"),
     "config": ("codenl.commands.config", "write a run's effective configuration as YAML"),
     "provenance": ("codenl.commands.provenance", "record commit, packages, platform and sandbox layers of a run"),
+    "viewer": ("codenl.commands.viewer", "write the static results browser (results/viewer)"),
+    "view": ("codenl.commands.view", "serve the results browser on 127.0.0.1"),
 }
 
 
