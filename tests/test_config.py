@@ -186,6 +186,14 @@ def test_expected_cells_cover_models_seeds_kinds_sizes(tmp_path: Path) -> None:
      "config: clrs_samples: 1 is fewer than the 2"),
     ({**LOCAL, "concurrency": {"local": {"jobs": 0, "window": 1}}},
      "config: concurrency.local.jobs: 0 is less than the minimum 1"),
+    ({"models": [{"name": "x", "provider": "openai_compatible", "base_url": "http://h/v1",
+                  "routing": {"order": ["a"]}}]},
+     "config: models[0].routing: routing preferences are OpenRouter's; provider 'openai_compatible'"),
+    ({"models": [{"name": "a/b", "provider": "openrouter", "routing": {"quantizations": ["fp7"]}}]},
+     "config: models[0].routing.quantizations[0]: 'fp7' is not one of int4"),
+    ({"models": [{"name": "a/b", "provider": "openrouter", "routing": {"sort": "price"}}]},
+     "config: models[0].routing: unknown key 'sort'"),
+    ({**LOCAL, "retries": {"reask": -1}}, "config: retries.reask: -1 is less than the minimum 0"),
 ])
 def test_bad_configs_name_the_key(tmp_path: Path, data: dict, expected: str) -> None:
     assert expected in error_of(tmp_path, data)

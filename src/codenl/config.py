@@ -237,6 +237,11 @@ def check_semantics(config: dict[str, Any]) -> dict[str, Any]:
             raise UsageError(f"config: models[{i}].base_url: {model['base_url']!r} is not an http(s) URL")
         if model.get("api_key_env") is None:
             model["api_key_env"] = default_key
+        if model.get("routing") and model["provider"] != "openrouter":
+            raise UsageError(
+                f"config: models[{i}].routing: routing preferences are OpenRouter's; provider {model['provider']!r} "
+                "does not take them"
+            )
     for name in config.get("pricing", {}):
         if name not in {m["name"] for m in config["models"]}:
             raise UsageError(f"config: pricing.{name}: not a configured model")

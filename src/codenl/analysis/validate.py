@@ -9,7 +9,9 @@ outcome; ``correct`` inconsistent with ``outcome``; a duplicate (instance, model
 (model, seed, kind, size) cell with no records, or an arm with a count other than the configured ``n``; a cell
 in the records that the config does not have; a kind whose family differs from the config; an instance without
 all four arms; an accuracy outside [0, 1]; an infra-error or parse-error rate per (model, arm) above its
-``max_*`` threshold.  Warnings: rates above the ``warn_*`` thresholds, a (model, arm) with no graded row.
+``max_*`` threshold.  Warnings: rates above the ``warn_*`` thresholds, a (model, arm) with no graded row, a model
+whose asked arms were served by different mixes of upstream providers (``answered_provider``; a share differing
+by more than ``warn_provider_share_difference``).
 
 A failed validation also writes its reports as ``validation.failed.md`` and ``.json`` beside the outputs (Snakemake
 deletes the outputs of a failed job; these names are no output, so they stay) and its last line names that file;
@@ -34,6 +36,7 @@ from typing import Any
 import pandas as pd
 
 from codenl.analysis.report import markdown_table
+from codenl.analysis.serving import served_differently, serving_table
 from codenl.analysis.stats import ARMS, OUTCOMES, order_rows
 from codenl.errors import UsageError
 
@@ -44,6 +47,8 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     # parse_error rows per (model, arm): a weak model legitimately fails to answer, so off by default (1.0)
     "max_parse_error_rate": 1.0,
     "warn_parse_error_rate": 0.5,
+    # a share of an upstream provider that differs between the asked arms of one model by more than this: warning
+    "warn_provider_share_difference": 0.1,
 }
 REQUIRED_COLUMNS = ("instance_id", "model", "seed", "kind", "family", "size", "index", "arm", "outcome", "correct")
 CELL = ("model", "seed", "kind", "size")
@@ -261,6 +266,11 @@ def validate(records: pd.DataFrame, expected: Sequence[Mapping[str, Any]], thres
     totals = found.reset_index()
     totals["expected"] = [int(want.get((m, s), 0)) for m, s in zip(totals["model"], totals["seed"], strict=True)]
     rep.totals = order_rows(totals[["model", "seed", "arm", "expected", "found"]], ["model", "seed", "arm"])
+
+    # ---- serving: the arms of one model answered by the same mix of upstream providers
+    for model, mix in served_differently(serving_table(df), th["warn_provider_share_difference"]).items():
+        warn("serving", {"model": model}, f"the arms were served by different upstream providers ({mix}); an arm "
+             "difference may be a serving difference: pin routing (models[].routing) and rerun")
     return rep
 
 
