@@ -345,3 +345,22 @@ def test_routing_is_sent_to_openrouter_and_is_part_of_the_key() -> None:
     assert keys[0] != keys[1]
     # without routing the key is what it always was (ledgers of earlier runs stay valid)
     assert keys[1] == request_key(url, "m", msgs(1), SAMPLING.params())
+
+
+@pytest.mark.timeout(120)
+def test_query_sends_the_configured_routing_and_records_who_answered(tmp_path: Path) -> None:
+    import os
+
+    problems = generate(tmp_path, sizes=(2,), n=2)
+    out = [tmp_path / "o.jsonl"]
+    routing = {"allow_fallbacks": False, "order": ["DeepInfra"], "quantizations": ["fp8"], "require_parameters": True}
+    env = {**os.environ, "OPENROUTER_API_KEY": "sk-or-v1-test-0123456789abcdef"}
+    with FakeServerThread(log_path=tmp_path / "fake.jsonl", default="routed:DeepInfra") as srv:
+        cmd = query_cmd("nl", srv.url, problems, out, tmp_path / "l.jsonl", provider="openrouter")
+        proc = run_query(cmd + ["--routing", json.dumps(routing)], env=env)
+        assert proc.returncode == 0, proc.stderr
+        wrong = run_query(query_cmd("nl", srv.url, problems, out, tmp_path / "l2.jsonl")
+                          + ["--routing", json.dumps(routing)])
+    assert [e["routing"] for e in read_log(tmp_path / "fake.jsonl")] == [routing, routing]
+    assert [r["answered_provider"] for r in iter_records(out[0])] == ["DeepInfra", "DeepInfra"]
+    assert wrong.returncode == 2 and "--routing applies only to provider openrouter" in wrong.stderr
