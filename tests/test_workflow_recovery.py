@@ -57,3 +57,30 @@ def test_after_an_outage_the_same_command_asks_again_exactly_the_failed_requests
         third = snakemake(workdir, "--configfile", path, "-n")
         assert "Nothing to be done" in third.stdout + third.stderr
     check_complete_run(workdir)
+
+
+@pytest.mark.slow
+def test_an_unreachable_api_stops_the_query_jobs_and_the_same_command_resumes(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens here: connection refused
+    workdir = tmp_path / "down"
+    url = f"http://127.0.0.1:{port}/v1"
+    cfg = tiny_config(url, kinds=["add"], sizes={"add": [2]}, n={"default": 4},
+                      retries={"max_attempts": 2, "request_timeout_s": 5, "breaker": 3})
+    path = write_config(workdir, cfg)
+    down = snakemake(workdir, "--configfile", path)
+    assert down.returncode != 0
+    assert f"codenl query: stopped: 3 requests in a row could not reach {url}" in down.stdout + down.stderr
+    assert not (workdir / "results" / "responses").exists() or not any(
+        (workdir / "results" / "responses").rglob("*.jsonl")), "a shard full of failures was written"
+    ledgers = list((workdir / "results" / "ledger").rglob("*.jsonl"))
+    assert all(not p.read_text().strip() for p in ledgers), "the outage was recorded against the requests"
+    log = tmp_path / "requests.log"
+    with FakeServerThread(port=port, log_path=log):
+        up = snakemake(workdir, "--configfile", path)
+    assert up.returncode == 0, up.stderr[-5000:]
+    check_complete_run(workdir)
+    assert max(Counter(e["key"] for e in server_log(log)).values()) == 1
