@@ -46,17 +46,16 @@ def free_port() -> int:
 
 
 @pytest.mark.timeout(20)
-@pytest.mark.parametrize("fault", ["null_stop", "blank"])
-def test_no_content_without_reasoning_or_length_is_retried_then_infra_error(fault: str) -> None:
+def test_null_content_without_reasoning_or_length_is_retried_then_infra_error() -> None:
     async def go(script: list[str], default: str) -> Any:
         async with running(script=script, default=default) as (fake, url):
             async with ChatClient(provider(url), "m", window=1, policy=FAST) as c:
                 return await c.complete(msgs(1), SAMPLING), fake
 
-    ok, fake = asyncio.run(go([fault], "ok"))
+    ok, fake = asyncio.run(go(["null_stop"], "ok"))
     assert ok.status == "ok" and ok.attempts == 2 and ok.text
-    assert [r["action"] for r in fake.requests] == [fault, "ok"]
-    bad, fake = asyncio.run(go([], fault))
+    assert [r["action"] for r in fake.requests] == ["null_stop", "ok"]
+    bad, fake = asyncio.run(go([], "null_stop"))
     assert bad.status == "infra_error" and bad.attempts == 3
     assert {h["type"] for h in bad.error["history"]} == {"empty_reply"}
     assert "no content and no reasoning text (finish_reason 'stop')" in bad.error["message"]
@@ -66,6 +65,9 @@ def test_no_content_without_reasoning_or_length_is_retried_then_infra_error(faul
     assert length.attempts == 1
     reasoning, _ = asyncio.run(go(["reasoning"], "ok"))
     assert reasoning.status == "ok" and reasoning.text is None and reasoning.reasoning
+    # an empty string is what the model generated (it may stop at once): the model's, graded as such
+    blank, _ = asyncio.run(go(["blank"], "ok"))
+    assert blank.status == "ok" and blank.text == "" and blank.attempts == 1
 
 
 # ---------------------------------------------------------------------------------------------------------------

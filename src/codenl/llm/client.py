@@ -71,7 +71,7 @@ class MalformedResponse(ValueError):
 
 
 class EmptyReply(MalformedResponse):
-    """A 200 reply with no content, no reasoning text and a finish other than ``length``: a provider fault
+    """A 200 reply with ``content: null``, no reasoning text and a finish other than ``length``: a provider fault
     (retried, then ``infra_error``), never the model's answer."""
 
 
@@ -145,8 +145,9 @@ def parse_completion(body: Any) -> ChatResult:
 
     ``content: null`` is a valid answer when reasoning models put their text in ``reasoning`` or
     ``reasoning_content``, or ran out of tokens before answering (``finish_reason`` ``length``): it is recorded
-    with ``text`` null and graded as the model's.  No content (null or blank), no reasoning text and any other
-    finish is :class:`EmptyReply`: the provider answered nothing, so the request is retried.
+    with ``text`` null and graded as the model's.  ``content: null`` with no reasoning text and any other finish
+    is :class:`EmptyReply`: the provider answered nothing, so the request is retried.  An empty string is what the
+    model generated (a model may stop at once): it is recorded and graded as the model's.
     """
     if not isinstance(body, dict):
         raise MalformedResponse(f"body is a JSON {type(body).__name__}, not an object")
@@ -174,7 +175,7 @@ def parse_completion(body: Any) -> ChatResult:
     cost = usage.get("cost", body.get("cost"))
     cost = float(cost) if isinstance(cost, (int, float)) and not isinstance(cost, bool) else None
     finish = choice.get("finish_reason") or choice.get("native_finish_reason")
-    if (text is None or not text.strip()) and reasoning is None and finish != "length":
+    if text is None and reasoning is None and finish != "length":
         raise EmptyReply(f"no content and no reasoning text (finish_reason {finish!r})")
 
     def str_or_none(v: Any) -> str | None:
