@@ -212,6 +212,18 @@ def test_damaged_lines_anywhere_are_skipped_and_named(tmp_path: Path) -> None:
     assert set(Ledger(path).completed) == {"a", "b", "c"}
 
 
+def test_shard_files_stay_strict_and_name_the_damaged_line(tmp_path: Path) -> None:
+    from codenl.errors import RecordError
+
+    path = tmp_path / "shard.jsonl"
+    for bad, reason in ((b"\xe2\x9c\n", "not valid UTF-8 (byte 1)"), (b"null\n", "expected a JSON object, got NoneType"),
+                        (b'{"a": \n', "not valid JSON (Expecting value at column 7)")):
+        path.write_bytes(_entry("a") + bad)
+        with pytest.raises(RecordError) as info:
+            list(iter_jsonl(path))
+        assert str(info.value) == f"{path}:2: {reason}"
+
+
 def test_a_whole_last_record_without_its_newline_is_kept(tmp_path: Path) -> None:
     path = tmp_path / "l.jsonl"
     path.write_bytes(_entry("a") + _entry("b")[:-1])

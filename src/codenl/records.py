@@ -161,7 +161,7 @@ def iter_jsonl(
             reason = None
             record: Any = None
             try:
-                line = raw.decode("utf-8")
+                line = raw.decode("utf-8").rstrip("\r\n")
             except UnicodeDecodeError as exc:
                 reason = f"not valid UTF-8 (byte {exc.start + 1})"
             else:
