@@ -6,6 +6,7 @@ STATS_FILES = [
     "accuracy_model_arm.csv", "accuracy_arm.csv", "accuracy_model_arm_kind.csv", "accuracy_arm_family_size.csv",
     "accuracy_model_arm_family.csv", "diff_model_kind.csv", "comparisons.csv", "outcomes.csv",
     "anova_model_arm.csv", "anova_model_kind.csv", "instances_per_model_seed.csv", "fidelity.csv", "usage.csv",
+    "serving.csv",
     "hypotheses.csv", "hypotheses.md", "hypotheses.json", "summary.json", "report.md",
 ]
 

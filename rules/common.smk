@@ -158,7 +158,10 @@ def query_options(wildcards, threads):
         "--temperature", repr(float(sampling["temperature"])), "--top-p", repr(float(sampling["top_p"])),
         "--max-tokens", str(sampling["max_tokens"]), "--window", str(conc["window"]),
         "--max-attempts", str(retries["max_attempts"]), "--request-timeout", repr(float(retries["request_timeout_s"])),
+        "--reask", str(retries["reask"]), "--breaker", str(retries["breaker"]),
     ]
+    if m.get("routing"):
+        words += ["--routing", json.dumps(m["routing"], sort_keys=True, separators=(",", ":"))]
     return " ".join(shlex.quote(w) for w in words)
 
 

@@ -186,15 +186,56 @@ def test_expected_cells_cover_models_seeds_kinds_sizes(tmp_path: Path) -> None:
      "config: clrs_samples: 1 is fewer than the 2"),
     ({**LOCAL, "concurrency": {"local": {"jobs": 0, "window": 1}}},
      "config: concurrency.local.jobs: 0 is less than the minimum 1"),
+    ({"models": [{"name": "x", "provider": "openai_compatible", "base_url": "http://h/v1",
+                  "routing": {"order": ["a"]}}]},
+     "config: models[0].routing: routing preferences are OpenRouter's; provider 'openai_compatible'"),
+    ({"models": [{"name": "a/b", "provider": "openrouter", "routing": {"quantizations": ["fp7"]}}]},
+     "config: models[0].routing.quantizations[0]: 'fp7' is not one of int4"),
+    ({"models": [{"name": "a/b", "provider": "openrouter", "routing": {"sort": "price"}}]},
+     "config: models[0].routing: unknown key 'sort'"),
+    ({**LOCAL, "retries": {"reask": -1}}, "config: retries.reask: -1 is less than the minimum 0"),
 ])
 def test_bad_configs_name_the_key(tmp_path: Path, data: dict, expected: str) -> None:
     assert expected in error_of(tmp_path, data)
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    ({**LOCAL, "n": {"default": 1000000000}},
+     "config: n.default: 1000000000 is more than the maximum 100000000 (no plan this big is supported"),
+    ({**LOCAL, "kinds": ["add"], "n": {"default": 20000}},
+     "config: n.default: 20,000 instances of kind 'add' at size 2 is more than limits.max_n = 10,000; to run a "
+     "bigger plan on purpose, raise limits.max_n in your config"),
+    ({**LOCAL, "kinds": ["add"], "totals": {"add": 200000}}, "config: totals.add: 20,000 instances of kind 'add'"),
+    ({**LOCAL, "kinds": ["clrs30"], "clrs_samples": 300000}, "config: clrs_samples: 75,000 instances"),
+    ({**LOCAL, "kinds": ["lcs"], "sizes": {"lcs": list(range(1, 61))}},
+     "config: sizes: kind 'lcs' has 60 sizes, more than limits.max_sizes = 50; to run a bigger plan on purpose, "
+     "raise limits.max_sizes"),
+    ({**LOCAL, "kinds": ["add"], "sizes": {"add": [2]}, "seeds": list(range(40)), "n": {"default": 9000}},
+     "config: the plan asks 1,080,000 requests (9,000 instances per model and seed x 1 model(s) x 40 seed(s) x 3 "
+     "asked arms), more than limits.max_requests = 1,000,000; to run a bigger plan on purpose, raise "
+     "limits.max_requests"),
+    ({**LOCAL, "seeds": list(range(1001))}, "config: seeds: more than 1000 entries"),
+])
+def test_typos_that_would_make_a_huge_plan_stop_with_the_way_to_run_one_on_purpose(
+    tmp_path: Path, data: dict, expected: str
+) -> None:
+    assert expected in error_of(tmp_path, data)
+
+
+def test_limits_can_be_raised_on_purpose(tmp_path: Path) -> None:
+    c = load(tmp_path, {**LOCAL, "kinds": ["add"], "n": {"default": 20000}, "limits": {"max_n": 20000}})
+    assert cfg.counts_of(c, "add")[0] == (2, 20000)
+    assert c["limits"] == {"max_n": 20000, "max_sizes": 50, "max_requests": 1000000}
 
 
 def test_malformed_yaml_names_file_line_and_column(tmp_path: Path) -> None:
     path = write(tmp_path, "bad.yaml", "models:\n  - name: a/b\n    provider: [openrouter\n")
     with pytest.raises(UsageError, match=r"config: .*bad\.yaml:\d+:\d+: not valid YAML"):
         cfg.load_config([path])
+    tab = write(tmp_path, "tab.yaml", "models:\n\t- name: a/b\n")
+    with pytest.raises(UsageError) as info:
+        cfg.load_config([tab])
+    assert str(info.value).startswith(f"config: {tab}:2:1: not valid YAML (") and "\n" not in str(info.value)
     with pytest.raises(UsageError, match="expected a mapping"):
         cfg.load_config([write(tmp_path, "list.yaml", "- 1\n- 2\n")])
     with pytest.raises(UsageError, match="no such file"):

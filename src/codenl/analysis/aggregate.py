@@ -6,7 +6,7 @@ One row per instance x model x seed x arm.  Columns (docs/records.md, graded rec
 
 ``instance_id, model, provider, seed, kind, family, algorithm, size, index, arm, outcome, correct, answer, gold,
 detail, fidelity, prompt_tokens, completion_tokens, reasoning_tokens, cost, latency_s, prompt_version,
-generator_version, grader_version, harness_version, source``
+generator_version, grader_version, harness_version, answered_provider, source``
 
 ``answer`` and ``gold`` are JSON strings (typed JSON of any shape, big ints included, survives Parquet intact);
 ``provider`` is the org prefix of the model id (``mistralai/codestral-2508`` -> ``mistralai``); for a model id
@@ -60,11 +60,13 @@ OPTIONAL: dict[str, tuple[type, ...]] = {
     "generator_version": _OPT_STR,
     "grader_version": _OPT_STR,
     "harness_version": _OPT_STR,
+    "answered_provider": _OPT_STR,
 }
 COLUMNS = (
     "instance_id", "model", "provider", "seed", "kind", "family", "algorithm", "size", "index", "arm", "outcome",
     "correct", "answer", "gold", "detail", "fidelity", "prompt_tokens", "completion_tokens", "reasoning_tokens",
-    "cost", "latency_s", "prompt_version", "generator_version", "grader_version", "harness_version", "source",
+    "cost", "latency_s", "prompt_version", "generator_version", "grader_version", "harness_version",
+    "answered_provider", "source",
 )
 
 

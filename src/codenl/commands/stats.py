@@ -19,6 +19,7 @@ Works on any records table with the columns ``instance_id, model, arm, kind, siz
 ``instances_per_model_seed.csv`` sample sizes
 ``fidelity.csv``                simulation fidelity of sim and controlsim per model
 ``usage.csv``                   tokens, cost, latency per (model, arm)
+``serving.csv``                 upstream providers that served each (model, arm), with shares
 ``hypotheses.md/.csv/.json``    verdicts
 ``summary.json``, ``report.md`` context and the readable report
 =============================== ===================================================================
@@ -38,6 +39,7 @@ import pandas as pd
 from codenl.analysis import hypotheses, report
 from codenl.analysis import stats as st
 from codenl.analysis.bootstrap import N_BOOT, SEED
+from codenl.analysis.serving import serving_table
 from codenl.errors import UsageError
 from codenl.provenance import markdown as provenance_markdown
 
@@ -55,6 +57,7 @@ TABLES = {
     "instances_per_model_seed.csv": "instances per (model, seed)",
     "fidelity.csv": "simulation fidelity: sim / controlsim answer equals the executed value, per (model, arm)",
     "usage.csv": "tokens, cost and latency per (model, arm)",
+    "serving.csv": "upstream providers that served each (model, arm): count and share of its served rows",
     "hypotheses.csv": "verdict table",
 }
 
@@ -90,6 +93,7 @@ def compute(records: pd.DataFrame, *, n_boot: int = N_BOOT, seed: int = SEED) ->
     res["instances_per_model_seed"] = st.instances_per_model_seed(df)
     res["fidelity"] = st.fidelity_table(df, n_boot=n_boot, seed=seed)
     res["usage"] = st.usage_table(df)
+    res["serving"] = serving_table(records)
     evidence = hypotheses.Evidence(
         comparisons=res["comparisons"],
         kind_diff=st.paired_diff_table(wide, "code", "nl", ["kind"], n_boot=n_boot, seed=seed),
