@@ -5,13 +5,19 @@
 #   snakemake --profile workflow/profiles/local results/figures/line.png      one figure and what it needs
 #   snakemake --profile workflow/profiles/slurm --configfile ...     the same on a SLURM cluster
 #   snakemake plan / snakemake check                                  cost estimate / pre-flight checks
+#   snakemake --profile workflow/profiles/local --report results/report.html     the HTML report of a finished run
 #
-# Data flow (README.md, docs/records.md): generate -> query nl, sim -> query controlsim (on the sim code),
-# execute (the sim code, in the sandbox) -> grade -> aggregate -> validate, stats -> plots.
+# Data flow (docs/architecture.md, docs/records.md): generate -> query nl, sim -> query controlsim (on the sim
+# code), execute (the sim code, in the sandbox) -> grade -> aggregate -> provenance, validate, stats -> plots
+# -> viewer.
 
 from snakemake.utils import min_version
 
 min_version("9.0")
+
+
+# `snakemake --report results/report.html`: this description, then the figures and tables registered with report()
+report: "report/workflow.rst"
 
 
 include: "rules/common.smk"
@@ -21,6 +27,7 @@ include: "rules/execute.smk"
 include: "rules/grade.smk"
 include: "rules/analyze.smk"
 include: "rules/plots.smk"
+include: "rules/viewer.smk"
 
 
 localrules:
@@ -32,4 +39,5 @@ rule all:
     input:
         rules.plots.output,
         rules.validate.output,
+        rules.viewer.output,
         "results/stats/hypotheses.md",

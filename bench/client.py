@@ -13,7 +13,7 @@ the same :class:`codenl.llm.client.ChatClient` (ledger off):
   so every batch lasts as long as its slowest reply;
 * with ``--with-ledger``, the sliding window again with a request ledger (one fsynced append per reply).
 
-Prints achieved/ideal for each and their ratio.  Target (issue 4): sliding window >= 0.9 of ideal on 2 cores.
+Prints achieved/ideal for each and their ratio.  Target: sliding window >= 0.9 of ideal on 2 cores.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ Shards (kind, size, seed) run in a process pool (like Snakemake's generate jobs)
 
     .venv/bin/python bench/generate.py [--workers 2] [--configfile FILE] [--out DIR]
 
-Target (issue 2): the whole grid in under 60 s on 2 cores.  The per-kind table shows where the time goes.
+Target: the whole grid in under 60 s on 2 cores.  The per-kind table shows where the time goes.
 """
 
 from __future__ import annotations
@@ -36,8 +36,12 @@ TARGET_S = 60.0
 def plan_shards(configfile: Path) -> list[tuple[str, int, int, int]]:
     """``[(kind, size, seed, n), ...]`` of the configured grid, the most expensive kinds first."""
     config = load_config([configfile])
-    shards = [(kind, size, seed, n) for kind in config["kinds"] for seed in config["seeds"]
-              for size, n in counts_of(config, kind)]
+    shards = [
+        (kind, size, seed, n)
+        for kind in config["kinds"]
+        for seed in config["seeds"]
+        for size, n in counts_of(config, kind)
+    ]
     # start long shards first so that the pool does not end on one straggler
     slow_first = {"ilp_prod": 0, "clrs30": 1}
     return sorted(shards, key=lambda s: (slow_first.get(s[0], 2), -s[1]))
@@ -95,8 +99,10 @@ def main(argv: list[str] | None = None) -> int:
         n = count_by_kind[kind]
         print(f"{kind:<14}{n:>10}{cpu_by_kind[kind]:>9.2f}{1000 * cpu_by_kind[kind] / n:>9.2f}")
     cpu = sum(cpu_by_kind.values())
-    print(f"total cpu {cpu:.1f} s; wall {wall:.1f} s; {total_n / wall:.0f} instances/s "
-          f"(target: under {TARGET_S:.0f} s: {'met' if wall < TARGET_S else 'MISSED'})")
+    print(
+        f"total cpu {cpu:.1f} s; wall {wall:.1f} s; {total_n / wall:.0f} instances/s "
+        f"(target: under {TARGET_S:.0f} s: {'met' if wall < TARGET_S else 'MISSED'})"
+    )
     return 0
 
 

@@ -23,8 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from codenl.sandbox.limits import Limits  # noqa: E402
-from codenl.sandbox.pool import Sandbox, SandboxConfig  # noqa: E402
+from codenl.sandbox.limits import Limits
+from codenl.sandbox.pool import Sandbox, SandboxConfig
 
 
 def calibrate_loop(target_s: float = 0.010) -> int:
@@ -79,13 +79,16 @@ def main() -> int:
     # numpy allowed (by default a program imports the standard library only): the pool preloads it
     config = SandboxConfig(limits=Limits(cpu_s=10, memory_mb=512), packages=("numpy",))
     sides = ["pool", "plain"] + (["fresh"] if args.fresh else [])
-    totals = {side: {name: 0.0 for name in progs} for side in sides}
-    counts = {side: {name: 0 for name in progs} for side in sides}
+    totals = {side: dict.fromkeys(progs, 0.0) for side in sides}
+    counts = {side: dict.fromkeys(progs, 0) for side in sides}
     with Sandbox(config, workers=args.workers, mode="pool") as pool:
         fresh = Sandbox(config, workers=args.workers, mode="fresh").start() if args.fresh else None
-        print(f"layers: {', '.join(pool.layers)}; {args.workers} workers; loop of {loop_n} iterations; "
-              f"{os.cpu_count()} cores; load {os.getloadavg()[0]:.2f}", flush=True)
-        for name, code in progs.items():  # warm-up (page cache, worker imports)
+        print(
+            f"layers: {', '.join(pool.layers)}; {args.workers} workers; loop of {loop_n} iterations; "
+            f"{os.cpu_count()} cores; load {os.getloadavg()[0]:.2f}",
+            flush=True,
+        )
+        for code in progs.values():  # warm-up (page cache, worker imports)
             assert pool.run(code).status == "ok", pool.run(code)
             assert run_plain(python, code)
         for _round in range(args.rounds):
@@ -108,11 +111,16 @@ def main() -> int:
         print(row + f"{rate['pool'][name] / rate['plain'][name]:>11.2f}x")
     ratios = {name: rate["pool"][name] / rate["plain"][name] for name in progs}
     verdict = all(r >= 1.5 for r in ratios.values())
-    print(f"target pool >= 1.5 x plain on all three: {'met' if verdict else 'NOT met'}; "
-          f"load at the end {os.getloadavg()[0]:.2f}")
+    print(
+        f"target pool >= 1.5 x plain on all three: {'met' if verdict else 'NOT met'}; "
+        f"load at the end {os.getloadavg()[0]:.2f}"
+    )
     if args.json:
-        Path(args.json).write_text(json.dumps({"rates": rate, "ratios": ratios, "layers": layers,
-                                               "loop_n": loop_n, "workers": args.workers}, indent=2))
+        Path(args.json).write_text(
+            json.dumps(
+                {"rates": rate, "ratios": ratios, "layers": layers, "loop_n": loop_n, "workers": args.workers}, indent=2
+            )
+        )
     return 0
 
 

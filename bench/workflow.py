@@ -86,16 +86,17 @@ def job_durations(workdir: Path) -> list[tuple[str, float, float]]:
 
 
 def run_against_fake(latency: float, n: int, window: int) -> dict[str, float]:
-    from fake_openai import FakeServerThread
-
     from codenl.problems import KIND_NAMES
+    from fake_openai import FakeServerThread
 
     with tempfile.TemporaryDirectory(prefix="codenl-bench-run-") as tmp, FakeServerThread(latency=latency) as srv:
         work = Path(tmp)
         cfg = {
             "models": [{"name": "fake/model", "provider": "openai_compatible", "base_url": srv.url}],
-            "kinds": list(KIND_NAMES), "sizes": {"fine_grained": [4], "clrs": [4], "nphard": [6]},
-            "n": {"default": n}, "sampling": {"max_tokens": 256},
+            "kinds": list(KIND_NAMES),
+            "sizes": {"fine_grained": [4], "clrs": [4], "nphard": [6]},
+            "n": {"default": n},
+            "sampling": {"max_tokens": 256},
             "concurrency": {"openai_compatible": {"jobs": 1, "window": window}},
             "sandbox": {"allow_degraded": True, "workers": 1},
             "validation": {"max_parse_error_rate": 1.0},
@@ -112,8 +113,15 @@ def run_against_fake(latency: float, n: int, window: int) -> dict[str, float]:
         for rule, start, end in jobs:
             key = rule.split("_")[0] if rule.split("_")[0] in ("generate", "query", "execute", "grade") else rule
             by_rule[key] = by_rule.get(key, 0.0) + end - start
-    return {"wall_s": wall, "cpu_s": cpu, "jobs": len(jobs), "busy_s": busy, "startup_s": wall - (last - first),
-            "between_jobs_s": (last - first) - busy, "by_rule": by_rule}  # type: ignore[dict-item]
+    return {
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "jobs": len(jobs),
+        "busy_s": busy,
+        "startup_s": wall - (last - first),
+        "between_jobs_s": (last - first) - busy,
+        "by_rule": by_rule,
+    }  # type: ignore[dict-item]
 
 
 def main() -> int:
@@ -127,27 +135,37 @@ def main() -> int:
 
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
     d = dry_run(args.repeat)
-    print(f"dry run of the plan ({PLAN.name}): {d['jobs']:,} jobs, {d['wall_s']:.1f} s wall "
-          f"(target < 20 s), {d['cpu_s']:.1f} s CPU, median of {args.repeat}")
+    print(
+        f"dry run of the plan ({PLAN.name}): {d['jobs']:,} jobs, {d['wall_s']:.1f} s wall "
+        f"(target < 20 s), {d['cpu_s']:.1f} s CPU, median of {args.repeat}"
+    )
     if args.dry_run_only:
         return 0
     r = run_against_fake(args.latency, args.n, args.window)
     overhead = r["wall_s"] - r["busy_s"]
     per_job = r["between_jobs_s"] / max(r["jobs"], 1)
-    print(f"run against the fake server (19 kinds, n={args.n}, latency {args.latency} s, window {args.window}, "
-          f"--cores 1): {r['jobs']} jobs")
-    print(f"  wall W = {r['wall_s']:.1f} s; jobs' own time J = {r['busy_s']:.1f} s "
-          f"({', '.join(f'{k} {v:.0f} s' for k, v in sorted(r['by_rule'].items(), key=lambda kv: -kv[1]))})")
-    print(f"  workflow overhead W - J = {overhead:.1f} s = {overhead / r['wall_s']:.1%} of W (target < 10%): "
-          f"start-up and DAG {r['startup_s']:.1f} s, between jobs {r['between_jobs_s']:.1f} s "
-          f"({per_job * 1000:.0f} ms a job)")
+    print(
+        f"run against the fake server (19 kinds, n={args.n}, latency {args.latency} s, window {args.window}, "
+        f"--cores 1): {r['jobs']} jobs"
+    )
+    print(
+        f"  wall W = {r['wall_s']:.1f} s; jobs' own time J = {r['busy_s']:.1f} s "
+        f"({', '.join(f'{k} {v:.0f} s' for k, v in sorted(r['by_rule'].items(), key=lambda kv: -kv[1]))})"
+    )
+    print(
+        f"  workflow overhead W - J = {overhead:.1f} s = {overhead / r['wall_s']:.1%} of W (target < 10%): "
+        f"start-up and DAG {r['startup_s']:.1f} s, between jobs {r['between_jobs_s']:.1f} s "
+        f"({per_job * 1000:.0f} ms a job)"
+    )
     plan_jobs = d["jobs"]
     # the plan: 124,920 requests through 4 jobs x 32 in flight; 10 s a reply is a typical OpenRouter latency
     api_s = 124_920 / (4 * 32) * 10
     plan_overhead = d["wall_s"] + plan_jobs * per_job
-    print(f"  extrapolated to the plan: {plan_jobs:,} jobs x {per_job * 1000:.0f} ms + {d['wall_s']:.0f} s of DAG "
-          f"= {plan_overhead / 60:.1f} min, against ~{api_s / 3600:.1f} h of API time at 10 s a reply "
-          f"({plan_overhead / api_s:.2%})")
+    print(
+        f"  extrapolated to the plan: {plan_jobs:,} jobs x {per_job * 1000:.0f} ms + {d['wall_s']:.0f} s of DAG "
+        f"= {plan_overhead / 60:.1f} min, against ~{api_s / 3600:.1f} h of API time at 10 s a reply "
+        f"({plan_overhead / api_s:.2%})"
+    )
     return 0
 
 

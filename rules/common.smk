@@ -12,17 +12,20 @@ import shlex
 import sys
 
 from codenl import config as cfgmod
+from codenl import layout
 from codenl.errors import UsageError
 from codenl.naming import model_slug
-from codenl.workflow_cli import runlock
-from codenl.workflow_cli.versions import stage_versions
+from codenl.workflow import runlock
+from codenl.workflow.versions import stage_versions
 
-# `python -m codenl` of this environment; under `--sdm conda` the rule's environment provides python and the
-# package comes from this checkout's src/ (see envs/codenl.yaml).
+# Rules run `python -m codenl STAGE`: `python` is this environment's interpreter (its directory goes first on the
+# jobs' PATH); under `--sdm conda` the rule's environment provides python and the package comes from this
+# checkout's src/ (see envs/codenl.yaml).
 USE_CONDA = "conda" in str(getattr(workflow.deployment_settings, "deployment_method", "")).lower()
-PY = "python" if USE_CONDA else shlex.quote(sys.executable)
 if USE_CONDA:
     shell.prefix(f"export PYTHONPATH={shlex.quote(os.path.join(workflow.basedir, 'src'))}; ")
+else:
+    shell.prefix(f"export PATH={shlex.quote(os.path.dirname(sys.executable))}:\"$PATH\"; ")
 CONDA_ENV = "../envs/codenl.yaml"
 
 
@@ -109,24 +112,26 @@ def kinds_regex(kinds):
     return "|".join(re.escape(k) for k in kinds)
 
 
+# File paths: codenl.layout (one definition for the rules and the commands that read a whole run).
 def problems(sizes, kind="{kind}", seed="{seed}"):
-    return [f"results/problems/{kind}/{s}/seed{seed}.jsonl" for s in sizes]
+    return [layout.PROBLEMS.format(kind=kind, size=s, seed=seed) for s in sizes]
 
 
 def responses(sizes, kind="{kind}", model="{model}", arm="{arm}", seed="{seed}"):
-    return [f"results/responses/{model}/{arm}/{kind}/{s}/seed{seed}.jsonl" for s in sizes]
+    return [layout.RESPONSES.format(model=model, arm=arm, kind=kind, size=s, seed=seed) for s in sizes]
 
 
 def executions(sizes, kind="{kind}", model="{model}", seed="{seed}"):
-    return [f"results/executions/{model}/{kind}/{s}/seed{seed}.jsonl" for s in sizes]
+    return [layout.EXECUTIONS.format(model=model, kind=kind, size=s, seed=seed) for s in sizes]
 
 
 def graded(sizes, kind="{kind}", model="{model}", seed="{seed}"):
-    return [f"results/graded/{model}/{kind}/{s}/seed{seed}.jsonl" for s in sizes]
+    return [layout.GRADED.format(model=model, kind=kind, size=s, seed=seed) for s in sizes]
 
 
 def all_graded():
-    return [f for m in MODELS for seed in SEEDS for k in KINDS for f in graded(SIZES[k], k, m, seed)]
+    """Every graded shard of the run: what `python -m codenl aggregate --configfile` reads."""
+    return layout.run_shards(CFG, layout.GRADED)
 
 
 def provider_of(wildcards):
@@ -153,7 +158,10 @@ def query_options(wildcards, threads):
         "--temperature", repr(float(sampling["temperature"])), "--top-p", repr(float(sampling["top_p"])),
         "--max-tokens", str(sampling["max_tokens"]), "--window", str(conc["window"]),
         "--max-attempts", str(retries["max_attempts"]), "--request-timeout", repr(float(retries["request_timeout_s"])),
+        "--reask", str(retries["reask"]), "--breaker", str(retries["breaker"]),
     ]
+    if m.get("routing"):
+        words += ["--routing", json.dumps(m["routing"], sort_keys=True, separators=(",", ":"))]
     if wildcards.arm == "sim" and CFG["sandbox"]["allowed_packages"]:  # the sim prompt names them
         words += ["--allowed-packages", *CFG["sandbox"]["allowed_packages"]]
     return " ".join(shlex.quote(w) for w in words)
@@ -171,7 +179,7 @@ def generate_command(kind, seed):
         by_n.setdefault(n, []).append(size)
     out = f"results/problems/{kind}/{{size}}/seed{seed}.jsonl"
     return " && ".join(
-        f"{PY} -m codenl generate --kind {kind} --seed {seed} --n {n} --size {' '.join(map(str, sizes))} "
+        f"python -m codenl generate --kind {kind} --seed {seed} --n {n} --size {' '.join(map(str, sizes))} "
         f"--out {shlex.quote(out)}"
         for n, sizes in by_n.items()
     )
@@ -191,3 +199,15 @@ def sandbox_options():
 def config_text():
     """The effective configuration (defaults filled) as canonical JSON: a change of it re-runs what reads it."""
     return json.dumps(CFG, sort_keys=True, separators=(",", ":"))
+
+
+# the statistics tables `snakemake --report` shows, each with a caption report/<stem>.rst
+REPORTED_TABLES = ["hypotheses.csv", "accuracy_model_arm.csv", "comparisons.csv", "diff_model_kind.csv"]
+
+
+def stats_output(name):
+    """A file of `python -m codenl stats`; the key tables are registered for `snakemake --report`."""
+    path = f"results/stats/{name}"
+    if name in REPORTED_TABLES:
+        return report(path, caption=f"../report/{name.rsplit('.', 1)[0]}.rst", category="Statistics")
+    return path

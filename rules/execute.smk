@@ -20,4 +20,4 @@ for _name, _kinds, _sizes in KIND_GROUPS:
         conda:
             CONDA_ENV
         shell:
-            "{PY} -m codenl execute --sim {input.sim} --out {output} {params.options} 2> {log}"
+            "python -m codenl execute --sim {input.sim} --out {output} {params.options} 2> {log}"

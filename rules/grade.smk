@@ -22,5 +22,5 @@ for _name, _kinds, _sizes in KIND_GROUPS:
         conda:
             CONDA_ENV
         shell:
-            "{PY} -m codenl grade --problems {input.problems} --nl {input.nl} --sim {input.sim}"
+            "python -m codenl grade --problems {input.problems} --nl {input.nl} --sim {input.sim}"
             " --controlsim {input.controlsim} --executions {input.executions} --out {output} 2> {log}"

@@ -11,10 +11,13 @@ rule plots:
         records="results/aggregate/records.parquet",
         stats=rules.stats.output,
     output:
-        [f"results/figures/{name}" for name in FIGURES],
+        [
+            report(f"results/figures/{name}", caption=f"../report/{name.removesuffix('.png')}.rst", category="Figures")
+            for name in FIGURES
+        ],
     log:
         "results/logs/plots.log",
     conda:
         CONDA_ENV
     shell:
-        "{PY} -m codenl plots --records {input.records} --stats results/stats --out results/figures 2> {log}"
+        "python -m codenl plots --records {input.records} --stats results/stats --out results/figures 2> {log}"

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # System packages the project needs on Debian: bubblewrap (sandbox), libseccomp (seccomp filters), and a
-# single-node SLURM with munge (the cluster test).  Idempotent; does nothing for packages already installed.
+# single-node SLURM with munge (the cluster test), Chromium and its driver (the results browser's tests and
+# benchmark drive it headless).  Idempotent; does nothing for packages already installed.
 # Needs root and apt-get; elsewhere it says what is missing and goes on (the sandbox then reports which
 # layers are unavailable).
 set -euo pipefail
-pkgs=(bubblewrap libseccomp2 slurmctld slurmd slurm-client munge)
+pkgs=(bubblewrap libseccomp2 slurmctld slurmd slurm-client munge chromium chromium-driver)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -21,6 +21,9 @@ Actions (``--script a,b,c`` is consumed in arrival order; then ``--default``; ``
 ``empty_choices``   200 with ``"choices": []``
 ``null_content``    200 with ``content: null``, no reasoning, ``finish_reason: "length"``
 ``reasoning``       200 with ``content: null`` and the text in ``reasoning``
+``null_stop``       200 with ``content: null``, no reasoning, ``finish_reason: "stop"`` (a provider fault)
+``blank``           200 with ``content: ""``, no reasoning, ``finish_reason: "stop"``
+``routed:NAME``     a normal reply whose ``provider`` (OpenRouter's upstream) is NAME
 ``error_body:NNN``  200 whose body is ``{"error": {"code": NNN, ...}}`` (as OpenRouter sends mid-stream)
 =================== ==============================================================================
 
@@ -183,6 +186,7 @@ class FakeOpenAI:
             "key": body_key(body) if isinstance(body, dict) else None,
             "model": body.get("model") if isinstance(body, dict) else None,
             "params": {k: body[k] for k in SAMPLING if k in body} if isinstance(body, dict) else None,
+            "routing": body.get("provider") if isinstance(body, dict) else None,
             "messages": body.get("messages") if isinstance(body, dict) else None,
             "action": action,
             "in_flight": self.in_flight,
@@ -218,6 +222,14 @@ class FakeOpenAI:
             else:
                 out["choices"][0]["finish_reason"] = "length"
             msg["content"] = None
+            return web.json_response(out)
+        if name in ("null_stop", "blank"):
+            out = self.completion(body)
+            out["choices"][0]["message"]["content"] = None if name == "null_stop" else ""
+            return web.json_response(out)
+        if name == "routed":
+            out = self.completion(body)
+            out["provider"] = arg
             return web.json_response(out)
         if name == "error_body":
             code = int(arg or 502)

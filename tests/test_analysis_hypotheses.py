@@ -7,7 +7,7 @@ import math
 import pandas as pd
 
 from codenl.analysis import hypotheses as hy
-from codenl.analysis import stats_cli
+from codenl.commands import stats as stats_cli
 from codenl.analysis.synthetic import FINE_GRAINED, NPHARD, synthetic_records
 
 MODELS = ("mistralai/codestral-2508", "mistralai/mistral-large-2411", "google/gemini-2.0-flash-001",

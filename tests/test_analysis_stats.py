@@ -260,7 +260,7 @@ def test_fidelity_and_usage_tables_by_hand():
 
 def test_a_minimal_table_from_elsewhere_with_two_arms_only():
     # only the columns stats needs: no outcome (correct only), no seed, family or provider, and no sim arms
-    from codenl.analysis import stats_cli
+    from codenl.commands import stats as stats_cli
 
     df = _cell_records(CODE_CELLS, NL_CELLS)
     df = df[df["arm"].isin(["nl", "code"])][["instance_id", "model", "arm", "kind", "size", "correct"]]
@@ -305,7 +305,7 @@ def test_model_by_kind_interaction_keeps_its_level_when_cells_differ_in_size():
     # No interaction planted (Code - NL is the same for every model and kind), but cells hold 30, 10 or 125
     # paired instances as on the plan's grid (one seed).  The unweighted ANOVA of cell differences rejected in
     # about half of such runs; the stats stage must stay near its 5% level.
-    from codenl.analysis import stats_cli
+    from codenl.commands import stats as stats_cli
     from codenl.analysis.synthetic import synthetic_records
 
     cells = ([(k, d, 30) for k in ("add", "sub", "mul", "lcs") for d in range(2, 21, 2)]

@@ -164,3 +164,34 @@ def test_cli_with_the_embedded_default_config(tmp_path, capsys):
     assert main(args) == 1
     assert f"[missing cell] model={model}, seed=0, kind=knap" in capsys.readouterr().out
     assert "**FAIL**" in (tmp_path / "v.md").read_text()
+
+
+def test_a_failed_validation_keeps_its_report_under_a_name_snakemake_does_not_delete(tmp_path, capsys):
+    from codenl.config import expected_cells, load_config
+
+    cells = expected_cells(load_config([str(ROOT / "config.yaml")]))
+    model = cells[0]["model"]
+    grid = [(c["kind"], c["size"], c["n"]) for c in cells]
+    df = synthetic_records({model: {"nl": 0.5, "sim": 0.5, "controlsim": 0.5, "code": 0.5}}, [cells[0]["seed"]],
+                           grid, rng_seed=2)
+    df["family"] = df["kind"].map({c["kind"]: c["family"] for c in cells})
+    md, js = tmp_path / "agg" / "validation.md", tmp_path / "agg" / "validation.json"
+    args = ["validate", "--records", str(tmp_path / "records.parquet"), "--configfile", str(ROOT / "config.yaml"),
+            "--out-md", str(md), "--out-json", str(js)]
+    df[df["kind"] != "knap"].to_parquet(tmp_path / "records.parquet")
+    assert main(args) == 1
+    captured = capsys.readouterr()
+    kept = tmp_path / "agg" / "validation.failed.md"
+    # what Snakemake does to the outputs of a failed job
+    md.unlink()
+    js.unlink()
+    assert "**FAIL**" in kept.read_text() and "[missing cell]" in kept.read_text()
+    assert json.loads((tmp_path / "agg" / "validation.failed.json").read_text())["ok"] is False
+    last = captured.out.strip().splitlines()[-1]
+    assert last.startswith("validate: FAIL:") and last.endswith(f"report: {kept}")
+    assert captured.err.strip() == last
+    # a passing validation removes the stale copies
+    df.to_parquet(tmp_path / "records.parquet")
+    assert main(args) == 0, capsys.readouterr()
+    assert md.exists() and not kept.exists() and not (tmp_path / "agg" / "validation.failed.json").exists()
+    assert capsys.readouterr().out.strip().endswith(f"report: {md}")

@@ -186,15 +186,56 @@ def test_expected_cells_cover_models_seeds_kinds_sizes(tmp_path: Path) -> None:
      "config: clrs_samples: 1 is fewer than the 2"),
     ({**LOCAL, "concurrency": {"local": {"jobs": 0, "window": 1}}},
      "config: concurrency.local.jobs: 0 is less than the minimum 1"),
+    ({"models": [{"name": "x", "provider": "openai_compatible", "base_url": "http://h/v1",
+                  "routing": {"order": ["a"]}}]},
+     "config: models[0].routing: routing preferences are OpenRouter's; provider 'openai_compatible'"),
+    ({"models": [{"name": "a/b", "provider": "openrouter", "routing": {"quantizations": ["fp7"]}}]},
+     "config: models[0].routing.quantizations[0]: 'fp7' is not one of int4"),
+    ({"models": [{"name": "a/b", "provider": "openrouter", "routing": {"sort": "price"}}]},
+     "config: models[0].routing: unknown key 'sort'"),
+    ({**LOCAL, "retries": {"reask": -1}}, "config: retries.reask: -1 is less than the minimum 0"),
 ])
 def test_bad_configs_name_the_key(tmp_path: Path, data: dict, expected: str) -> None:
     assert expected in error_of(tmp_path, data)
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    ({**LOCAL, "n": {"default": 1000000000}},
+     "config: n.default: 1000000000 is more than the maximum 100000000 (no plan this big is supported"),
+    ({**LOCAL, "kinds": ["add"], "n": {"default": 20000}},
+     "config: n.default: 20,000 instances of kind 'add' at size 2 is more than limits.max_n = 10,000; to run a "
+     "bigger plan on purpose, raise limits.max_n in your config"),
+    ({**LOCAL, "kinds": ["add"], "totals": {"add": 200000}}, "config: totals.add: 20,000 instances of kind 'add'"),
+    ({**LOCAL, "kinds": ["clrs30"], "clrs_samples": 300000}, "config: clrs_samples: 75,000 instances"),
+    ({**LOCAL, "kinds": ["lcs"], "sizes": {"lcs": list(range(1, 61))}},
+     "config: sizes: kind 'lcs' has 60 sizes, more than limits.max_sizes = 50; to run a bigger plan on purpose, "
+     "raise limits.max_sizes"),
+    ({**LOCAL, "kinds": ["add"], "sizes": {"add": [2]}, "seeds": list(range(40)), "n": {"default": 9000}},
+     "config: the plan asks 1,080,000 requests (9,000 instances per model and seed x 1 model(s) x 40 seed(s) x 3 "
+     "asked arms), more than limits.max_requests = 1,000,000; to run a bigger plan on purpose, raise "
+     "limits.max_requests"),
+    ({**LOCAL, "seeds": list(range(1001))}, "config: seeds: more than 1000 entries"),
+])
+def test_typos_that_would_make_a_huge_plan_stop_with_the_way_to_run_one_on_purpose(
+    tmp_path: Path, data: dict, expected: str
+) -> None:
+    assert expected in error_of(tmp_path, data)
+
+
+def test_limits_can_be_raised_on_purpose(tmp_path: Path) -> None:
+    c = load(tmp_path, {**LOCAL, "kinds": ["add"], "n": {"default": 20000}, "limits": {"max_n": 20000}})
+    assert cfg.counts_of(c, "add")[0] == (2, 20000)
+    assert c["limits"] == {"max_n": 20000, "max_sizes": 50, "max_requests": 1000000}
 
 
 def test_malformed_yaml_names_file_line_and_column(tmp_path: Path) -> None:
     path = write(tmp_path, "bad.yaml", "models:\n  - name: a/b\n    provider: [openrouter\n")
     with pytest.raises(UsageError, match=r"config: .*bad\.yaml:\d+:\d+: not valid YAML"):
         cfg.load_config([path])
+    tab = write(tmp_path, "tab.yaml", "models:\n\t- name: a/b\n")
+    with pytest.raises(UsageError) as info:
+        cfg.load_config([tab])
+    assert str(info.value).startswith(f"config: {tab}:2:1: not valid YAML (") and "\n" not in str(info.value)
     with pytest.raises(UsageError, match="expected a mapping"):
         cfg.load_config([write(tmp_path, "list.yaml", "- 1\n- 2\n")])
     with pytest.raises(UsageError, match="no such file"):
@@ -239,7 +280,7 @@ def test_required_and_missing_keys(tmp_path: Path) -> None:
 
 def test_plan_counts_requests_tokens_and_cost(tmp_path: Path) -> None:
     from codenl.prompts import build_messages
-    from codenl.workflow_cli import plan
+    from codenl.commands import plan
 
     c = load(tmp_path, {
         "models": [{"name": "mistralai/codestral-2508", "provider": "openrouter"},
@@ -286,7 +327,7 @@ def test_plan_command_line_sends_nothing(tmp_path: Path) -> None:
 def test_check_one_line_per_model_against_a_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from argparse import Namespace
 
-    from codenl.workflow_cli import check
+    from codenl.commands import check
 
     from .fake_openai import FakeServerThread
 
@@ -317,7 +358,7 @@ def test_check_one_line_per_model_against_a_server(tmp_path: Path, monkeypatch: 
 def test_check_reports_an_unreachable_server(tmp_path: Path) -> None:
     from argparse import Namespace
 
-    from codenl.workflow_cli import check
+    from codenl.commands import check
 
     model = {"name": "m", "provider": "openai_compatible", "base_url": "http://127.0.0.1:9/v1"}
     path = write(tmp_path, "c.yaml", {"models": [model]})
@@ -330,7 +371,7 @@ def test_check_reports_an_unreachable_server(tmp_path: Path) -> None:
 
 
 def test_run_lock_clears_only_stale_snakemake_state(tmp_path: Path) -> None:
-    from codenl.workflow_cli import runlock
+    from codenl.workflow import runlock
 
     meta = tmp_path / ".snakemake"
     (meta / "locks").mkdir(parents=True)
@@ -342,7 +383,7 @@ def test_run_lock_clears_only_stale_snakemake_state(tmp_path: Path) -> None:
     holder = subprocess.Popen(
         [PY, "-c", textwrap.dedent(f"""
             import sys, time
-            from codenl.workflow_cli import runlock
+            from codenl.workflow import runlock
             assert runlock.acquire({str(tmp_path)!r})
             print("held", flush=True)
             time.sleep(60)
@@ -370,7 +411,7 @@ def test_stage_versions_name_every_dependency() -> None:
     from codenl.grading import GRADER_VERSION
     from codenl.harness import HARNESS_VERSION
     from codenl.prompts import PROMPT_VERSIONS
-    from codenl.workflow_cli.versions import stage_versions
+    from codenl.workflow.versions import stage_versions
 
     v = stage_versions(["add", "tsp"])
     assert v["generator"] == {"add": get_kind("add").generator_version, "tsp": get_kind("tsp").generator_version}
@@ -381,7 +422,7 @@ def test_stage_versions_name_every_dependency() -> None:
 def test_workflow_output_lists_match_the_stages() -> None:
     """The Snakefile declares the stats and figure files by name; they must be what the stages write."""
     from codenl.analysis.plots import FIGURE_NAMES
-    from codenl.analysis.stats_cli import TABLES
+    from codenl.commands.stats import TABLES
 
     text = (ROOT / "rules" / "analyze.smk").read_text() + (ROOT / "rules" / "plots.smk").read_text()
     for name in [*TABLES, *FIGURE_NAMES, "hypotheses.md", "report.md"]:

@@ -1,4 +1,4 @@
-"""Outcome taxonomy, grading of every arm, fidelity, and the ``grade`` stage (codenl.grading, codenl.grade_cli).
+"""Outcome taxonomy, grading of every arm, fidelity, and the ``grade`` stage (codenl.grading, codenl.commands.grade).
 
 The corpus under tests/corpus/ holds realistic responses per arm with the outcome each must get; code-arm cases
 run the sim code through the harness in a plain subprocess (the sandbox adds limits, not semantics).

@@ -158,9 +158,22 @@ def test_every_target_is_built_once(finished_run: tuple[Path, dict[str, Any], Pa
     for name in ("line.png", "by_kind.png", "by_size.png", "heatmap.png", "pvals.png", "outcomes.png"):
         assert (res / "figures" / name).stat().st_size > 1000, name
     for path in ("aggregate/records.parquet", "aggregate/validation.md", "aggregate/validation.json",
-                 "stats/hypotheses.md", "stats/report.md", "config.yaml"):
+                 "stats/hypotheses.md", "stats/report.md", "config.yaml", "provenance.json"):
         assert (res / path).stat().st_size > 0, path
+    # provenance: this checkout's commit, the run's configuration, the layers the sandbox used; the report shows it
+    prov = json.loads((res / "provenance.json").read_text())
+    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    assert prov["git"]["commit"] == head and isinstance(prov["git"]["dirty"], bool)
+    effective = yaml.safe_load((res / "config.yaml").read_text())
+    from codenl.provenance import config_sha256
+
+    assert prov["config_sha256"] == config_sha256(effective)
+    assert prov["sandbox"]["layers_used"] and "hygiene" in next(iter(prov["sandbox"]["layers_used"]))
+    assert f"`{head}`" in (res / "stats" / "report.md").read_text()
     assert json.loads((res / "aggregate" / "validation.json").read_text())
+    for path in ("index.html", "app.js", "style.css", "data/index.js", "figures/line.png"):
+        assert (res / "viewer" / path).stat().st_size > 0, path
+    assert len(list((res / "viewer" / "data" / "detail").rglob("seed0.js"))) == 2 + 1 + 1  # (model, kind, size)
     graded = check_complete_run(workdir)
     assert len(graded) == (2 * 2 + 2 + 2) * 4
     # the effective configuration is the one given, defaults filled
@@ -190,7 +203,9 @@ def test_finished_run_does_nothing_and_versions_rerun_only_what_depends_on_them(
         (site / "sitecustomize.py").write_text(code)
         return clean_env(PYTHONPATH=str(site))
 
-    analysis = {("aggregate", None), ("validate", None), ("stats", None), ("plots", None), ("all", None)}
+    analysis = {("aggregate", None), ("provenance", None), ("validate", None), ("stats", None), ("plots", None),
+                ("viewer", None),
+                ("all", None)}
 
     def stage_and_kind(jobs: list[tuple[str, dict[str, str]]]) -> set[tuple[str, str | None]]:
         return {(rule if rule in {a for a, _ in analysis} else rule.split("_")[0], w.get("kind")) for rule, w in jobs}
@@ -210,6 +225,30 @@ def test_finished_run_does_nothing_and_versions_rerun_only_what_depends_on_them(
     assert len(queries) == len(cfg["kinds"]) and {w["arm"] for w in queries} == {"controlsim"}
     assert stage_and_kind(extraction) == {
         (s, k) for s in ("query", "execute", "grade") for k in cfg["kinds"]} | analysis
+
+
+@pytest.mark.slow
+def test_snakemake_report_holds_every_figure_and_key_table(finished_run: tuple[Path, dict[str, Any], Path]) -> None:
+    """`snakemake --report results/report.html` (the documented command) builds the self-contained report."""
+    import base64
+    import re
+
+    workdir, _, _ = finished_run
+    target = workdir / "results" / "report.html"
+    out = snakemake(workdir, "--configfile", str(workdir / "test.yaml"), "--report", str(target))
+    assert out.returncode == 0, out.stderr[-3000:]
+    html = target.read_text()
+    assert "codenl" in html and "fake/model" in html  # the workflow description, rendered with the config
+    # every figure is inside the file, byte for byte (base64 data), not linked
+    for name in ("line.png", "by_kind.png", "by_size.png", "heatmap.png", "pvals.png", "outcomes.png"):
+        data = base64.b64encode((workdir / "results" / "figures" / name).read_bytes()).decode()
+        assert data[:2000] in html, name
+    for name in ("hypotheses.csv", "accuracy_model_arm.csv", "comparisons.csv", "diff_model_kind.csv",
+                 "validation.md", "provenance.json"):
+        assert name in html, name
+    # and the captions
+    assert "Code - NL accuracy difference per model and kind" in html
+    assert not re.search(r'src="(?!data:)[^"]*\.png"', html)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The names every stage shares: the four arms and the outcome taxonomy (SPEC sections 2 and 3)."""
+"""The names every stage shares: the four arms and the outcome taxonomy."""
 
 from __future__ import annotations
 

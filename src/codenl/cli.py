@@ -1,7 +1,8 @@
 """Command line: one subcommand per stage (`python -m codenl STAGE --help`).
 
-Each subcommand lives in its own module, imported only when that subcommand runs, so that
-`python -m codenl generate` does not pay for aiohttp, pandas or seaborn.  A command module exposes
+Subcommand NAME is the module `codenl.commands.NAME` (one module per subcommand, named after it), imported only
+when that subcommand runs, so that `python -m codenl generate` does not pay for aiohttp, pandas or seaborn.  A
+command module exposes
 
     configure(parser: argparse.ArgumentParser) -> None   # adds the subcommand's arguments
     run(args: argparse.Namespace) -> int                  # does the work, returns the exit status
@@ -17,20 +18,25 @@ import sys
 
 from codenl.errors import CodenlError, UsageError
 
-# name -> (module, one-line help).  The order is the order of the data flow.
+# name -> (module, one-line help): the module is always codenl.commands.<name> (tests/test_cli.py checks it).
+# The order is the order of the data flow.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "generate": ("codenl.problems.cli", "generate problem instances with exact gold answers"),
-    "plan": ("codenl.workflow_cli.plan", "print requests, tokens and cost a config will spend"),
-    "check": ("codenl.workflow_cli.check", "pre-flight: key accepted, every model id exists"),
-    "ask": ("codenl.llm.ask", "send one chat request and print the reply, usage, cost, latency"),
-    "query": ("codenl.llm.query", "query a model for one arm over problem shards"),
-    "sandbox": ("codenl.sandbox.cli", "run one program in the sandbox, print its result as JSON"),
-    "execute": ("codenl.sandbox.execute", "run every sim program of shards in the sandbox"),
-    "grade": ("codenl.grade_cli", "grade all arms of shards into graded records"),
-    "aggregate": ("codenl.analysis.aggregate", "join graded shards into one Parquet table"),
-    "validate": ("codenl.analysis.validate", "check counts, coverage and error rates"),
-    "stats": ("codenl.analysis.stats_cli", "accuracy, CIs, tests and hypothesis verdicts"),
-    "plots": ("codenl.analysis.plots", "draw the figures"),
+    "generate": ("codenl.commands.generate", "generate problem instances with exact gold answers"),
+    "plan": ("codenl.commands.plan", "print requests, tokens and cost a config will spend"),
+    "check": ("codenl.commands.check", "pre-flight: key accepted, every model id exists"),
+    "ask": ("codenl.commands.ask", "send one chat request and print the reply, usage, cost, latency"),
+    "query": ("codenl.commands.query", "query a model for one arm over problem shards"),
+    "sandbox": ("codenl.commands.sandbox", "run one program in the sandbox, print its result as JSON"),
+    "execute": ("codenl.commands.execute", "run every sim program of shards in the sandbox"),
+    "grade": ("codenl.commands.grade", "grade all arms of shards into graded records"),
+    "aggregate": ("codenl.commands.aggregate", "join graded shards into one Parquet table"),
+    "validate": ("codenl.commands.validate", "check counts, coverage and error rates"),
+    "stats": ("codenl.commands.stats", "accuracy, CIs, tests and hypothesis verdicts"),
+    "plots": ("codenl.commands.plots", "draw the figures"),
+    "config": ("codenl.commands.config", "write a run's effective configuration as YAML"),
+    "provenance": ("codenl.commands.provenance", "record commit, packages, platform and sandbox layers of a run"),
+    "viewer": ("codenl.commands.viewer", "write the static results browser (results/viewer)"),
+    "view": ("codenl.commands.view", "serve the results browser on 127.0.0.1"),
 }
 
 

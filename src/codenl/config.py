@@ -163,6 +163,13 @@ def _describe(error: Any) -> str:
         return f"config: {where}: must not be empty"
     if error.validator == "minimum":
         return f"config: {where}: {error.instance!r} is less than the minimum {error.validator_value}"
+    if error.validator == "maximum":
+        hint = ""
+        if where.split(".")[0].split("[")[0] in ("n", "totals", "clrs_samples", "sizes"):
+            hint = " (no plan this big is supported: a typo?; limits.max_n and limits.max_requests bound a run)"
+        return f"config: {where}: {error.instance!r} is more than the maximum {error.validator_value}{hint}"
+    if error.validator == "maxItems":
+        return f"config: {where}: more than {error.validator_value} entries"
     if error.validator == "enum":
         return f"config: {where}: {error.instance!r} is not one of {', '.join(map(str, error.validator_value))}"
     if error.validator == "propertyNames":
@@ -230,6 +237,11 @@ def check_semantics(config: dict[str, Any]) -> dict[str, Any]:
             raise UsageError(f"config: models[{i}].base_url: {model['base_url']!r} is not an http(s) URL")
         if model.get("api_key_env") is None:
             model["api_key_env"] = default_key
+        if model.get("routing") and model["provider"] != "openrouter":
+            raise UsageError(
+                f"config: models[{i}].routing: routing preferences are OpenRouter's; provider {model['provider']!r} "
+                "does not take them"
+            )
     for name in config.get("pricing", {}):
         if name not in {m["name"] for m in config["models"]}:
             raise UsageError(f"config: pricing.{name}: not a configured model")
@@ -262,7 +274,52 @@ def check_semantics(config: dict[str, Any]) -> dict[str, Any]:
                         f"config: totals.{key}: {total} is fewer than the {len(sizes_of(config, k))} sizes of "
                         f"kind {k!r} it is spread over"
                     )
+    check_limits(config)
     return config
+
+
+_BIGGER = "to run a bigger plan on purpose, raise {key} in your config (`snakemake plan` shows its cost first)"
+
+
+def check_limits(config: Mapping[str, Any]) -> None:
+    """The plan stays within ``limits`` (a typo such as ``n: 1000000000`` stops here, before any job)."""
+    limits = config["limits"]
+    for kind in config["kinds"]:
+        sizes = sizes_of(config, kind)
+        if len(sizes) > limits["max_sizes"]:
+            raise UsageError(
+                f"config: sizes: kind {kind!r} has {len(sizes)} sizes, more than limits.max_sizes = "
+                f"{limits['max_sizes']}; " + _BIGGER.format(key="limits.max_sizes")
+            )
+        for size, n in counts_of(config, kind):
+            if n > limits["max_n"]:
+                raise UsageError(
+                    f"config: {_n_source(config, kind)}: {n:,} instances of kind {kind!r} at size {size} is more "
+                    f"than limits.max_n = {limits['max_n']:,}; " + _BIGGER.format(key="limits.max_n")
+                )
+    instances = sum(n for kind in config["kinds"] for _, n in counts_of(config, kind))
+    per_run = len(config["models"]) * len(config["seeds"])
+    requests = instances * per_run * 3
+    if requests > limits["max_requests"]:
+        raise UsageError(
+            f"config: the plan asks {requests:,} requests ({instances:,} instances per model and seed x "
+            f"{len(config['models'])} model(s) x {len(config['seeds'])} seed(s) x 3 asked arms), more than "
+            f"limits.max_requests = {limits['max_requests']:,}; " + _BIGGER.format(key="limits.max_requests")
+        )
+
+
+def _n_source(config: Mapping[str, Any], kind: str) -> str:
+    """The key that sets the number of instances of a kind (for messages)."""
+    family = kind_info(kind).family
+    if kind == "clrs30" and config.get("clrs_samples") is not None:
+        return "clrs_samples"
+    for key in (kind, family):
+        if key in config.get("totals", {}):
+            return f"totals.{key}"
+    for key in (kind, family):
+        if key in config.get("n", {}):
+            return f"n.{key}"
+    return "n.default"
 
 
 def sizes_of(config: Mapping[str, Any], kind: str) -> list[int]:

@@ -1,6 +1,6 @@
 """The outcome taxonomy and grading of every arm (pure functions; the ``grade`` stage does the I/O).
 
-Each (instance, model, seed, arm) ends in exactly one outcome of :data:`OUTCOMES` (SPEC section 3).
+Each (instance, model, seed, arm) ends in exactly one outcome of :data:`OUTCOMES`.
 
 * ``nl``: response ``infra_error`` -> ``infra_error``.  No readable ``{"answer": ...}`` -> ``parse_error``.  Found
   but not convertible to the instance's ``answer_type`` -> ``wrong`` (the detail says why), as in every arm: stated
@@ -362,8 +362,12 @@ def graded_record(
     response: Mapping[str, Any] | None = None,
     prompt_version: str | None = None,
     harness_version: str | None = None,
+    answered_provider: str | None = None,
 ) -> dict[str, Any]:
-    """One graded record (fields of docs/records.md)."""
+    """One graded record (fields of docs/records.md).  ``answered_provider``: the upstream provider that served
+    the reply graded (default: the response's own)."""
+    if answered_provider is None and response is not None:
+        answered_provider = response.get("answered_provider")
     return {
         "instance_id": instance["id"],
         "kind": instance["kind"],
@@ -389,6 +393,7 @@ def graded_record(
         "generator_version": instance["generator_version"],
         "grader_version": GRADER_VERSION,
         "harness_version": harness_version,
+        "answered_provider": answered_provider,
     }
 
 
@@ -454,7 +459,8 @@ def grade_instance(
                           response=controlsim,
                           prompt_version=controlsim.get("prompt_version"), harness_version=harness_version),
             graded_record(instance, model, "code", grade_execution(instance, execution),
-                          prompt_version=sim.get("prompt_version"), harness_version=harness_version),
+                          prompt_version=sim.get("prompt_version"), harness_version=harness_version,
+                          answered_provider=sim.get("answered_provider")),
         ]
     except ValueError as exc:  # a malformed answer_type in the instance
         raise RecordError(f"instance {instance['id']}: {exc}") from None

@@ -6,8 +6,9 @@ Two kinds of files:
   :func:`write_jsonl_atomic`: a temporary file in the same directory, fsync, then ``os.replace``.  A reader never
   sees half a shard, and Snakemake never sees an output that a killed job left behind.
 * **Logs** (the request ledger) grow with :func:`append_jsonl`: one ``write`` per record, flushed and fsynced
-  before the call returns.  A kill can leave at most one partial last line; :func:`read_jsonl` with
-  ``allow_partial_tail=True`` skips it (the request it described is simply asked again).
+  before the call returns.  A kill or a full disk can leave a partial last line: :func:`repair_log_tail` cuts it
+  off before the next append (the request it described is simply asked again), and :func:`iter_jsonl` with
+  ``allow_partial_tail=True`` skips any line that is not a JSON object, wherever it is, reporting each one.
 
 Errors name the file, the line and, where it applies, the field at fault.
 """
@@ -17,7 +18,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -76,38 +77,109 @@ def append_jsonl(path: str | os.PathLike[str], records: Iterable[Mapping[str, An
         os.close(fd)
 
 
+def repair_log_tail(path: str | os.PathLike[str]) -> str | None:
+    """Make a log end on a whole line before it is appended to; returns what was done, or None.
+
+    A last line without its newline is kept (newline added) when it is a whole JSON object, else cut off (it is
+    what a writer killed mid-write, or a short write on a full disk, left behind: no complete record).
+    """
+    path = Path(path)
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        return None
+    try:
+        size = os.fstat(fd).st_size
+        if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
+            return None
+        # find the start of the last line
+        start, step = size, 1 << 16
+        while start > 0:
+            lo = max(0, start - step)
+            cut = os.pread(fd, start - lo, lo).rfind(b"\n")
+            if cut >= 0:
+                start = lo + cut + 1
+                break
+            start = lo
+        tail = os.pread(fd, size - start, start)
+        try:
+            whole = isinstance(json.loads(tail.decode("utf-8")), dict)
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            whole = False
+        if whole:
+            os.pwrite(fd, b"\n", size)
+            what = f"{path}: added the newline missing after the last record"
+        else:
+            os.ftruncate(fd, start)
+            what = f"{path}:{_count_lines(fd, start) + 1}: cut off a partial last line ({size - start} bytes)"
+        os.fsync(fd)
+        return what
+    finally:
+        os.close(fd)
+
+
+def _count_lines(fd: int, end: int) -> int:
+    count, pos = 0, 0
+    while pos < end:
+        chunk = os.pread(fd, min(1 << 20, end - pos), pos)
+        if not chunk:
+            break
+        count += chunk.count(b"\n")
+        pos += len(chunk)
+    return count
+
+
 def read_jsonl(path: str | os.PathLike[str], *, allow_partial_tail: bool = False) -> Iterator[dict[str, Any]]:
     """Yield the records of a JSONL file (see :func:`iter_jsonl`)."""
     for _lineno, record in iter_jsonl(path, allow_partial_tail=allow_partial_tail):
         yield record
 
 
+#: called with (line number, reason) for each line a tolerant read skips
+OnDamage = Callable[[int, str], None]
+
+
 def iter_jsonl(
-    path: str | os.PathLike[str], *, allow_partial_tail: bool = False
+    path: str | os.PathLike[str], *, allow_partial_tail: bool = False, on_damage: OnDamage | None = None
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield ``(line number, record)`` for each record of a JSONL file.
 
-    A malformed line raises :class:`RecordError` naming the file and line.  With ``allow_partial_tail`` (logs),
-    malformed lines that a killed writer left behind are skipped: the last line, or a line that a later append
-    terminated.
+    A line that is not UTF-8, not JSON or not a JSON object raises :class:`RecordError` naming the file and line.
+    With ``allow_partial_tail`` (logs) such lines are skipped instead, wherever they are (a partial line left by a
+    killed writer, a short write on a full disk cut inside a multi-byte character, a damaged block): each skipped
+    line is reported to ``on_damage(line number, reason)`` when given.
     """
     path = Path(path)
     try:
-        fh = open(path, encoding="utf-8")
+        fh = open(path, "rb")
     except FileNotFoundError:
         raise RecordError(f"{path}: no such file") from None
     with fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
+        for lineno, raw in enumerate(fh, start=1):
+            if not raw.strip():
                 continue
+            reason = None
+            record: Any = None
             try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
+                line = raw.decode("utf-8").rstrip("\r\n")
+            except UnicodeDecodeError as exc:
+                reason = f"not valid UTF-8 (byte {exc.start + 1})"
+            else:
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    reason = f"not valid JSON ({exc.msg} at column {exc.colno})"
+                except RecursionError:
+                    reason = "not valid JSON (nested too deeply)"
+                else:
+                    if not isinstance(record, dict):
+                        reason = f"expected a JSON object, got {type(record).__name__}"
+            if reason is not None:
                 if allow_partial_tail:
+                    if on_damage is not None:
+                        on_damage(lineno, reason)
                     continue
-                raise RecordError(f"{path}:{lineno}: not valid JSON ({exc.msg} at column {exc.colno})") from None
-            if not isinstance(record, dict):
-                raise RecordError(f"{path}:{lineno}: expected a JSON object, got {type(record).__name__}")
+                raise RecordError(f"{path}:{lineno}: {reason}")
             yield lineno, record
 
 

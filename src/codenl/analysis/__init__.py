@@ -7,7 +7,6 @@ Modules, one job each:
 * :mod:`.bootstrap`   the vectorised cluster bootstrap (instances are resampled, never rows)
 * :mod:`.stats`       pure statistics: accuracy tables, paired comparisons, ANOVA, power
 * :mod:`.hypotheses`  the plan's H1-H3 and success/failure/ambiguous criteria as a verdict table
-* :mod:`.stats_cli`   the ``stats`` subcommand: writes the tables, verdicts and the Markdown report
 * :mod:`.plots`       the ``plots`` subcommand: six PNG figures
 * :mod:`.report`      Markdown rendering
 * :mod:`.synthetic`   simulated records with planted effects (tests and the benchmark)

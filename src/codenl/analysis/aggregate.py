@@ -6,7 +6,7 @@ One row per instance x model x seed x arm.  Columns (docs/records.md, graded rec
 
 ``instance_id, model, provider, seed, kind, family, algorithm, size, index, arm, outcome, correct, answer, gold,
 detail, fidelity, prompt_tokens, completion_tokens, reasoning_tokens, cost, latency_s, prompt_version,
-generator_version, grader_version, harness_version, source``
+generator_version, grader_version, harness_version, answered_provider, source``
 
 ``answer`` and ``gold`` are JSON strings (typed JSON of any shape, big ints included, survives Parquet intact);
 ``provider`` is the org prefix of the model id (``mistralai/codestral-2508`` -> ``mistralai``); for a model id
@@ -60,11 +60,13 @@ OPTIONAL: dict[str, tuple[type, ...]] = {
     "generator_version": _OPT_STR,
     "grader_version": _OPT_STR,
     "harness_version": _OPT_STR,
+    "answered_provider": _OPT_STR,
 }
 COLUMNS = (
     "instance_id", "model", "provider", "seed", "kind", "family", "algorithm", "size", "index", "arm", "outcome",
     "correct", "answer", "gold", "detail", "fidelity", "prompt_tokens", "completion_tokens", "reasoning_tokens",
-    "cost", "latency_s", "prompt_version", "generator_version", "grader_version", "harness_version", "source",
+    "cost", "latency_s", "prompt_version", "generator_version", "grader_version", "harness_version",
+    "answered_provider", "source",
 )
 
 
@@ -162,23 +164,33 @@ def write_parquet_atomic(df: pd.DataFrame, out: Path) -> None:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--graded", nargs="+", required=True, help="graded shard files (JSONL)")
+    parser.add_argument("--graded", nargs="+", default=None,
+                        help="graded shard files (JSONL); default: every graded shard of --configfile's run")
     parser.add_argument("--out", required=True, help="output Parquet file, e.g. results/aggregate/records.parquet")
     parser.add_argument("--configfile", nargs="+", default=None,
-                        help="optional: the run's config, for the provider name of model ids without '/'")
+                        help="the run's config: its graded shards (without --graded) and the provider name of "
+                             "model ids without '/'")
+    parser.add_argument("--results", default="results", help="results directory of the run (without --graded)")
 
 
 def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix != ".parquet":
         raise UsageError(f"--out {out}: expected a .parquet file")
-    providers = None
+    providers, graded = None, args.graded
     if args.configfile:
         from codenl.config import load_config  # lazily: only when asked
 
-        providers = {m["name"]: m["provider"] for m in load_config(list(args.configfile))["models"]}
-    df = collect(args.graded, providers)
+        config = load_config(list(args.configfile))
+        providers = {m["name"]: m["provider"] for m in config["models"]}
+        if graded is None:
+            from codenl import layout
+
+            graded = layout.run_shards(config, layout.GRADED, args.results)
+    if graded is None:
+        raise UsageError("give --graded files or the run's --configfile")
+    df = collect(graded, providers)
     write_parquet_atomic(df, out)
-    print(f"aggregate: {len(df)} records from {len(args.graded)} shard(s), "
+    print(f"aggregate: {len(df)} records from {len(graded)} shard(s), "
           f"{int((df['outcome'] == 'infra_error').sum())} infra errors -> {out}")
     return 0

@@ -1,6 +1,6 @@
 """The plan's hypotheses and criteria, evaluated from the statistics into a verdict table.
 
-The plan (shared/seed/000_8779534f168250d4.txt) states H1-H3 and success / failure / ambiguous criteria for four
+The plan (docs/plan.md) states H1-H3 and success / failure / ambiguous criteria for four
 models.  Each becomes one row: the criterion as the plan states it, how we operationalise it, the numbers behind
 it, and a verdict: ``met``, ``not met`` or ``not testable`` (with the reason).
 

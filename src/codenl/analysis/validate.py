@@ -9,7 +9,13 @@ outcome; ``correct`` inconsistent with ``outcome``; a duplicate (instance, model
 (model, seed, kind, size) cell with no records, or an arm with a count other than the configured ``n``; a cell
 in the records that the config does not have; a kind whose family differs from the config; an instance without
 all four arms; an accuracy outside [0, 1]; an infra-error or parse-error rate per (model, arm) above its
-``max_*`` threshold.  Warnings: rates above the ``warn_*`` thresholds, a (model, arm) with no graded row.
+``max_*`` threshold.  Warnings: rates above the ``warn_*`` thresholds, a (model, arm) with no graded row, a model
+whose asked arms were served by different mixes of upstream providers (``answered_provider``; a share differing
+by more than ``warn_provider_share_difference``).
+
+A failed validation also writes its reports as ``validation.failed.md`` and ``.json`` beside the outputs (Snakemake
+deletes the outputs of a failed job; these names are no output, so they stay) and its last line names that file;
+a passing validation removes them.
 
 Thresholds (config key ``validation``; these are the defaults, a config value overrides them): see
 :data:`DEFAULT_THRESHOLDS`.
@@ -21,6 +27,7 @@ import argparse
 import json
 import math
 import os
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +36,7 @@ from typing import Any
 import pandas as pd
 
 from codenl.analysis.report import markdown_table
+from codenl.analysis.serving import served_differently, serving_table
 from codenl.analysis.stats import ARMS, OUTCOMES, order_rows
 from codenl.errors import UsageError
 
@@ -39,6 +47,8 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     # parse_error rows per (model, arm): a weak model legitimately fails to answer, so off by default (1.0)
     "max_parse_error_rate": 1.0,
     "warn_parse_error_rate": 0.5,
+    # a share of an upstream provider that differs between the asked arms of one model by more than this: warning
+    "warn_provider_share_difference": 0.1,
 }
 REQUIRED_COLUMNS = ("instance_id", "model", "seed", "kind", "family", "size", "index", "arm", "outcome", "correct")
 CELL = ("model", "seed", "kind", "size")
@@ -256,6 +266,11 @@ def validate(records: pd.DataFrame, expected: Sequence[Mapping[str, Any]], thres
     totals = found.reset_index()
     totals["expected"] = [int(want.get((m, s), 0)) for m, s in zip(totals["model"], totals["seed"], strict=True)]
     rep.totals = order_rows(totals[["model", "seed", "arm", "expected", "found"]], ["model", "seed", "arm"])
+
+    # ---- serving: the arms of one model answered by the same mix of upstream providers
+    for model, mix in served_differently(serving_table(df), th["warn_provider_share_difference"]).items():
+        warn("serving", {"model": model}, f"the arms were served by different upstream providers ({mix}); an arm "
+             "difference may be a serving difference: pin routing (models[].routing) and rerun")
     return rep
 
 
@@ -285,12 +300,32 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--records {path}: no such file")
     records = pd.read_parquet(path)
     report = validate(records, expected_cells(config), config.get("validation") or {})
-    _write(Path(args.out_md), report.to_markdown())
-    _write(Path(args.out_json), json.dumps(report.to_json(), indent=2, default=str))
-    for f in report.errors[:20]:
-        print(f"validate: error: {f.line()}")
+    md, js = report.to_markdown(), json.dumps(report.to_json(), indent=2, default=str)
+    out_md, out_json = Path(args.out_md), Path(args.out_json)
+    kept_md, kept_json = failed_copy(out_md), failed_copy(out_json)
+    _write(out_md, md)
+    _write(out_json, js)
+    if report.ok:
+        kept_md.unlink(missing_ok=True)
+        kept_json.unlink(missing_ok=True)
+        where = out_md
+    else:
+        # Snakemake deletes the outputs of a failed job: the copy under another name is what the user reads
+        _write(kept_md, md)
+        _write(kept_json, js)
+        where = kept_md
+    lines = [f"validate: error: {f.line()}" for f in report.errors[:20]]
     if len(report.errors) > 20:
-        print(f"validate: ... {len(report.errors) - 20} more errors in {args.out_md}")
-    print(f"validate: {'PASS' if report.ok else 'FAIL'}: {len(report.errors)} error(s), "
-          f"{len(report.warnings)} warning(s) -> {args.out_md}")
+        lines.append(f"validate: ... {len(report.errors) - 20} more errors in {where}")
+    lines.append(f"validate: {'PASS' if report.ok else 'FAIL'}: {len(report.errors)} error(s), "
+                 f"{len(report.warnings)} warning(s); report: {where}")
+    for line in lines:
+        print(line)
+    if not report.ok:  # also in the job's log, which Snakemake shows for a failed job
+        print(lines[-1], file=sys.stderr)
     return 0 if report.ok else 1
+
+
+def failed_copy(path: Path) -> Path:
+    """Where a failed validation's report is kept: ``validation.md`` -> ``validation.failed.md``."""
+    return path.with_name(f"{path.stem}.failed{path.suffix}")

@@ -3,5 +3,5 @@
 Modules: :mod:`~codenl.llm.client` (sliding window, retries), :mod:`~codenl.llm.retry` (policy),
 :mod:`~codenl.llm.ledger` (request keys, append-only ledger), :mod:`~codenl.llm.providers` (base URLs, keys),
 :mod:`~codenl.llm.local` (llama.cpp server), :mod:`~codenl.llm.pricing`, :mod:`~codenl.llm.progress`, and the
-subcommands :mod:`~codenl.llm.ask` and :mod:`~codenl.llm.query`.  Importing this package imports nothing heavy.
+``query`` stage (:mod:`~codenl.llm.query`).  Importing this package imports nothing heavy.
 """

@@ -14,9 +14,17 @@ Retries follow :mod:`codenl.llm.retry`.  A request whose budget runs out returns
 :data:`~codenl.llm.retry.MAX_CONSECUTIVE_REJECTED` rejections in a row) raises :class:`FatalAPIError`, whose
 message names the key's variable (never its value).
 
+Outages.  A request whose every attempt failed before an HTTP reply (refused, DNS, reset, timeout) adds one to a
+streak that any success resets; ``breaker`` such requests in a row stop the job with :class:`CircuitOpen` (one
+line; no response file is written) instead of turning its shards into failures.  Their ``infra_error`` outcomes are
+written to the ledger only once a later request succeeds or the job ends normally, so an outage that trips the
+breaker uses up none of the ``reask`` runs of those requests.
+
 Exactly once.  With a :class:`~codenl.llm.ledger.Ledger`, a request whose key has an ``ok`` line is answered from
 the ledger without any request; every outcome is appended (and fsynced) the moment it is known; identical
-requests in flight at the same time are sent once and share the answer.
+requests in flight at the same time are sent once and share the answer.  A key whose ledger lines are all
+``infra_error`` is asked again while it has failed in at most ``reask`` runs; after that its last failure is
+returned from the ledger without a request.
 """
 
 from __future__ import annotations
@@ -53,8 +61,22 @@ class FatalAPIError(CodenlError):
     """The API refused the job as a whole (key, credit, model): stop; the ledger keeps what completed."""
 
 
+class CircuitOpen(FatalAPIError):
+    """The API could not be reached for many requests in a row (refused, DNS, resets, timeouts): the job stops
+    before it turns a whole shard into failures; the ledger keeps what completed."""
+
+
 class MalformedResponse(ValueError):
     """A 200 reply that holds no usable completion (retried)."""
+
+
+class EmptyReply(MalformedResponse):
+    """A 200 reply with ``content: null``, no reasoning text and a finish other than ``length``: a provider fault
+    (retried, then ``infra_error``), never the model's answer."""
+
+
+#: attempt types that mean the request never got an HTTP reply
+TRANSPORT_FAILURES = frozenset({"timeout", "connection"})
 
 
 @dataclass(frozen=True)
@@ -121,8 +143,11 @@ def _text_of(content: Any) -> str | None:
 def parse_completion(body: Any) -> ChatResult:
     """The :class:`ChatResult` of a chat completion body, or :class:`MalformedResponse`.
 
-    ``content: null`` is a valid answer (reasoning models may put their text in ``reasoning`` or
-    ``reasoning_content``, or run out of tokens before answering): it is recorded with ``text`` null.
+    ``content: null`` is a valid answer when reasoning models put their text in ``reasoning`` or
+    ``reasoning_content``, or ran out of tokens before answering (``finish_reason`` ``length``): it is recorded
+    with ``text`` null and graded as the model's.  ``content: null`` with no reasoning text and any other finish
+    is :class:`EmptyReply`: the provider answered nothing, so the request is retried.  An empty string is what the
+    model generated (a model may stop at once): it is recorded and graded as the model's.
     """
     if not isinstance(body, dict):
         raise MalformedResponse(f"body is a JSON {type(body).__name__}, not an object")
@@ -150,6 +175,8 @@ def parse_completion(body: Any) -> ChatResult:
     cost = usage.get("cost", body.get("cost"))
     cost = float(cost) if isinstance(cost, (int, float)) and not isinstance(cost, bool) else None
     finish = choice.get("finish_reason") or choice.get("native_finish_reason")
+    if text is None and reasoning is None and finish != "length":
+        raise EmptyReply(f"no content and no reasoning text (finish_reason {finish!r})")
 
     def str_or_none(v: Any) -> str | None:
         return v if isinstance(v, str) else None
@@ -201,9 +228,20 @@ class ChatClient:
         ledger: Ledger | None = None,
         progress: Progress | None = None,
         rng: random.Random | None = None,
+        reask: int | None = None,
+        breaker: int = 0,
+        routing: Mapping[str, Any] | None = None,
     ) -> None:
+        """``reask``: later runs that ask again a request the ledger has as ``infra_error`` (None: every run);
+        ``breaker``: requests in a row that never reached the API (refused, DNS, reset, timeout) after which the
+        job stops with :class:`CircuitOpen` (0: never); ``routing``: OpenRouter provider preferences sent with
+        each request (``provider`` in the body) and part of its key."""
         if window < 1:
             raise ValueError("window must be at least 1")
+        if reask is not None and reask < 0:
+            raise ValueError("reask must not be negative")
+        if breaker < 0:
+            raise ValueError("breaker must not be negative")
         self.provider = provider
         self.model = model
         self.window = window
@@ -222,6 +260,13 @@ class ChatClient:
         self._pending: list[tuple[tuple[str, str, dict[str, Any]], asyncio.Future[None]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self.url = provider.base_url.rstrip("/") + "/chat/completions"
+        self.reask = reask
+        self.breaker = breaker
+        self.routing = dict(routing) if routing else None
+        self._transport_streak = 0
+        #: infra_error outcomes of requests that never reached the API, written once a request succeeds or the job
+        #: ends normally: when the breaker stops the job they are dropped, so an outage uses up no re-ask
+        self._deferred: list[tuple[str, ChatResult]] = []
         #: the most HTTP attempts that were in flight at once (for tests and the benchmark)
         self.peak_in_flight = 0
 
@@ -244,7 +289,10 @@ class ChatClient:
     # -- public -------------------------------------------------------------------------------------------------
 
     def key(self, messages: Messages, sampling: Sampling) -> str:
-        return request_key(self.provider.ledger_url, self.model, messages, sampling.params())
+        params = sampling.params()
+        if self.routing:
+            params["provider"] = self.routing  # who may answer is part of what is measured (docs/recovery.md)
+        return request_key(self.provider.ledger_url, self.model, messages, params)
 
     async def complete(self, messages: Messages, sampling: Sampling) -> ChatResult:
         """The answer to one request: from the ledger, from an identical request in flight, or from the API."""
@@ -255,9 +303,19 @@ class ChatClient:
                 self.progress.cached += 1
                 self.progress.done += 1
                 return ChatResult.from_dict(stored, from_ledger=True)
+            final = self.ledger.final_failure(key, self.reask)
+            if final is not None:
+                self.progress.cached += 1
+                self.progress.final_failed += 1
+                self.progress.done += 1
+                return ChatResult.from_dict(final, from_ledger=True)
         task = self._inflight.get(key)
         if task is None:
-            task = asyncio.ensure_future(self._send_and_record(key, messages, sampling))
+            if self.ledger is not None and key in self.ledger.failures:
+                self.progress.reasked += 1
+                task = asyncio.ensure_future(self._reask(key, messages, sampling))
+            else:
+                task = asyncio.ensure_future(self._send_and_record(key, messages, sampling))
             self._inflight[key] = task
             task.add_done_callback(lambda _t, k=key: self._inflight.pop(k, None))
         result = await task
@@ -271,10 +329,14 @@ class ChatClient:
             async with asyncio.TaskGroup() as tg:
                 tasks = [tg.create_task(self.complete(m, s)) for m, s in requests]
         except BaseExceptionGroup as group:
+            breaker = group.subgroup(CircuitOpen)
+            if breaker is not None:
+                raise _first_leaf(breaker) from None
             fatal = group.subgroup(FatalAPIError)
             if fatal is not None:
                 raise _first_leaf(fatal) from None
             raise _first_leaf(group) from None
+        await self._write_deferred()
         return [t.result() for t in tasks]
 
     # -- internals ----------------------------------------------------------------------------------------------
@@ -283,16 +345,50 @@ class ChatClient:
         body: dict[str, Any] = {"model": self.model, "messages": [dict(m) for m in messages], **sampling.params()}
         if self.provider.name == "openrouter":
             body["usage"] = {"include": True}
+            if self.routing:
+                body["provider"] = dict(self.routing)
         return body
+
+    async def _reask(self, key: str, messages: Messages, sampling: Sampling) -> ChatResult:
+        result = await self._send_and_record(key, messages, sampling)
+        if result.status != "ok":
+            self.progress.reasked_failed += 1
+        return result
 
     async def _send_and_record(self, key: str, messages: Messages, sampling: Sampling) -> ChatResult:
         result = await self._send(key, messages, sampling)
-        if self.ledger is not None and result.status != "ok":  # ok outcomes are persisted inside the window
-            await self._persist(key, result)
-        if result.status != "ok":
+        if result.status == "ok":  # ok outcomes are persisted inside the window
+            self._transport_streak = 0
+            await self._write_deferred()
+        else:
             self.progress.failed += 1
+            if self.breaker and _never_reached(result):
+                self._transport_streak += 1
+                self._deferred.append((key, result))
+                if self._transport_streak >= self.breaker and self._stopped is None:
+                    self._stopped = self._circuit_open(result)
+                if self._stopped is not None:
+                    raise self._stopped
+            elif self.ledger is not None:
+                await self._persist(key, result)
         self.progress.add_usage(result.usage, result.cost)
         return result
+
+    def _circuit_open(self, last: ChatResult) -> CircuitOpen:
+        completed = len(self.ledger.completed) if self.ledger is not None else 0
+        message = last.error["message"] if last.error else ""
+        return CircuitOpen(
+            f"stopped: {self._transport_streak} requests in a row could not reach {self.provider.base_url} "
+            f"({message[:200]}); no response file was written and the ledger keeps its {completed} completed "
+            "request(s): run the same command again once the API is reachable"
+        )
+
+    async def _write_deferred(self) -> None:
+        if not self._deferred or self._stopped is not None:
+            return
+        batch, self._deferred = self._deferred, []
+        if self.ledger is not None:
+            await asyncio.gather(*(self._persist(k, r) for k, r in batch))
 
     async def _persist(self, key: str, result: ChatResult) -> None:
         """Append the outcome to the ledger; returns once it is on disk.
@@ -392,7 +488,7 @@ class ChatClient:
                     try:
                         result = parse_completion(json.loads(raw))
                     except (ValueError, MalformedResponse) as exc:
-                        kind = "malformed"
+                        kind = "empty_reply" if isinstance(exc, EmptyReply) else "malformed"
                         message = f"{type(exc).__name__}: {exc}"
                         body_error = _body_error(raw)
                         if body_error is not None:
@@ -441,6 +537,12 @@ class ChatClient:
         return _infra_error(
             history, "retries_exhausted", f"{len(history)} attempts failed; last: {last['type']}: {last['message']}"
         )
+
+
+def _never_reached(result: ChatResult) -> bool:
+    """Every attempt of a failed request failed before an HTTP reply (refused, DNS, reset, timeout)."""
+    history = (result.error or {}).get("history") or []
+    return bool(history) and all(h.get("type") in TRANSPORT_FAILURES for h in history)
 
 
 def _infra_error(history: list[dict[str, Any]], kind: str, message: str) -> ChatResult:

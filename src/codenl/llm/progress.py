@@ -31,6 +31,11 @@ class Progress:
     in_flight: int = 0
     failed: int = 0
     retries: int = 0
+    #: requests asked again because an earlier run recorded them infra_error, and how many of them failed again
+    reasked: int = 0
+    reasked_failed: int = 0
+    #: infra_error requests not asked again (they failed in 1 + reask runs): their last failure is the outcome
+    final_failed: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost: float = 0.0
@@ -57,9 +62,18 @@ class Progress:
     def line(self, now: float | None = None) -> str:
         return (
             f"query: {self.done}/{self.total} done ({self.cached} from ledger), {self.in_flight} in flight, "
-            f"{self.failed} failed, {self.retries} retries, tokens {self.prompt_tokens} in / "
+            f"{self.failed} failed, {self.retries} retries, {self.reask_part()}tokens {self.prompt_tokens} in / "
             f"{self.completion_tokens} out, cost ${self.cost:.4f}, ETA {format_eta(self.eta(now))}"
         )
+
+    def reask_part(self) -> str:
+        """``N re-asked after infra_error (M failed again), K kept as infra_error, `` when any applies."""
+        out = ""
+        if self.reasked:
+            out += f"{self.reasked} re-asked after infra_error ({self.reasked_failed} failed again), "
+        if self.final_failed:
+            out += f"{self.final_failed} kept as infra_error (retries.reask used up), "
+        return out
 
 
 async def report_every(progress: Progress, interval: float, stream: TextIO = sys.stderr) -> None:

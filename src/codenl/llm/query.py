@@ -14,8 +14,15 @@ the same model's sim reply with :func:`codenl.answers.extract_code`.  No code ->
 and no request; a sim response that is itself an ``infra_error`` -> an ``infra_error`` record (error type
 ``sim_infra_error``) and no request, so that a failure of the API is never scored as the model's.
 
+A request the ledger has as ``infra_error`` only (an earlier run failed on it) is asked again, at most
+``--reask`` later runs; then its last failure is its record.  The job's last line counts the requests re-asked,
+those that failed again and those kept as ``infra_error``, and the same counts go to ``<ledger>.summary.json``
+(with the ledger's failure histogram, which the workflow reads to rerun a job that has requests to ask again).
+A damaged ledger line is skipped with a warning naming the file and line.
+
 Exit status: 0 when every record is written (some may be ``infra_error``: the job goes on); 1 when the API
-refused the job as a whole (key, credit, model): nothing is written, the ledger keeps what completed.
+refused the job as a whole (key, credit, model) or ``--breaker`` requests in a row could not reach it: nothing
+is written, the ledger keeps what completed.
 With ``--provider local`` the llama.cpp server is started for the job and stopped at its end (see
 :mod:`codenl.llm.local`).  Concurrency across jobs: see :mod:`codenl.llm.client`.
 """
@@ -26,6 +33,7 @@ import argparse
 import asyncio
 import functools
 import hashlib
+import json
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -36,7 +44,7 @@ from codenl.arms import ASKED_ARMS
 from codenl.errors import RecordError, UsageError
 from codenl.llm.client import ChatClient, ChatResult, Sampling
 from codenl.llm.common import add_provider_arguments, open_provider
-from codenl.llm.ledger import Ledger, hold_ledger
+from codenl.llm.ledger import Ledger, hold_ledger, write_summary
 from codenl.llm.progress import Progress, report_every
 from codenl.llm.providers import Provider
 from codenl.llm.retry import RetryPolicy
@@ -57,6 +65,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     s.add_argument("--max-attempts", type=int, required=True, help="HTTP attempts per request before infra_error")
     s.add_argument("--request-timeout", type=float, required=True, help="seconds per attempt")
     s.add_argument("--progress-every", type=float, default=30.0, help="seconds between progress lines (stderr)")
+    s.add_argument("--reask", type=int, default=3,
+                   help="later runs that ask again a request whose outcome was infra_error (default 3)")
+    s.add_argument("--breaker", type=int, default=20,
+                   help="stop after this many requests in a row could not reach the API (0: never; default 20)")
+    s.add_argument("--routing", metavar="JSON",
+                   help="openrouter: provider routing preferences sent with each request (a JSON object)")
     s.add_argument("--allowed-packages", nargs="*", default=[], metavar="NAME",
                    help="sim: packages the sandbox lets a program import beside the standard library (the prompt "
                         "says so; sandbox.allowed_packages)")
@@ -91,6 +105,19 @@ def check_args(args: argparse.Namespace) -> None:
             raise UsageError(f"--{name.replace('_', '-')} must be at least 1")
     if args.request_timeout <= 0:
         raise UsageError("--request-timeout must be positive")
+    for name in ("reask", "breaker"):
+        if getattr(args, name) < 0:
+            raise UsageError(f"--{name} must not be negative")
+    args.routing_prefs = None
+    if args.routing:
+        if args.provider != "openrouter":
+            raise UsageError(f"--routing applies only to provider openrouter, not {args.provider}")
+        try:
+            args.routing_prefs = json.loads(args.routing)
+        except ValueError as exc:
+            raise UsageError(f"--routing is not valid JSON ({exc})") from None
+        if not isinstance(args.routing_prefs, dict):
+            raise UsageError("--routing must be a JSON object")
     if len(set(args.out)) != len(args.out):
         raise UsageError("--out names the same file twice")
 
@@ -210,7 +237,9 @@ def load_items(args: argparse.Namespace) -> list[list[Item]]:
 async def ask_all(
     provider: Provider, args: argparse.Namespace, shards: list[list[Item]]
 ) -> tuple[list[list[tuple[ChatResult | None, str | None]]], Progress]:
-    ledger = Ledger(args.ledger)
+    ledger = Ledger(args.ledger, repair=True)
+    for line in ledger.damage_warnings():
+        print(f"query: {line}", file=sys.stderr, flush=True)
     progress = Progress()
     policy = RetryPolicy(max_attempts=args.max_attempts)
     results: list[list[tuple[ChatResult | None, str | None]]] = []
@@ -222,6 +251,9 @@ async def ask_all(
         request_timeout=args.request_timeout,
         ledger=ledger,
         progress=progress,
+        reask=args.reask,
+        breaker=args.breaker,
+        routing=args.routing_prefs,
     ) as client:
         flat = [(it.messages, Sampling(args.temperature, args.top_p, args.max_tokens, it.instance["seed"]))
                 for shard in shards for it in shard if it.messages is not None]
@@ -239,6 +271,16 @@ async def ask_all(
                     sampling = Sampling(args.temperature, args.top_p, args.max_tokens, it.instance["seed"])
                     out.append((next(answers), client.key(it.messages, sampling)))
             results.append(out)
+    infra = [key for shard in results for res, key in shard if res is not None and res.status == "infra_error"]
+    pending = sum(ledger.final_failure(k, args.reask) is None for k in infra)
+    write_summary(ledger, {
+        "reasked": progress.reasked, "reasked_failed": progress.reasked_failed, "final": progress.final_failed,
+        "infra_error": len(infra), "pending": pending,
+    })
+    if infra:
+        print(f"query: {len(infra)} request(s) ended infra_error; {pending} will be asked again by the next run of "
+              f"the same command, {len(infra) - pending} have failed in {args.reask + 1} runs and stay infra_error",
+              file=sys.stderr, flush=True)
     return results, progress
 
 

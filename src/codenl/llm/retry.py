@@ -1,6 +1,6 @@
 """Which failures are retried, and how long to wait before the next attempt (pure functions).
 
-Policy (issue 4 item 3, SPEC section 4):
+Policy:
 
 * **retried**: HTTP 408, 409, 429 and every 5xx; timeouts; connection errors (refused, reset, DNS); bodies that
   are not JSON, have no ``choices`` or no ``message`` (the request is repeated, the answer was unusable);

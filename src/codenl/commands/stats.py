@@ -19,6 +19,7 @@ Works on any records table with the columns ``instance_id, model, arm, kind, siz
 ``instances_per_model_seed.csv`` sample sizes
 ``fidelity.csv``                simulation fidelity of sim and controlsim per model
 ``usage.csv``                   tokens, cost, latency per (model, arm)
+``serving.csv``                 upstream providers that served each (model, arm), with shares
 ``hypotheses.md/.csv/.json``    verdicts
 ``summary.json``, ``report.md`` context and the readable report
 =============================== ===================================================================
@@ -38,7 +39,9 @@ import pandas as pd
 from codenl.analysis import hypotheses, report
 from codenl.analysis import stats as st
 from codenl.analysis.bootstrap import N_BOOT, SEED
+from codenl.analysis.serving import serving_table
 from codenl.errors import UsageError
+from codenl.provenance import markdown as provenance_markdown
 
 TABLES = {
     "accuracy_model_arm.csv": "accuracy per (model, arm) with 95% CI",
@@ -54,6 +57,7 @@ TABLES = {
     "instances_per_model_seed.csv": "instances per (model, seed)",
     "fidelity.csv": "simulation fidelity: sim / controlsim answer equals the executed value, per (model, arm)",
     "usage.csv": "tokens, cost and latency per (model, arm)",
+    "serving.csv": "upstream providers that served each (model, arm): count and share of its served rows",
     "hypotheses.csv": "verdict table",
 }
 
@@ -89,6 +93,7 @@ def compute(records: pd.DataFrame, *, n_boot: int = N_BOOT, seed: int = SEED) ->
     res["instances_per_model_seed"] = st.instances_per_model_seed(df)
     res["fidelity"] = st.fidelity_table(df, n_boot=n_boot, seed=seed)
     res["usage"] = st.usage_table(df)
+    res["serving"] = serving_table(records)
     evidence = hypotheses.Evidence(
         comparisons=res["comparisons"],
         kind_diff=st.paired_diff_table(wide, "code", "nl", ["kind"], n_boot=n_boot, seed=seed),
@@ -134,7 +139,7 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def write(res: dict[str, Any], out: Path, figures_rel: str) -> None:
+def write(res: dict[str, Any], out: Path, figures_rel: str, provenance: dict[str, Any] | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for name in TABLES:
         key = name.removesuffix(".csv")
@@ -154,7 +159,7 @@ def write(res: dict[str, Any], out: Path, figures_rel: str) -> None:
         verdicts=verdicts, conclusion=res["conclusion"], outcomes=res["outcomes"], fidelity=res["fidelity"],
         usage=res["usage"],
         tables={**TABLES, "hypotheses.md": "verdicts with the numbers behind them", "summary.json": "context"},
-        figures_rel=figures_rel))
+        figures_rel=figures_rel) + (("\n" + provenance_markdown(provenance)) if provenance else ""))
 
 
 def read_records(path: str) -> pd.DataFrame:
@@ -176,6 +181,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="directory of the figures that report.md links (default: OUT/../figures)")
     parser.add_argument("--n-boot", type=int, default=N_BOOT, help=f"bootstrap resamples (default {N_BOOT})")
     parser.add_argument("--seed", type=int, default=SEED, help=f"bootstrap seed (default {SEED})")
+    parser.add_argument("--provenance", default=None, help="provenance.json of the run, shown in report.md")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -183,8 +189,14 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--n-boot must be at least 1, got {args.n_boot}")
     out = Path(args.out)
     figures = Path(args.figures) if args.figures else out.parent / "figures"
+    provenance = None
+    if args.provenance:
+        try:
+            provenance = json.loads(Path(args.provenance).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"--provenance {args.provenance}: not a readable JSON file ({exc})") from None
     res = compute(read_records(args.records), n_boot=args.n_boot, seed=args.seed)
-    write(res, out, os.path.relpath(figures, out))
+    write(res, out, os.path.relpath(figures, out), provenance)
     print(f"stats: {res['context']['n_rows']} rows, {res['context']['n_infra']} infra errors excluded; "
           f"{res['conclusion']} -> {out}")
     return 0

@@ -1,0 +1,1 @@
+"""Helpers the Snakefile imports: the run lock (:mod:`.runlock`) and the stages' code versions (:mod:`.versions`)."""
