@@ -20,10 +20,19 @@ from codenl.sandbox.result import SandboxResult
 #: every code point, lone surrogates included
 ANY_CHAR = st.characters(blacklist_categories=())
 TEXT = st.text(ANY_CHAR, max_size=40)
-SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.integers(min_value=-(10**60), max_value=10**60),
-                    st.floats(allow_nan=True, allow_infinity=True), TEXT)
-VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=5),
-                                                       st.dictionaries(TEXT, inner, max_size=5)), max_leaves=30)
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(min_value=-(10**60), max_value=10**60),
+    st.floats(allow_nan=True, allow_infinity=True),
+    TEXT,
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=5), st.dictionaries(TEXT, inner, max_size=5)),
+    max_leaves=30,
+)
 PATHS = st.lists(st.lists(st.one_of(st.integers(-2, 6), TEXT, st.booleans()), max_size=3), max_size=4)
 INSTANCE = generate("add", 3, 1, 1)[0]
 RESPONSE = {"instance_id": INSTANCE["id"], "kind": "add", "size": 3, "seed": 1, "model": "org/model"}
@@ -35,14 +44,28 @@ def storable(obj: object) -> None:
 
 
 def result(stdout: str, message: str | None, stderr: str, status: str = "ok") -> SandboxResult:
-    return SandboxResult(status=status, exit_code=0 if status == "ok" else 1, exception_type="E\ud800",
-                         exception_message=message, stdout=stdout, stderr_tail=stderr, layers=["x\udc00"])
+    return SandboxResult(
+        status=status,
+        exit_code=0 if status == "ok" else 1,
+        exception_type="E\ud800",
+        exception_message=message,
+        stdout=stdout,
+        stderr_tail=stderr,
+        layers=["x\udc00"],
+    )
 
 
 def check_record(stdout: str, message: str | None = None, stderr: str = "") -> dict:
     for status in ("ok", "runtime_error"):
-        record = execution_record(RESPONSE, "def solution(): pass\ud800", result(stdout, message, stderr, status),
-                                  "h", "s", allowed_packages=["numpy"], attempts=1)
+        record = execution_record(
+            RESPONSE,
+            "def solution(): pass\ud800",
+            result(stdout, message, stderr, status),
+            "h",
+            "s",
+            allowed_packages=["numpy"],
+            attempts=1,
+        )
         storable(record)
         grade = grade_execution(INSTANCE, record)
         storable(graded_record(INSTANCE, "org/model", "code", grade, harness_version="h"))

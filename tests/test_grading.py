@@ -580,7 +580,7 @@ def test_sets_pass_where_the_grader_ignores_order() -> None:
     cut = instance["answer"]
     assert grade_execution(instance, execute(f"def solution():\n    return set({cut!r})\n")).correct
     bridges = clrs_instance("bridges")
-    nested = "{frozenset(e) for e in %r}" % (bridges["answer"],)
+    nested = f"{{frozenset(e) for e in {bridges['answer']!r}}}"
     record = execute(f"def solution():\n    return [sorted(e) for e in {nested}]\n")
     assert grade_execution(bridges, record).correct
 
@@ -597,7 +597,7 @@ def test_fidelity_compares_a_set_as_a_set(add_instance: dict) -> None:
     instance = clrs_instance("articulation_points")
     cut = instance["answer"]
     execution = execute(f"def solution():\n    return set({cut!r})\n")
-    stated = response("controlsim", instance, '{"answer": %s}' % json.dumps(list(reversed(cut))))
+    stated = response("controlsim", instance, json.dumps({"answer": list(reversed(cut))}))
     assert fidelity(instance, stated, execution, "controlsim") is True
     as_list = execute(f"def solution():\n    return {cut!r}\n")
     assert fidelity(instance, stated, as_list, "controlsim") is (list(reversed(cut)) == cut)

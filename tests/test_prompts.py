@@ -93,8 +93,9 @@ def test_the_sim_prompt_names_exactly_what_the_sandbox_lets_a_program_import() -
     assert "numpy" not in default and "<<libraries>>" not in default
     extra = render("sim", INSTANCE, packages=("networkx", "numpy"))
     assert libraries_sentence(["numpy", "networkx"]) in extra and "these packages: networkx, numpy;" in extra
-    assert build_messages("sim", INSTANCE, packages=("numpy",))[0]["content"] == render("sim", INSTANCE,
-                                                                                          packages=("numpy",))
+    assert build_messages("sim", INSTANCE, packages=("numpy",))[0]["content"] == render(
+        "sim", INSTANCE, packages=("numpy",)
+    )
     # the list is part of the sim prompt's version (a change re-asks sim); the other prompts do not name it
     assert prompt_versions() == PROMPT_VERSIONS
     with_numpy = prompt_versions(("numpy",))

@@ -54,7 +54,7 @@ HOSTILE = {
     "forged_deep": (forged(b'{"value": ' + b"[" * 5000 + b"]" * 5000 + b"}"), {"status": "ok", "value": None}),
     "forged_surrogate": (forged(b'{"value": "\\ud800x", "sets": [[]]}'), {"status": "ok", "value": None}),
     "forged_sets": (forged(b'{"value": [1, 2], "sets": [[5], "x"]}'), {"status": "ok", "value": None}),
-    "forged_bytes": (forged(b"\xff\xfe{\"value\": 1}"), {"status": "ok", "value": None}),
+    "forged_bytes": (forged(b'\xff\xfe{"value": 1}'), {"status": "ok", "value": None}),
     "report_fd": (program("report_fd"), {"status": "ok", "value": 7}),
     "deep_scratch": (program("deep_scratch", depth=1100), {"status": "ok", "value": 1100}),
     "deeper_scratch": (program("deep_scratch", depth=3000), {"status": "ok", "value": 3000}),  # past PATH_MAX
@@ -66,23 +66,67 @@ HOSTILE = {
 
 
 def sim(i: int, code: str) -> dict:
-    return {"instance_id": f"{i:016x}", "kind": "add", "size": 3, "seed": 1, "model": "org/model",
-            "provider": "local", "arm": "sim", "prompt_version": "p/1", "status": "ok", "request_key": None,
-            "text": f"My program:\n```python\n{code}```\n", "reasoning": None, "finish_reason": "stop", "usage": {},
-            "cost": None, "latency_s": 0.1, "attempts": 1, "answered_model": None, "system_fingerprint": None,
-            "error": None, "code_sha256": None}
+    return {
+        "instance_id": f"{i:016x}",
+        "kind": "add",
+        "size": 3,
+        "seed": 1,
+        "model": "org/model",
+        "provider": "local",
+        "arm": "sim",
+        "prompt_version": "p/1",
+        "status": "ok",
+        "request_key": None,
+        "text": f"My program:\n```python\n{code}```\n",
+        "reasoning": None,
+        "finish_reason": "stop",
+        "usage": {},
+        "cost": None,
+        "latency_s": 0.1,
+        "attempts": 1,
+        "answered_model": None,
+        "system_fingerprint": None,
+        "error": None,
+        "code_sha256": None,
+    }
 
 
 def execute(tmp: Path, name: str, codes: list[str], *extra: str) -> list[dict]:
     src, out = tmp / f"{name}.sim.jsonl", tmp / f"{name}.exec.jsonl"
     src.write_text("".join(json.dumps(sim(i, c)) + "\n" for i, c in enumerate(codes)))
-    assert main(["execute", "--sim", str(src), "--out", str(out), "--workers", "1", "--timeout", "4",
-                 "--memory-mb", "256", *extra]) == 0
+    assert (
+        main(
+            [
+                "execute",
+                "--sim",
+                str(src),
+                "--out",
+                str(out),
+                "--workers",
+                "1",
+                "--timeout",
+                "4",
+                "--memory-mb",
+                "256",
+                *extra,
+            ]
+        )
+        == 0
+    )
     return list(read_jsonl(out))
 
 
-COMPARED = ("status", "value", "value_sets", "value_error", "exception_type", "exit_code", "signal",
-            "stdout_truncated", "attempts")
+COMPARED = (
+    "status",
+    "value",
+    "value_sets",
+    "value_error",
+    "exception_type",
+    "exit_code",
+    "signal",
+    "stdout_truncated",
+    "attempts",
+)
 
 
 @pytest.fixture(scope="module")
@@ -149,9 +193,9 @@ def test_benign_probe_sees_a_fresh_worker_state(sequence):
 
 def test_allowed_packages_are_importable_and_recorded(tmp_path):
     code = "import numpy\ndef solution():\n    return int(numpy.arange(5).sum())\n"
-    default, = execute(tmp_path, "default", [code])
+    (default,) = execute(tmp_path, "default", [code])
     assert default["status"] == "runtime_error" and default["exception_type"] == "ModuleNotFoundError"
-    allowed, = execute(tmp_path, "allowed", [code], "--allowed-packages", "numpy")
+    (allowed,) = execute(tmp_path, "allowed", [code], "--allowed-packages", "numpy")
     assert (allowed["status"], allowed["value"], allowed["allowed_packages"]) == ("ok", 10, ["numpy"])
 
 
@@ -166,8 +210,9 @@ def test_whole_path_execute_grade_aggregate(tmp_path):
     from codenl.problems import generate
 
     sort = next(i for i in generate("clrs30", 8, 1, 30) if i["algorithm"] == "insertion_sort")
-    cut = next(i for i in generate("clrs30", 8, 1, 30)
-               if i["algorithm"] == "articulation_points" and len(i["answer"]) >= 2)
+    cut = next(
+        i for i in generate("clrs30", 8, 1, 30) if i["algorithm"] == "articulation_points" and len(i["answer"]) >= 2
+    )
     array = sort["data"]["array"]
     assert len(set(array)) == len(array) >= 2  # distinct values: a sorted list of the set would be the answer
     cases = [
@@ -185,14 +230,33 @@ def test_whole_path_execute_grade_aggregate(tmp_path):
         inst = dict(instance, id=f"{n:016x}", index=n)
         problems.append(tmp_path / f"p{n}.jsonl")
         problems[-1].write_text(json.dumps(inst) + "\n")
-        base = {"instance_id": inst["id"], "kind": inst["kind"], "size": inst["size"], "seed": inst["seed"],
-                "model": "org/model", "provider": "local", "prompt_version": "p/1", "status": "ok",
-                "request_key": None, "reasoning": None, "finish_reason": "stop", "usage": {}, "cost": None,
-                "latency_s": 0.1, "attempts": 1, "answered_model": None, "system_fingerprint": None, "error": None,
-                "code_sha256": None}
+        base = {
+            "instance_id": inst["id"],
+            "kind": inst["kind"],
+            "size": inst["size"],
+            "seed": inst["seed"],
+            "model": "org/model",
+            "provider": "local",
+            "prompt_version": "p/1",
+            "status": "ok",
+            "request_key": None,
+            "reasoning": None,
+            "finish_reason": "stop",
+            "usage": {},
+            "cost": None,
+            "latency_s": 0.1,
+            "attempts": 1,
+            "answered_model": None,
+            "system_fingerprint": None,
+            "error": None,
+            "code_sha256": None,
+        }
         text = f"```python\n{code}```\n" + '{"answer": "\\ud800"}'
-        for arm, files, body in (("nl", nl, '{"answer": ["\\udc00"]}'), ("sim", sims, text),
-                                 ("controlsim", control, '{"answer": "x\\ud800"}')):
+        for arm, files, body in (
+            ("nl", nl, '{"answer": ["\\udc00"]}'),
+            ("sim", sims, text),
+            ("controlsim", control, '{"answer": "x\\ud800"}'),
+        ):
             files.append(tmp_path / f"{arm}{n}.jsonl")
             rec = dict(base, arm=arm, text=body)
             if arm == "controlsim":
@@ -202,11 +266,44 @@ def test_whole_path_execute_grade_aggregate(tmp_path):
             files[-1].write_text(json.dumps(rec) + "\n")
         execs.append(tmp_path / f"e{n}.jsonl")
         graded.append(tmp_path / f"g{n}.jsonl")
-    assert main(["execute", "--sim", *map(str, sims), "--out", *map(str, execs), "--workers", "1",
-                 "--timeout", "4", "--memory-mb", "256"]) == 0
-    assert main(["grade", "--problems", *map(str, problems), "--nl", *map(str, nl), "--sim", *map(str, sims),
-                 "--controlsim", *map(str, control), "--executions", *map(str, execs), "--out",
-                 *map(str, graded)]) == 0
+    assert (
+        main(
+            [
+                "execute",
+                "--sim",
+                *map(str, sims),
+                "--out",
+                *map(str, execs),
+                "--workers",
+                "1",
+                "--timeout",
+                "4",
+                "--memory-mb",
+                "256",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "grade",
+                "--problems",
+                *map(str, problems),
+                "--nl",
+                *map(str, nl),
+                "--sim",
+                *map(str, sims),
+                "--controlsim",
+                *map(str, control),
+                "--executions",
+                *map(str, execs),
+                "--out",
+                *map(str, graded),
+            ]
+        )
+        == 0
+    )
     rows = [r for g in graded for r in read_jsonl(g)]
     code_rows = [r for r in rows if r["arm"] == "code"]
     assert [r["outcome"] for r in code_rows] == [want for *_, want in cases], [r["detail"] for r in code_rows]

@@ -202,6 +202,6 @@ def test_task_report_trusts_only_the_setup_channel_for_layers():
 def test_task_report_never_raises_on_random_bytes(setup, report):
     parsed = _parse_report(setup, report)
     for key in ("setup_error", "exception_type", "exception_message"):
-        assert parsed[key] is None or isinstance(parsed[key], str) and parsed[key].encode("utf-8")
+        assert parsed[key] is None or (isinstance(parsed[key], str) and parsed[key].encode("utf-8"))
     parsed = _parse_report(b'{"layers": []}\n', report)
     assert parsed["setup_error"] is None

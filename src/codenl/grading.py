@@ -209,9 +209,9 @@ def _set_paths(execution: Mapping[str, Any]) -> list[SetPath]:
 
 def _at(value: Any, path: SetPath) -> Any:
     for step in path:
-        if isinstance(value, list) and type(step) is int and 0 <= step < len(value):
-            value = value[step]
-        elif isinstance(value, dict) and isinstance(step, str) and step in value:
+        if (isinstance(value, list) and type(step) is int and 0 <= step < len(value)) or (
+            isinstance(value, dict) and isinstance(step, str) and step in value
+        ):
             value = value[step]
         else:
             return None

@@ -4,9 +4,10 @@
 ``exec`` it in a fresh interpreter):
 
 1. **Prelude.**  The usual imports, so that a correct program never fails on a missing import: every public
-   ``typing`` name (``List``, ``Dict``, ``Tuple``, ``Optional``, ``Hashable``, ``cast``, ...), ``math``, ``itertools``, ``functools``,
-   ``collections`` (and their common names: ``defaultdict``, ``deque``, ``Counter``, ``lru_cache``, ``reduce``,
-   ``permutations``, ``combinations``, ``product``, ...), ``heapq``, ``bisect``, ``fractions``, ``re``,
+   ``typing`` name (``List``, ``Dict``, ``Tuple``, ``Optional``, ``Hashable``, ``cast``, ...), ``math``,
+   ``itertools``, ``functools``, ``collections`` (and their common names: ``defaultdict``, ``deque``,
+   ``Counter``, ``lru_cache``, ``reduce``, ``permutations``, ``combinations``, ``product``, ...), ``heapq``,
+   ``bisect``, ``fractions``, ``re``,
    ``string``, ``copy``, ``sys``: the standard library only.  What else a program may import is the sandbox's
    decision (``sandbox.allowed_packages``; by default nothing).  ``sys.setrecursionlimit`` is raised to 10**4
    (recursive DP is common; 10**4 levels of ``lru_cache`` recursion still fit the default 8 MiB C stack, where
@@ -325,9 +326,9 @@ def _set_paths(value: Any, raw: Any) -> tuple[tuple[int | str, ...], ...] | None
             return None
         node = value
         for step in path:
-            if isinstance(node, list) and type(step) is int and 0 <= step < len(node):
-                node = node[step]
-            elif isinstance(node, dict) and isinstance(step, str) and step in node:
+            if (isinstance(node, list) and type(step) is int and 0 <= step < len(node)) or (
+                isinstance(node, dict) and isinstance(step, str) and step in node
+            ):
                 node = node[step]
             else:
                 return None

@@ -21,14 +21,20 @@ from codenl.arms import ASKED_ARMS
 from codenl.errors import UsageError
 from codenl.prompts.templates import TEMPLATES, libraries_sentence
 
-__all__ = ["ARMS", "PROMPT_VERSIONS", "build_messages", "libraries_sentence", "prompt_version", "prompt_versions",
-           "render"]
+__all__ = [
+    "ARMS",
+    "PROMPT_VERSIONS",
+    "build_messages",
+    "libraries_sentence",
+    "prompt_version",
+    "prompt_versions",
+    "render",
+]
 
 #: arms that send a prompt, in order
 ARMS: tuple[str, ...] = ASKED_ARMS
 #: bump together with a deliberate change of meaning; the hash catches every other edit
 REVISION = "1"
-
 
 
 def _template(arm: str, packages: tuple[str, ...] | list[str] = ()) -> str:
@@ -70,8 +76,12 @@ def _field(instance: Mapping[str, Any], name: str) -> str:
     return value.strip()
 
 
-def render(arm: str, instance: Mapping[str, Any] | None = None, code: str | None = None,
-           packages: tuple[str, ...] | list[str] = ()) -> str:
+def render(
+    arm: str,
+    instance: Mapping[str, Any] | None = None,
+    code: str | None = None,
+    packages: tuple[str, ...] | list[str] = (),
+) -> str:
     """The prompt text of ``arm`` for ``instance`` (nl, sim) or ``code`` (controlsim); ``packages``: what the
     sandbox lets a program import beside the standard library (the sim prompt says so)."""
     if arm not in TEMPLATES:
@@ -90,7 +100,8 @@ def render(arm: str, instance: Mapping[str, Any] | None = None, code: str | None
     return head + statement + sep.replace("<<statement>>", "") + tail.replace("<<answer_format>>", answer_format)
 
 
-def build_messages(arm: str, instance: Mapping[str, Any] | None, code: str | None = None,
-                   packages: tuple[str, ...] | list[str] = ()) -> list[dict[str, str]]:
+def build_messages(
+    arm: str, instance: Mapping[str, Any] | None, code: str | None = None, packages: tuple[str, ...] | list[str] = ()
+) -> list[dict[str, str]]:
     """The chat messages for one request: ``[{"role": "user", "content": PROMPT}]``."""
     return [{"role": "user", "content": render(arm, instance, code, packages)}]

@@ -40,13 +40,19 @@ from typing import Any
 from codenl.sandbox import bwrap as bwrap_layer
 from codenl.sandbox import cgroups, hygiene, protocol
 from codenl.sandbox.limits import MIB, Limits
-from codenl.sandbox.worker import empty_directory
 from codenl.sandbox.paths import PackageAccess, RuntimePaths, package_access, runtime_paths, task_rules, task_sys_path
 from codenl.sandbox.result import SandboxResult, classify, sandbox_failure
 from codenl.sandbox.selfcheck import (
-    ALL_LAYERS, CANARY, DEFAULT_REQUIRED, LayerReport, SandboxUnavailable, canary_problems, choose_layers,
+    ALL_LAYERS,
+    CANARY,
+    DEFAULT_REQUIRED,
+    LayerReport,
+    SandboxUnavailable,
+    canary_problems,
+    choose_layers,
     probe_layers,
 )
+from codenl.sandbox.worker import empty_directory
 
 SANDBOX_VERSION = "sandbox/2"  # 2: a zygote per worker, the standard library only unless packages are allowed
 #: imported once by every pool worker (the harness prelude's modules, and numpy when a task may import it)

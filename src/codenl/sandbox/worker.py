@@ -36,8 +36,8 @@ import base64
 import fcntl
 import importlib
 import json
-import re
 import os
+import re
 import select
 import signal
 import socket
@@ -215,7 +215,7 @@ def _task_process(state: WorkerState, limits: Limits, scratch: str, fds: dict[st
         hygiene.close_other_fds(targets[-1][0])
         if state.ruleset is not None:
             state.ruleset = RULESET_FD
-    except BaseException:  # noqa: BLE001 - nothing to report on: the worker sees no setup report
+    except BaseException:
         os._exit(SETUP_FAILED)
     setup_ok = False
     try:
@@ -230,7 +230,7 @@ def _task_process(state: WorkerState, limits: Limits, scratch: str, fds: dict[st
         os.close(scratch_fd)
         os.environ["HOME"] = os.environ["TMPDIR"] = scratch
         tempfile.tempdir = None
-        sys.stdin = sys.__stdin__ = open(0, "r", closefd=False)
+        sys.stdin = sys.__stdin__ = open(0, closefd=False)
         sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", errors="backslashreplace", closefd=False)
         sys.stderr = sys.__stderr__ = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False,
                                            buffering=1)
@@ -240,7 +240,7 @@ def _task_process(state: WorkerState, limits: Limits, scratch: str, fds: dict[st
         applied = _enter_jail(state, limits)
         _write_all(SETUP_FD, (json.dumps({"layers": applied}) + "\n").encode())
         setup_ok = True
-    except BaseException as exc:  # noqa: BLE001 - reported, then the process ends
+    except BaseException as exc:
         _write_all(SETUP_FD, (json.dumps({"setup_error": f"{type(exc).__name__}: {exc}"}) + "\n").encode())
     os.close(SETUP_FD)  # from here on, nothing the program does can reach the trusted report
     if not setup_ok:
@@ -274,24 +274,24 @@ def _run_program(source: str) -> int:
             code = 1
         if code:
             _report({"exception_type": "SystemExit", "exception_message": _message(exc.code)})
-    except BaseException as exc:  # noqa: BLE001 - the program's own failure
+    except BaseException as exc:
         _report({"exception_type": _type_name(exc), "exception_message": _message(exc)})
         try:
             tb = exc.__traceback__
             traceback.print_exception(type(exc), exc, tb.tb_next if tb is not None else None)  # skip our frame
-        except BaseException:  # noqa: BLE001
+        except BaseException:
             pass
         code = 1
     try:
         import threading
 
         threading._shutdown()  # type: ignore[attr-defined]  # wait for non-daemon threads, like the interpreter
-    except BaseException:  # noqa: BLE001
+    except BaseException:
         pass
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except BaseException:  # noqa: BLE001
+        except BaseException:
             pass
     return code
 
@@ -299,14 +299,14 @@ def _run_program(source: str) -> int:
 def _type_name(exc: BaseException) -> str:
     try:
         return str(type(exc).__name__)[:200]
-    except BaseException:  # noqa: BLE001
+    except BaseException:
         return "BaseException"
 
 
 def _message(exc: object) -> str:
     try:
         return str(exc)[:1000]
-    except BaseException:  # noqa: BLE001 - a __str__ that raises
+    except BaseException:
         return "<unprintable>"
 
 
@@ -358,7 +358,7 @@ def _zygote_fork(state: WorkerState, sock: socket.socket, msg: dict[str, Any]) -
         limits = Limits.from_dict(msg["limits"])
         pipes = {name: os.pipe() for name in ("src", "out", "err", "rep", "setup")}
         pid = os.fork()
-    except Exception as exc:  # noqa: BLE001 - reported to the worker: a sandbox failure
+    except Exception as exc:
         _send(sock, {"error": f"fork: {type(exc).__name__}: {exc}"})
         return
     if pid == 0:  # pragma: no cover - the task's process
@@ -374,7 +374,7 @@ def _zygote_fork(state: WorkerState, sock: socket.socket, msg: dict[str, Any]) -
     try:
         _send(sock, {"pid": pid}, parent)
     finally:
-        for name, (r, w) in pipes.items():
+        for r, w in pipes.values():
             os.close(r)
             os.close(w)
 
@@ -565,7 +565,7 @@ def run_task(state: WorkerState, zygote: Zygote, task: dict[str, Any]) -> dict[s
         if remaining <= 0:
             timed_out = True
             break
-        for fd, event in poller.poll(max(1, int(remaining * 1000))):
+        for fd, _event in poller.poll(max(1, int(remaining * 1000))):
             if fd == pidfd:
                 exited = True
             elif fd == src_w:
