@@ -7,7 +7,7 @@ CORES  ?= 2
 # the experiment: config.yaml (embedded local model) or e.g. CONFIG=workflow/experiments/scaled_code_nl.yaml
 CONFIG ?= config.yaml
 
-.PHONY: run test setup plan check clean-results
+.PHONY: run test setup plan check clean-results golden
 
 $(VENV)/.base: pyproject.toml
 	bash scripts/setup-system.sh
@@ -29,6 +29,10 @@ check: setup
 
 test: setup
 	$(PY) -m pytest -q tests
+
+# after a deliberate bump of a generator's version: record its instances' golden hashes (tests/golden_instances.py)
+golden: setup
+	$(PY) -m tests.golden_instances
 
 clean-results:
 	rm -rf results .snakemake
