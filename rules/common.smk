@@ -12,7 +12,7 @@ import shlex
 import sys
 
 from codenl import config as cfgmod
-from codenl.arms import ARM_REGISTRY, ARMS, ASKED_ARMS
+from codenl.arms import ARM_REGISTRY, ARMS, ASKED_ARMS, EXECUTED_ARMS
 from codenl.errors import UsageError
 from codenl.naming import model_slug
 from codenl.workflow_cli import runlock

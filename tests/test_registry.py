@@ -14,8 +14,8 @@ import json
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -253,7 +253,7 @@ SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 
 def snakemake(workdir: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     cmd = [SNAKEMAKE, "-s", str(ROOT / "Snakefile"), "--profile", str(ROOT / "workflow" / "profiles" / "local"),
-           "-d", str(workdir), "--cores", "2", "--configfile", str(workdir / "test.yaml"), *args]
+           "-d", str(workdir), "--cores", "2", *args, "--configfile", str(workdir / "test.yaml")]
     return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
 
 
@@ -291,7 +291,8 @@ def test_the_workflow_runs_a_registered_toy_kind_and_regrades_it_alone_when_its_
         res = workdir / "results"
         toy_graded = res / "graded" / "fake--model" / "toy" / "2" / "seed0.jsonl"
         add_graded = res / "graded" / "fake--model" / "add" / "2" / "seed0.jsonl"
-        out = snakemake(workdir, env, str(toy_graded), str(add_graded))
+        targets = [str(p.relative_to(workdir)) for p in (toy_graded, add_graded)]
+        out = snakemake(workdir, env, *targets)
         assert out.returncode == 0, out.stderr[-5000:]
         requests = srv.fake.count
         assert requests == 2 * (2 * 2 + 1)  # per kind as in process: one controlsim request per ledger (kind)
@@ -302,10 +303,26 @@ def test_the_workflow_runs_a_registered_toy_kind_and_regrades_it_alone_when_its_
         add_mtime = add_graded.stat().st_mtime_ns
 
         write_toy(site, reason="REGRADED")  # an edit of the toy kind's grade() only
-        out = snakemake(workdir, env, str(toy_graded), str(add_graded))
+        out = snakemake(workdir, env, *targets)
         assert out.returncode == 0, out.stderr[-5000:]
         assert srv.fake.count == requests, "re-grading sent a request"
     after = list(read_jsonl(toy_graded))
     assert {r["detail"] for r in after if r["outcome"] == "wrong"} == {"REASON: REGRADED"}
     assert {r["grader_version"] for r in after}.isdisjoint({r["grader_version"] for r in before})
     assert digest([*stored, add_graded]) == unchanged and add_graded.stat().st_mtime_ns == add_mtime
+
+    # a bump of the toy generator's version: that kind alone is regenerated, asked again, executed and graded
+    (site / "codenl_toy_kind.py").write_text(
+        (site / "codenl_toy_kind.py").read_text().replace('version = "1"', 'version = "2"'))
+    dry = snakemake(workdir, env, *targets, "-n")
+    assert dry.returncode == 0, dry.stderr[-3000:]
+    jobs: list[tuple[str, str]] = []
+    for line in (dry.stdout + dry.stderr).splitlines():
+        stripped = line.strip()
+        if line.startswith(("rule ", "localrule ")) and stripped.endswith(":"):
+            jobs.append((stripped.split()[1].rstrip(":").split("_")[0], ""))
+        elif stripped.startswith("wildcards:") and jobs:
+            wildcards = dict(kv.split("=", 1) for kv in stripped[len("wildcards:"):].strip().split(", "))
+            jobs[-1] = (jobs[-1][0], wildcards.get("kind", ""))
+    assert sorted(jobs) == sorted([("generate", "toy"), *[("query", "toy")] * len(ASKED_ARMS), ("execute", "toy"),
+                                   ("grade", "toy")])

@@ -49,7 +49,6 @@ from codenl.codehash import source_hash
 from codenl.errors import CodenlError, RecordError
 from codenl.harness import UNCONVERTIBLE_PREFIX
 
-
 __all__ = [
     "ARMS",
     "GRADER_VERSION",

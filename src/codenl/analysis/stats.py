@@ -39,7 +39,7 @@ from scipy import optimize
 from scipy import stats as sps
 
 from codenl.analysis.bootstrap import N_BOOT, SEED, ratio_ci
-from codenl.arms import ARM_LABELS, ARMS, OUTCOMES
+from codenl.arms import ARM_LABELS, ARM_REGISTRY, ARMS, OUTCOMES
 from codenl.errors import UsageError
 from codenl.problems import REGISTRY, families
 
@@ -219,7 +219,7 @@ def fidelity_table(df: pd.DataFrame, *, n_boot: int = N_BOOT, seed: int = SEED) 
     cols = ["model", "arm", "n", "n_agree", "fidelity", "ci_low", "ci_high"]
     if "fidelity" not in df.columns:
         return pd.DataFrame(columns=cols)
-    sub = df[df["arm"].isin(["sim", "controlsim"]) & df["fidelity"].notna()]
+    sub = df[df["arm"].isin([a for a in ARMS if ARM_REGISTRY[a].fidelity]) & df["fidelity"].notna()]
     rows = []
     for key, g in _groups(sub, ["model", "arm"]):
         agree = g["fidelity"].astype(bool).to_numpy(dtype=np.float64)

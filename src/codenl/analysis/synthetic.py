@@ -15,6 +15,7 @@ import pandas as pd
 from scipy import special
 
 from codenl.analysis.stats import ARMS, provider_of
+from codenl.arms import EXECUTED_ARMS
 from codenl.problems import REGISTRY
 
 FINE_GRAINED = tuple(k for k, spec in REGISTRY.items() if spec.family == "fine_grained")
@@ -76,11 +77,11 @@ def synthetic_records(
     for model, per_arm in accuracy.items():
         for arm in ARMS:
             acc = np.full(n_inst, float(per_arm[arm]))
-            if kind_shift and arm == "code":
+            if kind_shift and arm in EXECUTED_ARMS:
                 acc = np.clip(acc + np.array([kind_shift.get(k, 0.0) for k in kinds_a]), 0.0, 1.0)
             latent = rho * z + np.sqrt(1.0 - rho**2) * rng.standard_normal(n_inst)
             correct = special.ndtr(latent) < acc
-            wrong_pool = CODE_WRONG_OUTCOMES if arm == "code" else WRONG_OUTCOMES
+            wrong_pool = CODE_WRONG_OUTCOMES if arm in EXECUTED_ARMS else WRONG_OUTCOMES
             outcome = np.where(correct, "correct", rng.choice(np.array(wrong_pool), size=n_inst))
             if infra_rate > 0:
                 infra = rng.random(n_inst) < infra_rate
@@ -101,8 +102,8 @@ def synthetic_records(
                         "arm": arm,
                         "outcome": outcome,
                         "correct": correct,
-                        "prompt_tokens": None if arm == "code" else 100,
-                        "completion_tokens": None if arm == "code" else 200,
+                        "prompt_tokens": None if arm in EXECUTED_ARMS else 100,
+                        "completion_tokens": None if arm in EXECUTED_ARMS else 200,
                         "cost": 0.0,
                         "latency_s": 1.0,
                     }
