@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import itertools
 import json
 import subprocess
 import sys
@@ -75,17 +76,18 @@ def write_toy(directory: Path, reason: str = "not the number asked for") -> Path
 @pytest.fixture
 def toy_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A directory on sys.path holding the toy kind's module (a fresh import of it: each test has its own)."""
-    from codenl.codehash import _source_path
+    from codenl.codehash import _source_path, imported_modules
+
+    def forget() -> None:
+        sys.modules.pop(TOY.module, None)
+        for cached in (_source_path, imported_modules, grader_version):
+            cached.cache_clear()
 
     write_toy(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.delitem(sys.modules, TOY.module, raising=False)
-    _source_path.cache_clear()
-    grader_version.cache_clear()
+    forget()
     yield tmp_path
-    monkeypatch.delitem(sys.modules, TOY.module, raising=False)
-    _source_path.cache_clear()
-    grader_version.cache_clear()
+    forget()
 
 
 # -- the registries agree with what they describe ---------------------------------------------------------------
@@ -112,11 +114,8 @@ def test_families_and_order_follow_the_registry() -> None:
     assert families() == ("fine_grained", "clrs", "nphard")
     assert problems.kind_names() == tuple(REGISTRY) == problems.KIND_NAMES
     # kinds of one family are listed together, so that tables and figures group them
-    seen: list[str] = []
-    for spec in REGISTRY.values():
-        assert spec.family == (seen[-1] if seen else spec.family) or spec.family not in seen
-        if not seen or seen[-1] != spec.family:
-            seen.append(spec.family)
+    runs = [family for family, _ in itertools.groupby(spec.family for spec in REGISTRY.values())]
+    assert len(runs) == len(set(runs))
 
 
 def test_a_registry_line_that_contradicts_its_class_is_refused(toy_dir: Path) -> None:

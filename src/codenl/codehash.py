@@ -45,8 +45,10 @@ def _parents(module: str) -> list[str]:
     return [".".join(parts[:i]) for i in range(1, len(parts))]
 
 
-def imported_modules(module: str, packages: frozenset[str] = frozenset({ROOT_PACKAGE})) -> set[str]:
-    """The modules of ``packages`` that ``module``'s source names in an import statement (not transitively)."""
+@cache
+def imported_modules(module: str, packages: frozenset[str] = frozenset({ROOT_PACKAGE})) -> frozenset[str]:
+    """The modules of ``packages`` that ``module``'s source names in an import statement (not transitively; cached
+    per process: the source is read again by :func:`source_hash`, the imports are parsed once)."""
     path = _source_path(module)
     if path is None:
         return set()
@@ -65,7 +67,7 @@ def imported_modules(module: str, packages: frozenset[str] = frozenset({ROOT_PAC
                 target = node.module or ""
             found.add(target)
             found.update(f"{target}.{alias.name}" for alias in node.names)
-    return {name for name in found if _under(name, set(packages)) and _source_path(name) is not None}
+    return frozenset(name for name in found if _under(name, set(packages)) and _source_path(name) is not None)
 
 
 def import_closure(modules: Iterable[str]) -> list[str]:
