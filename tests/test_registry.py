@@ -118,6 +118,14 @@ def test_families_and_order_follow_the_registry() -> None:
     assert len(runs) == len(set(runs))
 
 
+def test_the_synthetic_plan_grid_is_the_plan_configuration() -> None:
+    from codenl.analysis.synthetic import FINE_GRAINED, NPHARD, plan_cells
+
+    cells = plan_cells()
+    assert sum(n for *_, n in cells) == 3470 and {k for k, *_ in cells} == set(REGISTRY)
+    assert FINE_GRAINED == tuple(k for k in REGISTRY if REGISTRY[k].family == "fine_grained") and len(NPHARD) == 9
+
+
 def test_a_registry_line_that_contradicts_its_class_is_refused(toy_dir: Path) -> None:
     with registered(KindSpec("toy", "codenl_toy_kind", "toys", (2,), "list[int]")):
         with pytest.raises(AssertionError, match="answer_type 'int'; the registry says 'list\\[int\\]'"):
