@@ -1,8 +1,9 @@
-"""Prompts for the three arms that ask a model (``nl``, ``sim``, ``controlsim``); Code Exec asks nothing.
+"""Prompts for the arms that ask a model (``nl``, ``sim``, ``controlsim``: the asked arms of the arm registry).
 
-One template per arm, shared by every kind and model (:mod:`codenl.prompts.templates`); the instance contributes
-its ``statement`` and ``answer_format``.  ``controlsim`` shows only the code the same model wrote in ``sim`` (no
-problem statement, no answer format: the code is the control).
+One template per arm, shared by every kind and model (:mod:`codenl.prompts.templates`, named by the arm's registry
+line); the instance contributes its ``statement`` and ``answer_format``.  An arm that shows another arm's code
+(``controlsim``: the code the same model wrote in ``sim``) shows only that code (no problem statement, no answer
+format: the code is the control).
 
 Each arm's version is ``{arm}/{REVISION}-{hash}`` where the hash is taken over the template text, so any edit of a
 template changes the version recorded with every response (and hence the request keys of the ledger).
@@ -15,14 +16,16 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from codenl.arms import ASKED_ARMS
+from codenl.arms import ARM_REGISTRY, ASKED_ARMS
 from codenl.errors import UsageError
-from codenl.prompts.templates import TEMPLATES
+from codenl.prompts import templates
 
-__all__ = ["ARMS", "PROMPT_VERSIONS", "build_messages", "render"]
+__all__ = ["ARMS", "PROMPT_VERSIONS", "TEMPLATES", "build_messages", "render"]
 
 #: arms that send a prompt, in order
 ARMS: tuple[str, ...] = ASKED_ARMS
+#: arm -> its template (the text named by the arm's registry line)
+TEMPLATES: dict[str, str] = {arm: getattr(templates, str(ARM_REGISTRY[arm].template)) for arm in ARMS}
 #: bump together with a deliberate change of meaning; the hash catches every other edit
 REVISION = "1"
 
@@ -48,13 +51,14 @@ def _field(instance: Mapping[str, Any], name: str) -> str:
 
 
 def render(arm: str, instance: Mapping[str, Any] | None = None, code: str | None = None) -> str:
-    """The prompt text of ``arm`` for ``instance`` (nl, sim) or ``code`` (controlsim)."""
+    """The prompt text of ``arm`` for ``instance`` (nl, sim) or ``code`` (an arm that shows code: controlsim)."""
     if arm not in TEMPLATES:
         raise UsageError(f"arm {arm!r} has no prompt; arms with prompts: {' '.join(ARMS)}")
     template = TEMPLATES[arm]
-    if arm == "controlsim":
+    shown = ARM_REGISTRY[arm].code_of
+    if shown is not None:
         if code is None or not code.strip():
-            raise UsageError("controlsim needs the code the model wrote in sim (got none)")
+            raise UsageError(f"{arm} needs the code the model wrote in {shown} (got none)")
         # replace <<code>> last: the code itself may contain the placeholder strings
         return template.replace("<<fence>>", _fence_for(code)).replace("<<code>>", code.rstrip("\n"))
     if instance is None:

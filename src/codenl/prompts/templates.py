@@ -1,4 +1,5 @@
-"""The three prompt templates (Code Exec has no prompt).  Pure text; :mod:`codenl.prompts` fills them in.
+"""The prompt templates of the asked arms, each named by its arm's line in :data:`codenl.arms.ARM_REGISTRY` (Code
+Exec has no prompt).  Pure text; :mod:`codenl.prompts` fills them in.
 
 Placeholders are written ``<<statement>>``, ``<<answer_format>>`` and ``<<code>>`` and are replaced by plain string
 substitution (never ``str.format``), so braces in problem statements and code are safe.  ``<<fence>>`` is a
@@ -62,5 +63,3 @@ CONTROLSIM = (
     "tuples and lists in square brackets, dictionaries as JSON objects with string keys. Write nothing after "
     "this JSON object.\n"
 )
-
-TEMPLATES: dict[str, str] = {"nl": NL, "sim": SIM, "controlsim": CONTROLSIM}
