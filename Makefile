@@ -8,7 +8,7 @@ CORES  ?= 2
 # the experiment: config.yaml (embedded local model) or e.g. CONFIG=workflow/experiments/scaled_code_nl.yaml
 CONFIG ?= config.yaml
 
-.PHONY: run test lint setup plan check report clean-results
+.PHONY: run test lint setup plan check report clean-results golden
 
 $(VENV)/.base: pyproject.toml
 	bash scripts/setup-system.sh
@@ -44,6 +44,10 @@ lint: setup
 # Snakemake's self-contained HTML report of a finished run of CONFIG: figures and key tables with captions
 report: setup
 	$(VENV)/bin/snakemake --profile workflow/profiles/local --configfile $(CONFIG) --report results/report.html
+
+# after a deliberate bump of a generator's version: record its instances' golden hashes (tests/golden_instances.py)
+golden: setup
+	$(PY) -m tests.golden_instances
 
 clean-results:
 	rm -rf results .snakemake

@@ -13,6 +13,7 @@ import sys
 
 from codenl import config as cfgmod
 from codenl import layout
+from codenl.arms import ARM_REGISTRY, ARMS, ASKED_ARMS, EXECUTED_ARMS
 from codenl.errors import UsageError
 from codenl.naming import model_slug
 from codenl.workflow import runlock
@@ -104,7 +105,7 @@ KIND_GROUPS = _kind_groups()
 
 wildcard_constraints:
     model="|".join(re.escape(s) for s in MODELS),
-    arm="nl|sim|controlsim",
+    arm="|".join(re.escape(a) for a in ASKED_ARMS),
     seed=r"\d+",
 
 
@@ -127,6 +128,17 @@ def executions(sizes, kind="{kind}", model="{model}", seed="{seed}"):
 
 def graded(sizes, kind="{kind}", model="{model}", seed="{seed}"):
     return [layout.GRADED.format(model=model, kind=kind, size=s, seed=seed) for s in sizes]
+
+
+def arm_records(sizes):
+    """The grade rule's inputs: each arm's records (responses of an asked arm, executions of an executed one)."""
+    return {
+        a.records: responses(sizes, arm=a.name) if a.asked else executions(sizes) for a in ARM_REGISTRY.values()
+    }
+
+
+#: the grade command's options, one per arm: `--nl {input.nl} ... --executions {input.executions}`
+GRADE_OPTIONS = " ".join(f"--{ARM_REGISTRY[a].records} {{input.{ARM_REGISTRY[a].records}}}" for a in ARMS)
 
 
 def all_graded():

@@ -5,7 +5,7 @@ for _name, _kinds, _sizes in KIND_GROUPS:
     rule:
         name: f"execute_{_name}"
         input:
-            sim=responses(_sizes, arm="sim"),
+            sim=responses(_sizes, arm=ARM_REGISTRY[EXECUTED_ARMS[0]].code_of),
         output:
             executions(_sizes),
         wildcard_constraints:

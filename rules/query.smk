@@ -56,15 +56,16 @@ onerror:
 def _query_inputs(sizes):
     def inputs(wildcards):
         files = {"problems": problems(sizes, wildcards.kind, wildcards.seed)}
-        if wildcards.arm == "controlsim":
-            files["sim"] = responses(sizes, wildcards.kind, wildcards.model, "sim", wildcards.seed)
+        shown = ARM_REGISTRY[wildcards.arm].code_of  # controlsim shows the code of the sim replies
+        if shown is not None:
+            files["sim"] = responses(sizes, wildcards.kind, wildcards.model, shown, wildcards.seed)
         return files
 
     return inputs
 
 
 def _sim_option(wildcards, input):
-    return "--sim " + " ".join(input.sim) if wildcards.arm == "controlsim" else ""
+    return "--sim " + " ".join(input.sim) if ARM_REGISTRY[wildcards.arm].code_of is not None else ""
 
 
 for _name, _kinds, _sizes in KIND_GROUPS:
@@ -80,7 +81,7 @@ for _name, _kinds, _sizes in KIND_GROUPS:
         params:
             prompt_version=lambda wildcards: VERSIONS["prompt"][wildcards.arm],
             # controlsim shows the code that extract_code finds in the sim reply
-            extraction=lambda wildcards: VERSIONS["extraction"] if wildcards.arm == "controlsim" else "",
+            extraction=lambda wildcards: VERSIONS["extraction"] if ARM_REGISTRY[wildcards.arm].code_of else "",
             options=query_options,
             sim=_sim_option,
             ledger=layout.LEDGER,

@@ -30,6 +30,7 @@ from codenl.grading import (
     GradingError,
     grade_execution,
     grade_instance,
+    grader_version,
     grade_response,
     same_value,
 )
@@ -333,11 +334,16 @@ def four_records(instance: dict[str, Any], sim_answer: Any, control_answer: Any)
     ]
 
 
+def arm_records(nl: dict[str, Any], sim: dict[str, Any], ctrl: dict[str, Any],
+           execution: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {"nl": nl, "sim": sim, "controlsim": ctrl, "code": execution}
+
+
 def test_grade_instance_gives_four_schema_valid_records() -> None:
     inst = instance_for("tsp_d", 4)
     gold = inst["answer"]
     nl, sim, ctrl, execution = four_records(inst, gold, not gold)
-    records = grade_instance(inst, nl, sim, ctrl, execution)
+    records = grade_instance(inst, arm_records(nl, sim, ctrl, execution))
     assert [r["arm"] for r in records] == ["nl", "sim", "controlsim", "code"]
     by_arm = {r["arm"]: r for r in records}
     assert by_arm["nl"]["outcome"] == "parse_error" and by_arm["nl"]["fidelity"] is None
@@ -349,7 +355,7 @@ def test_grade_instance_gives_four_schema_valid_records() -> None:
     assert by_arm["nl"]["prompt_tokens"] == 100 and by_arm["nl"]["cost"] == 0.001
     for rec in records:
         jsonschema.validate(rec, SCHEMA)
-        assert rec["grader_version"] == GRADER_VERSION and rec["gold"] == gold
+        assert rec["grader_version"] == grader_version("tsp_d") and rec["gold"] == gold
         assert rec["model"] == MODEL and rec["instance_id"] == inst["id"]
 
 
@@ -357,13 +363,13 @@ def test_grade_instance_rejects_records_that_do_not_belong_together() -> None:
     inst = instance_for("tsp_d", 4)
     nl, sim, ctrl, execution = four_records(inst, True, True)
     with pytest.raises(RecordError, match="model is 'other'"):
-        grade_instance(inst, {**nl, "model": "other"}, sim, ctrl, execution)
+        grade_instance(inst, arm_records({**nl, "model": "other"}, sim, ctrl, execution))
     with pytest.raises(RecordError, match="arm is 'sim', expected 'nl'"):
-        grade_instance(inst, {**nl, "arm": "sim"}, sim, ctrl, execution)
+        grade_instance(inst, arm_records({**nl, "arm": "sim"}, sim, ctrl, execution))
     with pytest.raises(RecordError, match="field 'size'"):
-        grade_instance(inst, nl, sim, ctrl, {**execution, "size": 99})
+        grade_instance(inst, arm_records(nl, sim, ctrl, {**execution, "size": 99}))
     with pytest.raises(RecordError, match="stale shard"):
-        grade_instance(inst, nl, sim, {**ctrl, "code_sha256": "0" * 64}, execution)
+        grade_instance(inst, arm_records(nl, sim, {**ctrl, "code_sha256": "0" * 64}, execution))
 
 
 def test_grade_instance_rejects_executions_and_controlsim_of_other_code_than_the_sim_reply_holds() -> None:
@@ -375,26 +381,26 @@ def test_grade_instance_rejects_executions_and_controlsim_of_other_code_than_the
     """
     inst = instance_for("tsp_d", 4)
     nl, sim, ctrl, execution = four_records(inst, True, True)
-    grade_instance(inst, nl, sim, ctrl, execution)  # consistent
+    grade_instance(inst, arm_records(nl, sim, ctrl, execution))  # consistent
     other = hashlib.sha256(b"def solution():\n    return False").hexdigest()
     with pytest.raises(RecordError, match="stale"):  # both ran another program, consistently with each other
-        grade_instance(inst, nl, sim, {**ctrl, "code_sha256": other}, {**execution, "code_sha256": other})
+        grade_instance(inst, arm_records(nl, sim, {**ctrl, "code_sha256": other}, {**execution, "code_sha256": other}))
     with pytest.raises(RecordError, match="stale"):  # execute found no code where the sim reply has some
-        grade_instance(inst, nl, sim, ctrl, {**execution, "status": "no_code", "code_sha256": None})
+        grade_instance(inst, arm_records(nl, sim, ctrl, {**execution, "status": "no_code", "code_sha256": None}))
     with pytest.raises(RecordError, match="stale"):  # controlsim was not asked although the sim reply has code
-        grade_instance(inst, nl, sim, {**ctrl, "status": "no_code", "code_sha256": None}, execution)
+        grade_instance(inst, arm_records(nl, sim, {**ctrl, "status": "no_code", "code_sha256": None}, execution))
     no_code_sim = {**sim, "text": "I cannot write code. " + json.dumps({"answer": True})}
     with pytest.raises(RecordError, match="stale"):  # a program ran although the sim reply holds none
-        grade_instance(inst, nl, no_code_sim, ctrl, execution)
-    records = grade_instance(inst, nl, no_code_sim, {**ctrl, "status": "no_code", "code_sha256": None},
-                             {**execution, "status": "no_code", "code_sha256": None, "value": None})
+        grade_instance(inst, arm_records(nl, no_code_sim, ctrl, execution))
+    records = grade_instance(inst, arm_records(nl, no_code_sim, {**ctrl, "status": "no_code", "code_sha256": None},
+                             {**execution, "status": "no_code", "code_sha256": None, "value": None}))
     assert [r["outcome"] for r in records[1:]] == ["no_code", "no_code", "no_code"]
 
 
 def test_schema_rejects_inconsistent_records() -> None:
     inst = instance_for("add", 2)
     nl, sim, ctrl, execution = four_records(inst, inst["answer"], inst["answer"])
-    record = grade_instance(inst, nl, sim, ctrl, execution)[1]
+    record = grade_instance(inst, arm_records(nl, sim, ctrl, execution))[1]
     for bad in ({"correct": False}, {"outcome": "exploded"}, {"arm": "code", "fidelity": True},
                 {"outcome": "parse_error", "correct": False, "answer": 5}):
         with pytest.raises(jsonschema.ValidationError):

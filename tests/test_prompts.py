@@ -9,7 +9,7 @@ import pytest
 from codenl.answers import extract_code
 from codenl.errors import UsageError
 from codenl.prompts import ARMS, PROMPT_VERSIONS, build_messages, render
-from codenl.prompts.templates import TEMPLATES
+from codenl.prompts import TEMPLATES
 
 INSTANCE = {
     "id": "abc",

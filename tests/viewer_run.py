@@ -21,7 +21,7 @@ import jsonschema
 
 from codenl.analysis.aggregate import collect, write_parquet_atomic
 from codenl.answers import extract_code
-from codenl.grade_cli import grade_shard
+from codenl.commands.grade import grade_shard
 from codenl.naming import model_slug
 from codenl.problems import generate
 from codenl.prompts import PROMPT_VERSIONS

@@ -30,7 +30,6 @@ from codenl.naming import model_from_slug, model_slug
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 
-FAMILIES: tuple[str, ...] = ("fine_grained", "clrs", "nphard")
 PROVIDERS: tuple[str, ...] = ("openrouter", "openai_compatible", "local")
 
 #: provider -> (default base_url, default key variable); None means none
@@ -39,9 +38,6 @@ PROVIDER_DEFAULTS: dict[str, tuple[str | None, str | None]] = {
     "openai_compatible": (None, None),
     "local": (None, None),
 }
-#: the plan's digits, the default sizes of fine-grained kinds (clrs and nphard define their own DEFAULT_SIZES)
-FINE_GRAINED_DEFAULT_SIZES: tuple[int, ...] = tuple(range(2, 21, 2))
-
 
 @dataclass(frozen=True)
 class KindInfo:
@@ -59,25 +55,24 @@ class KindInfo:
 
 
 def kind_names() -> tuple[str, ...]:
-    from codenl.problems import KIND_NAMES
+    from codenl.problems import kind_names as registered
 
-    return KIND_NAMES
+    return registered()
 
 
-@cache
+def families() -> tuple[str, ...]:
+    from codenl.problems import families as registered
+
+    return registered()
+
+
 def kind_info(name: str) -> KindInfo:
-    """Family, size range and default sizes of a kind (imports its module)."""
-    import importlib
+    """Family, size range and default sizes of a kind, from the kind registry (imports its module)."""
+    from codenl.problems import get_kind, spec_of
 
-    from codenl.problems import get_kind
-
+    spec = spec_of(name)
     kind = get_kind(name)
-    if kind.family == "fine_grained":
-        defaults = tuple(s for s in FINE_GRAINED_DEFAULT_SIZES if kind.min_size <= s <= kind.max_size)
-    else:
-        table = importlib.import_module(f"codenl.problems.{kind.family}").DEFAULT_SIZES
-        defaults = tuple(table[name] if isinstance(table, Mapping) else table)
-    return KindInfo(name, kind.family, kind.min_size, kind.max_size, defaults)
+    return KindInfo(name, spec.family, kind.min_size, kind.max_size, spec.default_sizes)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -195,9 +190,9 @@ def validate_schema(config: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _family_or_kind(key: str, section: str) -> None:
-    if key in FAMILIES or key in kind_names() or (key == "default" and section == "n"):
+    if key in families() or key in kind_names() or (key == "default" and section == "n"):
         return
-    allowed = (["default"] if section == "n" else []) + [*FAMILIES, *kind_names()]
+    allowed = (["default"] if section == "n" else []) + [*families(), *kind_names()]
     raise UsageError(f"config: {section}.{key}: not a family or a kind; use one of: {', '.join(allowed)}")
 
 
@@ -252,7 +247,7 @@ def check_semantics(config: dict[str, Any]) -> dict[str, Any]:
         members = [k for k in config["kinds"] if k == key or kind_info(k).family == key]
         for j, size in enumerate(sizes):
             for k in members:
-                if key in FAMILIES and k in config["sizes"]:
+                if key in families() and k in config["sizes"]:
                     continue  # the kind's own entry overrides its family's
                 info = kind_info(k)
                 if not info.min_size <= size <= info.max_size:

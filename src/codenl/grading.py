@@ -43,28 +43,20 @@ import hashlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from codenl import answers as answers_module
 from codenl import problems
 from codenl.answers import AnswerTypeError, coerce, extract_answer, find_code
-from codenl.arms import ARMS, OUTCOMES
+from codenl.arms import ARM_REGISTRY, ARMS, ASKED_ARMS, OUTCOMES, executed_arm_of
+from codenl.codehash import source_hash
 from codenl.errors import CodenlError, RecordError
 from codenl.harness import UNCONVERTIBLE_PREFIX, value_problem
-
-
-def _source_hash(*paths: str | None) -> str:
-    digest = hashlib.sha256()
-    for path in paths:
-        assert path is not None
-        with open(path, "rb") as fh:
-            digest.update(fh.read())
-    return digest.hexdigest()[:8]
-
 
 __all__ = [
     "ARMS",
     "GRADER_VERSION",
+    "grader_version",
     "OUTCOMES",
     "Grade",
     "GradingError",
@@ -77,11 +69,21 @@ __all__ = [
     "same_value",
 ]
 
-#: bump REVISION for a deliberate change of meaning; the hash over the source of this module and of answer
-#: extraction changes with every edit, so that the workflow re-grades (no API cost) whenever grading may differ
+#: bump REVISION for a deliberate change of meaning.  The hash is over the source of this module and of every
+#: codenl module it imports (answer extraction, the registry, ...): it changes with every edit of the grading code
+#: that all kinds share, so that the workflow re-grades (no API cost) whenever grading may differ.
 REVISION = "1"
-GRADER_VERSION = f"grader/{REVISION}-{_source_hash(__file__, answers_module.__file__)}"
+GRADER_VERSION = f"grader/{REVISION}-{source_hash([__name__])}"
 
+
+@cache
+def grader_version(kind: str) -> str:
+    """The version of the grading of ``kind``: :data:`GRADER_VERSION` and a hash over the source of the kind's own
+    module and every codenl module it imports (its grader, and its generator whose gold the grader compares with),
+    so an edit of one kind's ``grade()`` re-grades that kind, from stored responses, and no other."""
+    spec = problems.spec_of(kind)
+    modules = [spec.module, type(problems.get_kind(kind)).__module__]
+    return f"{GRADER_VERSION}+{kind}-{source_hash(modules)}"
 
 
 RESPONSE_STATUSES = ("ok", "infra_error", "no_code")
@@ -166,7 +168,7 @@ def _not_of_type(answer_type: str, exc: Exception) -> str:
 def _stated_typed(instance: Mapping[str, Any], text: str | None, arm: str) -> tuple[Any, Grade | None]:
     """The stated answer typed, or the grade that says why there is none (``parse_error``: no readable answer;
     ``wrong``: an answer of the wrong type)."""
-    got = extract_answer(text, "any", outside_code=arm in ("sim", "controlsim"))
+    got = extract_answer(text, "any", outside_code=ARM_REGISTRY[arm].answer_outside_code)
     if not got.ok:
         return None, Grade("parse_error", None, got.error or "")
     try:
@@ -176,18 +178,22 @@ def _stated_typed(instance: Mapping[str, Any], text: str | None, arm: str) -> tu
 
 
 def grade_response(instance: Mapping[str, Any], response: Mapping[str, Any], arm: str) -> Grade:
-    """Grade an ``nl``, ``sim`` or ``controlsim`` response record against ``instance``."""
+    """Grade the response record of an asked arm (``nl``, ``sim``, ``controlsim``) against ``instance``."""
+    spec = ARM_REGISTRY[arm]
     status = response.get("status")
     if status == "infra_error":
         return Grade("infra_error", None, _infra_detail(response.get("error")))
     if status == "no_code":
-        if arm != "controlsim":
-            raise RecordError(f"{_instance_where(instance, arm)}: response status 'no_code' is only for controlsim")
-        return Grade("no_code", None, "the sim response had no code defining solution(), so nothing was asked")
+        if spec.code_of is None:
+            showing = [a for a in ASKED_ARMS if ARM_REGISTRY[a].code_of is not None]
+            raise RecordError(f"{_instance_where(instance, arm)}: response status 'no_code' is only for "
+                              f"{', '.join(showing)}")
+        return Grade("no_code", None,
+                     f"the {spec.code_of} response had no code defining solution(), so nothing was asked")
     if status != "ok":
         raise RecordError(f"{_instance_where(instance, arm)}: unknown response status {status!r}")
     text = response.get("text")
-    if arm == "sim":
+    if spec.requires_code:
         found = find_code(text)
         if found.code is None:
             return Grade("no_code", None, found.note)
@@ -391,7 +397,7 @@ def graded_record(
         "latency_s": response.get("latency_s") if response is not None else None,
         "prompt_version": prompt_version,
         "generator_version": instance["generator_version"],
-        "grader_version": GRADER_VERSION,
+        "grader_version": grader_version(instance["kind"]),
         "harness_version": harness_version,
         "answered_provider": answered_provider,
     }
@@ -412,56 +418,70 @@ def _code_name(sha: str | None) -> str:
     return f"code {sha[:12]}" if sha else "no code"
 
 
-def grade_instance(
-    instance: Mapping[str, Any],
-    nl: Mapping[str, Any],
-    sim: Mapping[str, Any],
-    controlsim: Mapping[str, Any],
-    execution: Mapping[str, Any],
-) -> list[dict[str, Any]]:
-    """The four graded records (nl, sim, controlsim, code) of one instance; checks that the records belong together."""
-    model = sim.get("model")
+def _sha_of_code(response: Mapping[str, Any]) -> str | None:
+    """sha256 of the code this version's extraction finds in an ok reply; None when there is none."""
+    code = find_code(response.get("text")).code if response.get("status") == "ok" else None
+    return hashlib.sha256(code.encode("utf-8")).hexdigest() if code is not None else None
+
+
+def grade_instance(instance: Mapping[str, Any], records: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The graded records of one instance, one per arm in the order of :data:`codenl.arms.ARMS`.
+
+    ``records`` maps each arm to its record: the response of an asked arm, the execution record of an executed one.
+    Checks that the records belong together: same instance and model, each the record of its own arm, and every
+    arm that shows or runs another arm's code shows or ran the code that arm's reply holds by this version's code
+    extraction.
+    """
+    missing = [arm for arm in ARMS if arm not in records]
+    if missing:
+        raise RecordError(f"instance {instance['id']}: no record of arm(s) {', '.join(missing)}")
+    # the model is the one of the arm whose code other arms show or run (sim)
+    owner = next((ARM_REGISTRY[a].code_of for a in ARMS if ARM_REGISTRY[a].code_of), ASKED_ARMS[0])
+    model = records[owner].get("model")
     if not isinstance(model, str) or not model:
-        raise RecordError(f"sim response for instance {instance['id']}: missing field 'model'")
-    for what, record, arm in (("nl response", nl, "nl"), ("sim response", sim, "sim"),
-                              ("controlsim response", controlsim, "controlsim")):
+        raise RecordError(f"{owner} response for instance {instance['id']}: missing field 'model'")
+    for arm in ARMS:
+        record = records[arm]
+        what = f"{arm} response" if ARM_REGISTRY[arm].asked else "execution record"
         _check_join(instance, record, what, model)
-        if record.get("arm", arm) != arm:
+        if ARM_REGISTRY[arm].asked and record.get("arm", arm) != arm:
             raise RecordError(f"{what} for instance {instance['id']}: arm is {record.get('arm')!r}, expected {arm!r}")
-    _check_join(instance, execution, "execution record", model)
-    code_sha = execution.get("code_sha256")
-    if code_sha is not None and controlsim.get("code_sha256") not in (None, code_sha):
-        raise RecordError(
-            f"instance {instance['id']}: the controlsim response simulated other code than the execution ran "
-            f"(code_sha256 {controlsim.get('code_sha256')} vs {code_sha}); a stale shard?"
-        )
-    # the code the sim reply holds by this version's extraction: execute ran it and controlsim showed it, or both
-    # are stale (made by another extraction) and would be graded beside a sim arm judged by this one
-    sim_code = find_code(sim.get("text")).code if sim.get("status") == "ok" else None
-    sim_sha = hashlib.sha256(sim_code.encode("utf-8")).hexdigest() if sim_code is not None else None
-    for what, record in (("execution record", execution), ("controlsim response", controlsim)):
-        if record.get("code_sha256") != sim_sha:
+    # every arm that shows (controlsim) or runs (code) another arm's code must hold the code that arm's reply holds
+    # by this version's extraction; else both are stale (made by another extraction) and would be graded beside a
+    # sim arm judged by this one
+    for arm in ARMS:
+        source = ARM_REGISTRY[arm].code_of
+        if source is None:
+            continue
+        shown = _sha_of_code(records[source])
+        record = records[arm]
+        if record.get("code_sha256") != shown:
+            what = f"{arm} response" if ARM_REGISTRY[arm].asked else "execution record"
             raise RecordError(
-                f"instance {instance['id']}: the {what} is of {_code_name(record.get('code_sha256'))} but the sim "
-                f"response holds {_code_name(sim_sha)} by this version's code extraction; a stale shard: run "
-                f"execute and the controlsim query of this shard again"
+                f"instance {instance['id']}: the {what} is of {_code_name(record.get('code_sha256'))} but the "
+                f"{source} response holds {_code_name(shown)} by this version's code extraction; a stale shard: "
+                f"run execute and the queries that show code of this shard again"
             )
+    out = []
     try:
-        harness_version = execution.get("harness_version")
-        out = [
-            graded_record(instance, model, "nl", grade_response(instance, nl, "nl"),
-                          response=nl, prompt_version=nl.get("prompt_version")),
-            graded_record(instance, model, "sim", grade_response(instance, sim, "sim"),
-                          fidelity_value=fidelity(instance, sim, execution, "sim"), response=sim,
-                          prompt_version=sim.get("prompt_version"), harness_version=harness_version),
-            graded_record(instance, model, "controlsim", grade_response(instance, controlsim, "controlsim"),
-                          fidelity_value=fidelity(instance, controlsim, execution, "controlsim"),
-                          response=controlsim,
-                          prompt_version=controlsim.get("prompt_version"), harness_version=harness_version),
-            graded_record(instance, model, "code", grade_execution(instance, execution),
-                          prompt_version=sim.get("prompt_version"), harness_version=harness_version,
-                          answered_provider=sim.get("answered_provider")),
-        ]
+        for arm in ARMS:
+            spec, record = ARM_REGISTRY[arm], records[arm]
+            executed = executed_arm_of(arm)
+            execution = records[executed] if executed is not None else None
+            harness_version = execution.get("harness_version") if execution is not None else None
+            if spec.asked:
+                out.append(graded_record(
+                    instance, model, arm, grade_response(instance, record, arm),
+                    fidelity_value=(fidelity(instance, record, execution, arm)
+                                    if spec.fidelity and execution is not None else None),
+                    response=record, prompt_version=record.get("prompt_version"),
+                    harness_version=harness_version if spec.fidelity else None))
+            else:
+                source = records[spec.code_of] if spec.code_of is not None else {}
+                out.append(graded_record(instance, model, arm, grade_execution(instance, record),
+                                         prompt_version=source.get("prompt_version"),
+                                         harness_version=record.get("harness_version"),
+                                         answered_provider=source.get("answered_provider")))
     except ValueError as exc:  # a malformed answer_type in the instance
         raise RecordError(f"instance {instance['id']}: {exc}") from None
     return out

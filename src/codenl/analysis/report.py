@@ -8,6 +8,8 @@ from typing import Any
 
 import pandas as pd
 
+from codenl.arms import ARMS
+
 FIGURES = (
     ("line.png", "Accuracy per arm, one line per model (colour = provider) and all models, 95% CIs"),
     ("by_kind.png", "Accuracy per arm for each problem kind"),
@@ -85,7 +87,7 @@ def stats_report(
                 "mcnemar_b", "mcnemar_c", "mcnemar_p", "mcnemar_method", "mde", "note"]
     all_rows = acc_arm.assign(model="All models")
     mix = outcomes.pivot_table(index="arm", columns="outcome", values="count", aggfunc="sum", fill_value=0)
-    mix = mix.reindex([a for a in ("nl", "sim", "controlsim", "code") if a in mix.index]).reset_index()
+    mix = mix.reindex([a for a in ARMS if a in mix.index]).reset_index()
     out = [
         "# Code vs NL: statistics report",
         "",

@@ -39,19 +39,16 @@ from scipy import optimize
 from scipy import stats as sps
 
 from codenl.analysis.bootstrap import N_BOOT, SEED, ratio_ci
-from codenl.arms import ARM_LABELS, ARMS, OUTCOMES
+from codenl.arms import ARM_LABELS, ARM_REGISTRY, ARMS, OUTCOMES
 from codenl.errors import UsageError
+from codenl.problems import REGISTRY, families
 
 #: (A, B) pairs compared per model; the first is the primary comparison of H1
 COMPARISONS: tuple[tuple[str, str], ...] = (("code", "nl"), ("code", "sim"), ("sim", "nl"), ("code", "controlsim"))
 ALL_MODELS = "All models"
-FAMILY_ORDER: tuple[str, ...] = ("fine_grained", "clrs", "nphard")
-FAMILY_OF_KIND: dict[str, str] = {
-    **{k: "fine_grained" for k in ("add", "sub", "mul", "lcs", "knap", "rod")},
-    **{k: "fine_grained" for k in ("ilp_assign", "ilp_prod", "ilp_partition")},
-    "clrs30": "clrs",
-    **{k: "nphard" for k in ("spp", "tsp", "tsp_d", "msp", "ksp", "gcp", "gcp_d", "bsp", "edp")},
-}
+#: families and kinds in the order of the kind registry (a kind registered later sorts after these)
+FAMILY_ORDER: tuple[str, ...] = families()
+FAMILY_OF_KIND: dict[str, str] = {name: spec.family for name, spec in REGISTRY.items()}
 KIND_ORDER: tuple[str, ...] = tuple(FAMILY_OF_KIND)
 
 ALPHA = 0.05
@@ -108,7 +105,7 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     if "family" in records.columns:
         df["family"] = records["family"].astype(str)
     else:
-        df["family"] = df["kind"].map(FAMILY_OF_KIND).fillna("other")
+        df["family"] = df["kind"].map(lambda k: REGISTRY[k].family if k in REGISTRY else "other")
     if "provider" in records.columns:
         df["provider"] = records["provider"].fillna(df["model"].map(provider_of)).astype(str)
     else:
@@ -222,7 +219,7 @@ def fidelity_table(df: pd.DataFrame, *, n_boot: int = N_BOOT, seed: int = SEED) 
     cols = ["model", "arm", "n", "n_agree", "fidelity", "ci_low", "ci_high"]
     if "fidelity" not in df.columns:
         return pd.DataFrame(columns=cols)
-    sub = df[df["arm"].isin(["sim", "controlsim"]) & df["fidelity"].notna()]
+    sub = df[df["arm"].isin([a for a in ARMS if ARM_REGISTRY[a].fidelity]) & df["fidelity"].notna()]
     rows = []
     for key, g in _groups(sub, ["model", "arm"]):
         agree = g["fidelity"].astype(bool).to_numpy(dtype=np.float64)

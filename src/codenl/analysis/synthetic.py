@@ -8,15 +8,20 @@ the planted marginal accuracy and arms of one instance are positively correlated
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import special
 
-from codenl.analysis.stats import ARMS, FAMILY_OF_KIND, provider_of
+from codenl.analysis.stats import ARMS, provider_of
+from codenl.arms import EXECUTED_ARMS
+from codenl.problems import REGISTRY
 
-FINE_GRAINED = ("add", "sub", "mul", "lcs", "knap", "rod", "ilp_assign", "ilp_prod", "ilp_partition")
-NPHARD = ("spp", "tsp", "tsp_d", "msp", "ksp", "gcp", "gcp_d", "bsp", "edp")
+FINE_GRAINED = tuple(k for k, spec in REGISTRY.items() if spec.family == "fine_grained")
+NPHARD = tuple(k for k, spec in REGISTRY.items() if spec.family == "nphard")
+#: the plan's experiment configuration, whose grid :func:`plan_cells` is
+PLAN_CONFIG = Path(__file__).resolve().parents[3] / "workflow" / "experiments" / "scaled_code_nl.yaml"
 PLAN_MODELS = (
     "mistralai/codestral-2508",
     "mistralai/mistral-large-2411",
@@ -28,11 +33,14 @@ CODE_WRONG_OUTCOMES = ("wrong", "runtime_error", "syntax_error", "timeout", "no_
 
 
 def plan_cells() -> list[tuple[str, int, int]]:
-    """(kind, size, n) of one seed at the plan's size: 2,700 fine-grained + 500 CLRS + 270 NP-hard = 3,470."""
-    cells = [(k, d, 30) for k in FINE_GRAINED for d in range(2, 21, 2)]
-    cells += [("clrs30", d, 100) for d in (4, 8, 12, 16, 20)]
-    cells += [(k, level, 10) for k in NPHARD for level in (1, 2, 3)]
-    return cells
+    """(kind, size, n) of one model and seed of the plan's configuration (2,700 fine-grained + 500 CLRS + 270
+    NP-hard = 3,470), as :func:`codenl.config.expected_cells` lists them."""
+    from codenl.config import expected_cells, load_config
+
+    config = load_config([PLAN_CONFIG])
+    first = expected_cells(config)[0]
+    return [(c["kind"], c["size"], c["n"]) for c in expected_cells(config)
+            if c["model"] == first["model"] and c["seed"] == first["seed"]]
 
 
 def synthetic_records(
@@ -69,11 +77,11 @@ def synthetic_records(
     for model, per_arm in accuracy.items():
         for arm in ARMS:
             acc = np.full(n_inst, float(per_arm[arm]))
-            if kind_shift and arm == "code":
+            if kind_shift and arm in EXECUTED_ARMS:
                 acc = np.clip(acc + np.array([kind_shift.get(k, 0.0) for k in kinds_a]), 0.0, 1.0)
             latent = rho * z + np.sqrt(1.0 - rho**2) * rng.standard_normal(n_inst)
             correct = special.ndtr(latent) < acc
-            wrong_pool = CODE_WRONG_OUTCOMES if arm == "code" else WRONG_OUTCOMES
+            wrong_pool = CODE_WRONG_OUTCOMES if arm in EXECUTED_ARMS else WRONG_OUTCOMES
             outcome = np.where(correct, "correct", rng.choice(np.array(wrong_pool), size=n_inst))
             if infra_rate > 0:
                 infra = rng.random(n_inst) < infra_rate
@@ -87,15 +95,15 @@ def synthetic_records(
                         "provider": provider_of(model),
                         "seed": seed_a,
                         "kind": kinds_a,
-                        "family": [FAMILY_OF_KIND.get(k, "other") for k in kinds_a],
+                        "family": [REGISTRY[k].family if k in REGISTRY else "other" for k in kinds_a],
                         "algorithm": None,
                         "size": sizes_a,
                         "index": index_a,
                         "arm": arm,
                         "outcome": outcome,
                         "correct": correct,
-                        "prompt_tokens": None if arm == "code" else 100,
-                        "completion_tokens": None if arm == "code" else 200,
+                        "prompt_tokens": None if arm in EXECUTED_ARMS else 100,
+                        "completion_tokens": None if arm in EXECUTED_ARMS else 200,
                         "cost": 0.0,
                         "latency_s": 1.0,
                     }

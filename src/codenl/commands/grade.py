@@ -1,13 +1,14 @@
-"""``python -m codenl grade``: grade the four arms of shards into graded records.
+"""``python -m codenl grade``: grade every arm of shards into graded records.
 
     python -m codenl grade --problems P... --nl F... --sim F... --controlsim F... --executions F... --out F...
 
-The lists are aligned by position (the i-th file of each list belongs to the same kind, size and seed; one per
-size).  Records are joined by ``instance_id``.  Every instance of a problem file must have exactly one record in
-each of the four other files, and those files must hold no record of any other instance: a missing, duplicate or
-foreign record is a :class:`~codenl.errors.RecordError` naming the file and the instance, never silently dropped.
-Each output file gets four graded records per instance (nl, sim, controlsim, code), in the order of the problem
-file, written atomically.
+One option per arm of the arm registry (its ``records``: the responses of an asked arm, the execution records of
+the executed one).  The lists are aligned by position (the i-th file of each list belongs to the same kind, size and
+seed; one per size).  Records are joined by ``instance_id``.  Every instance of a problem file must have exactly one
+record in each of the other files, and those files must hold no record of any other instance: a missing, duplicate
+or foreign record is a :class:`~codenl.errors.RecordError` naming the file and the instance, never silently
+dropped.  Each output file gets one graded record per instance and arm (nl, sim, controlsim, code), in the order of
+the problem file, written atomically.
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from codenl.arms import ARM_REGISTRY, ARMS
 from codenl.errors import RecordError, UsageError
 from codenl.grading import grade_instance
 from codenl.records import iter_jsonl, read_jsonl_checked, write_jsonl_atomic
 
-LISTS = ("problems", "nl", "sim", "controlsim", "executions", "out")
+#: the option of each arm's records, in the order of the arms
+ARM_OPTIONS: dict[str, str] = {arm: ARM_REGISTRY[arm].records for arm in ARMS}
+LISTS = ("problems", *ARM_OPTIONS.values(), "out")
 
 INSTANCE_FIELDS: dict[str, type | tuple[type, ...]] = {
     "id": str,
@@ -36,10 +40,9 @@ INSTANCE_FIELDS: dict[str, type | tuple[type, ...]] = {
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--problems", nargs="+", required=True, metavar="F", help="instance shards")
-    parser.add_argument("--nl", nargs="+", required=True, metavar="F", help="nl response shards")
-    parser.add_argument("--sim", nargs="+", required=True, metavar="F", help="sim response shards")
-    parser.add_argument("--controlsim", nargs="+", required=True, metavar="F", help="controlsim response shards")
-    parser.add_argument("--executions", nargs="+", required=True, metavar="F", help="execution shards")
+    for arm, option in ARM_OPTIONS.items():
+        what = f"{arm} response shards" if ARM_REGISTRY[arm].asked else f"execution shards (the {arm} arm)"
+        parser.add_argument(f"--{option}", nargs="+", required=True, metavar="F", help=what)
     parser.add_argument("--out", nargs="+", required=True, metavar="F", help="graded shards to write")
 
 
@@ -62,32 +65,24 @@ def _by_instance(path: str, instance_ids: list[str], what: str) -> dict[str, dic
     return out
 
 
-def grade_shard(
-    problems: str, nl: str, sim: str, controlsim: str, executions: str
-) -> list[dict[str, Any]]:
-    """The graded records of one shard (reads the five files; pure otherwise)."""
+def grade_shard(problems: str, records: dict[str, str]) -> list[dict[str, Any]]:
+    """The graded records of one shard: ``records`` maps each arm to its file (reads the files; pure otherwise)."""
     instances = read_jsonl_checked(problems, INSTANCE_FIELDS)
     ids = [inst["id"] for inst in instances]
     if len(set(ids)) != len(ids):
         raise RecordError(f"{problems}: an instance id occurs twice")
     joined = {
-        "nl": _by_instance(nl, ids, "nl response"),
-        "sim": _by_instance(sim, ids, "sim response"),
-        "controlsim": _by_instance(controlsim, ids, "controlsim response"),
-        "executions": _by_instance(executions, ids, "execution record"),
+        arm: _by_instance(records[arm], ids, f"{arm} response" if ARM_REGISTRY[arm].asked else "execution record")
+        for arm in ARMS
     }
-    records: list[dict[str, Any]] = []
+    out: list[dict[str, Any]] = []
     for inst in instances:
         iid = inst["id"]
         try:
-            records.extend(
-                grade_instance(
-                    inst, joined["nl"][iid], joined["sim"][iid], joined["controlsim"][iid], joined["executions"][iid]
-                )
-            )
+            out.extend(grade_instance(inst, {arm: joined[arm][iid] for arm in ARMS}))
         except RecordError as exc:
-            raise RecordError(f"{problems} with {nl}, {sim}, {controlsim}, {executions}: {exc}") from None
-    return records
+            raise RecordError(f"{problems} with {', '.join(records[arm] for arm in ARMS)}: {exc}") from None
+    return out
 
 
 def run(args: argparse.Namespace) -> int:
@@ -105,10 +100,8 @@ def run(args: argparse.Namespace) -> int:
                 raise UsageError(f"--{name}: no such file {path}")
     # grade everything first, then write: a bad shard leaves no partial set of outputs
     results = [
-        grade_shard(p, n, s, c, e)
-        for p, n, s, c, e in zip(
-            lists["problems"], lists["nl"], lists["sim"], lists["controlsim"], lists["executions"]
-        )
+        grade_shard(path, {arm: lists[option][i] for arm, option in ARM_OPTIONS.items()})
+        for i, path in enumerate(lists["problems"])
     ]
     for path, records in zip(outs, results):
         write_jsonl_atomic(path, records)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from codenl.arms import ASKED_ARMS
+from codenl.arms import ARM_REGISTRY, ASKED_ARMS
 from codenl.config import counts_of, load_config
 from codenl.naming import model_slug
 
@@ -79,7 +79,7 @@ def prompt_tokens(instance: Mapping[str, Any], arm: str, code_tokens: int) -> in
     from codenl.llm.pricing import estimate_tokens
     from codenl.prompts import build_messages
 
-    if arm == "controlsim":  # the template around the code the model wrote in sim (no statement)
+    if ARM_REGISTRY[arm].code_of:  # controlsim: the template around the code the model wrote in sim (no statement)
         messages = build_messages(arm, None, code="#")
         return sum(estimate_tokens(m["content"]) for m in messages) + code_tokens
     return sum(estimate_tokens(m["content"]) for m in build_messages(arm, instance))
@@ -130,7 +130,7 @@ def make_plan(config: Mapping[str, Any], results: Path, completion_tokens: int) 
             ap = ArmPlan(requests=count, done=min(count, done_keys(results, slug, arm)))
             share = (count - ap.done) / count if count else 0.0
             ap.prompt_tokens = round(per_arm_prompt[arm] * share)
-            prompt_max = round((per_arm_prompt[arm] + (per_arm_prompt_max if arm == "controlsim" else 0)) * share)
+            prompt_max = round((per_arm_prompt[arm] + (per_arm_prompt_max if ARM_REGISTRY[arm].code_of else 0)) * share)
             todo = count - ap.done
             ap.completion_expected = todo * expected
             ap.completion_max = todo * max_tokens

@@ -9,8 +9,8 @@ Instance record (one JSON object per line in ``results/problems/{kind}/{size}/se
 
 =================== =====================================================================================
 ``id``              stable content id: sha256 of kind, size, seed, index and generator version (16 hex)
-``kind``            one of the 19 kind names
-``family``          ``fine_grained``, ``clrs`` or ``nphard``
+``kind``            a kind of the registry (:data:`codenl.problems.REGISTRY`)
+``family``          its family there: ``fine_grained``, ``clrs`` or ``nphard``
 ``algorithm``       the CLRS algorithm for ``clrs30``, else null
 ``size``            the kind's size parameter ("digits")
 ``seed``, ``index`` what the instance was generated from
@@ -38,9 +38,6 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
-
-FAMILIES = ("fine_grained", "clrs", "nphard")
-
 
 @dataclass(frozen=True)
 class Problem:

@@ -1,8 +1,9 @@
-"""Prompts for the three arms that ask a model (``nl``, ``sim``, ``controlsim``); Code Exec asks nothing.
+"""Prompts for the arms that ask a model (``nl``, ``sim``, ``controlsim``: the asked arms of the arm registry).
 
-One template per arm, shared by every kind and model (:mod:`codenl.prompts.templates`); the instance contributes
-its ``statement`` and ``answer_format``.  ``controlsim`` shows only the code the same model wrote in ``sim`` (no
-problem statement, no answer format: the code is the control).
+One template per arm, shared by every kind and model (:mod:`codenl.prompts.templates`, named by the arm's registry
+line); the instance contributes its ``statement`` and ``answer_format``.  An arm that shows another arm's code
+(``controlsim``: the code the same model wrote in ``sim``) shows only that code (no problem statement, no answer
+format: the code is the control).
 
 Each arm's version is ``{arm}/{REVISION}-{hash}`` where the hash is taken over the template text (for ``sim``, with
 the sentence on the importable packages filled in), so any edit of a template, and any change of
@@ -17,13 +18,15 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from codenl.arms import ASKED_ARMS
+from codenl.arms import ARM_REGISTRY, ASKED_ARMS
 from codenl.errors import UsageError
-from codenl.prompts.templates import TEMPLATES, libraries_sentence
+from codenl.prompts import templates
+from codenl.prompts.templates import libraries_sentence
 
 __all__ = [
     "ARMS",
     "PROMPT_VERSIONS",
+    "TEMPLATES",
     "build_messages",
     "libraries_sentence",
     "prompt_version",
@@ -33,6 +36,8 @@ __all__ = [
 
 #: arms that send a prompt, in order
 ARMS: tuple[str, ...] = ASKED_ARMS
+#: arm -> its template (the text named by the arm's registry line)
+TEMPLATES: dict[str, str] = {arm: getattr(templates, str(ARM_REGISTRY[arm].template)) for arm in ARMS}
 #: bump together with a deliberate change of meaning; the hash catches every other edit
 REVISION = "1"
 
@@ -82,14 +87,15 @@ def render(
     code: str | None = None,
     packages: tuple[str, ...] | list[str] = (),
 ) -> str:
-    """The prompt text of ``arm`` for ``instance`` (nl, sim) or ``code`` (controlsim); ``packages``: what the
-    sandbox lets a program import beside the standard library (the sim prompt says so)."""
+    """The prompt text of ``arm`` for ``instance`` (nl, sim) or ``code`` (an arm that shows code: controlsim);
+    ``packages``: what the sandbox lets a program import beside the standard library (the sim prompt says so)."""
     if arm not in TEMPLATES:
         raise UsageError(f"arm {arm!r} has no prompt; arms with prompts: {' '.join(ARMS)}")
     template = _template(arm, packages)
-    if arm == "controlsim":
+    shown = ARM_REGISTRY[arm].code_of
+    if shown is not None:
         if code is None or not code.strip():
-            raise UsageError("controlsim needs the code the model wrote in sim (got none)")
+            raise UsageError(f"{arm} needs the code the model wrote in {shown} (got none)")
         # replace <<code>> last: the code itself may contain the placeholder strings
         return template.replace("<<fence>>", _fence_for(code)).replace("<<code>>", code.rstrip("\n"))
     if instance is None:

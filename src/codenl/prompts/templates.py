@@ -1,4 +1,5 @@
-"""The three prompt templates (Code Exec has no prompt).  Pure text; :mod:`codenl.prompts` fills them in.
+"""The prompt templates of the asked arms, each named by its arm's line in :data:`codenl.arms.ARM_REGISTRY` (Code
+Exec has no prompt).  Pure text; :mod:`codenl.prompts` fills them in.
 
 Placeholders are written ``<<statement>>``, ``<<answer_format>>`` and ``<<code>>`` and are replaced by plain string
 substitution (never ``str.format``), so braces in problem statements and code are safe.  ``<<fence>>`` is a
@@ -79,5 +80,3 @@ def libraries_sentence(packages: tuple[str, ...] | list[str] = ()) -> str:
     return (f"The Python 3 standard library is available ({STDLIB}), and so are these packages: {listed}; "
             "no other package can be imported.")
 
-
-TEMPLATES: dict[str, str] = {"nl": NL, "sim": SIM, "controlsim": CONTROLSIM}

@@ -2,10 +2,11 @@
 
 Snakemake re-runs a job when its ``params`` change, but it cannot see an edit of a module that a ``shell:`` command
 imports.  Every stage therefore exposes a version string that changes with the meaning of its output (a kind's
-generator version, an arm's prompt template hash, the code extraction, the execution harness, the grader), and each
-rule lists the versions it depends on: bumping the grader's version re-grades from stored responses without asking
-any model; changing the ``sim`` prompt re-queries ``sim`` (and what depends on it) and nothing else; changing the
-code extraction re-runs execute and the controlsim queries (free where the code shown is unchanged: the ledger).
+generator version, an arm's prompt template hash, the code extraction, the execution harness, a kind's grader), and
+each rule lists the versions it depends on: an edit of the grading code, or of one kind's module, changes the grader
+version of every kind or of that kind, which re-grades it from stored responses without asking any model; changing
+the ``sim`` prompt re-queries ``sim`` (and what depends on it) and nothing else; changing the code extraction re-runs
+execute and the controlsim queries (free where the code shown is unchanged: the ledger).
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from typing import Any
 
 
 def stage_versions(kinds: Iterable[str], allowed_packages: Iterable[str] = ()) -> dict[str, Any]:
-    """``{"generator": {kind: v}, "prompt": {arm: v}, "extraction": v, "harness": v, "grader": v}``; the sim prompt
-    names ``allowed_packages`` (what the sandbox lets a program import beside the standard library)."""
+    """``{"generator": {kind: v}, "prompt": {arm: v}, "extraction": v, "harness": v, "grader": {kind: v}}``; the sim
+    prompt names ``allowed_packages`` (what the sandbox lets a program import beside the standard library)."""
     from codenl.answers import CODE_EXTRACTION_VERSION
-    from codenl.grading import GRADER_VERSION
+    from codenl.grading import grader_version
     from codenl.harness import HARNESS_VERSION
     from codenl.problems import get_kind
     from codenl.prompts import ARMS, prompt_version
@@ -28,5 +29,5 @@ def stage_versions(kinds: Iterable[str], allowed_packages: Iterable[str] = ()) -
         "prompt": {arm: prompt_version(arm, tuple(allowed_packages)) for arm in ARMS},
         "extraction": CODE_EXTRACTION_VERSION,
         "harness": HARNESS_VERSION,
-        "grader": GRADER_VERSION,
+        "grader": {k: grader_version(k) for k in kinds},
     }

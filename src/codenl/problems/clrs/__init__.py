@@ -51,6 +51,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from codenl.errors import RecordError
+from codenl.problems import REGISTRY
 from codenl.problems.base import Kind, Problem, Verdict
 from codenl.problems.clrs import divide_conquer, dynamic, geometry, graphs, greedy, searching, sorting, strings
 from codenl.problems.clrs.common import Algo
@@ -64,8 +65,8 @@ ALGORITHMS: tuple[str, ...] = (
     "floyd_warshall", "naive_string_matcher", "kmp_matcher", "segments_intersect", "graham_scan", "jarvis_march",
 )
 
-#: the input lengths of the plan's grid (500 instances per seed spread over these)
-DEFAULT_SIZES: tuple[int, ...] = (4, 8, 12, 16)
+#: the input lengths of the plan's grid (500 instances per seed spread over these), from the kind registry
+DEFAULT_SIZES: tuple[int, ...] = REGISTRY["clrs30"].default_sizes
 MIN_SIZE, MAX_SIZE = 4, 32
 
 _MODULES = (sorting, searching, divide_conquer, dynamic, greedy, graphs, strings, geometry)
