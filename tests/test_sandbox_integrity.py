@@ -59,6 +59,7 @@ HOSTILE = {
     "deep_scratch": (program("deep_scratch", depth=1100), {"status": "ok", "value": 1100}),
     "deeper_scratch": (program("deep_scratch", depth=3000), {"status": "ok", "value": 3000}),  # past PATH_MAX
     "fill_tmp": (program("fill_tmp"), {"status": "ok", "value": True}),
+    "many_files": (program("many_files", n=300_000), {"status": "ok", "value": True}),
     "memory_search": (program("memory_search", token=TOKEN), {"status": "ok", "value": []}),
     "ipc_and_scheduling": (program("ipc_and_scheduling"), {"status": "ok"}),
     "imports": (program("imports", paths=", ".join(repr(p) for p in FORBIDDEN)), {"status": "ok"}),

@@ -205,3 +205,43 @@ def test_task_report_never_raises_on_random_bytes(setup, report):
         assert parsed[key] is None or (isinstance(parsed[key], str) and parsed[key].encode("utf-8"))
     parsed = _parse_report(b'{"layers": []}\n', report)
     assert parsed["setup_error"] is None
+
+
+def test_empty_directory_removes_deep_locked_trees_and_never_follows_links(tmp_path):
+    from codenl.sandbox.worker import empty_directory
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("x")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    fd = os.open(scratch, os.O_RDONLY)
+    try:
+        for i in range(3000):  # deeper than the recursion limit, and than PATH_MAX as a path
+            os.mkdir("d", dir_fd=fd)
+            sub = os.open("d", os.O_RDONLY, dir_fd=fd)
+            if i % 500 == 0:
+                os.symlink(str(outside), "link", dir_fd=sub)
+                os.close(os.open("f", os.O_CREAT | os.O_WRONLY, 0o000, dir_fd=sub))
+            os.close(fd)
+            fd = sub
+    finally:
+        os.close(fd)
+    (scratch / "d" / "d").chmod(0o500)
+    (scratch / "d").chmod(0)
+    empty_directory(str(scratch))
+    assert os.listdir(scratch) == []
+    assert (outside / "keep.txt").read_text() == "x"
+
+
+def test_package_access_follows_requirements_and_refuses_unknown_names():
+    from codenl.sandbox.paths import package_access
+
+    none = package_access(())
+    assert none.modules == () and none.read_paths == () and none.list_paths == ()
+    scipy = package_access(["scipy"])
+    assert {"scipy", "numpy"} <= set(scipy.modules) and "codenl" not in scipy.modules
+    assert any(p.endswith(os.sep + "numpy") for p in scipy.read_paths)
+    assert not any(p.endswith(os.sep + "networkx") for p in scipy.read_paths)
+    with pytest.raises(UsageError, match="sandbox.allowed_packages: 'no-such-dist' is not installed"):
+        package_access(["no-such-dist"])

@@ -60,6 +60,8 @@ STDERR_TAIL = 2048
 REPORT_CAP = 65536
 SETUP_FAILED = 121
 ZYGOTE_TIMEOUT = 30.0
+#: longest the worker spends emptying a task's scratch directory before it retires instead
+CLEANUP_SECONDS = 2.0
 #: beside the interpreter's own directories: what any program may read, and the one device it may write
 SYSTEM_READ = ("/usr", "/etc/ld.so.cache", "/etc/localtime", "/dev/zero", "/dev/urandom", "/dev/random")
 SYSTEM_WRITE = ("/dev/null",)  # exit status of a task whose layers could not be applied (the report says why)
@@ -450,19 +452,26 @@ def _kill_leftovers(pid: int, pidns: bool, spare: set[int]) -> None:
         time.sleep(0.001)
 
 
-def empty_directory(path: str) -> None:
+def empty_directory(path: str, seconds: float | None = None) -> None:
     """Remove everything beneath ``path`` (not ``path`` itself), whatever a program did to it: modes are put
     back, and deep trees are flattened (grandchildren moved up) instead of descended, so that neither the
-    recursion limit, nor PATH_MAX, nor the number of open descriptors matters.  Raises OSError if it cannot."""
+    recursion limit, nor PATH_MAX, nor the number of open descriptors matters; links are removed, never followed.
+    Raises OSError if it cannot, and TimeoutError (an OSError) past ``seconds``: a worker then retires instead
+    (its whole tmpfs goes with it), so that a million files cannot stall the batch."""
+    deadline = None if seconds is None else time.monotonic() + seconds
     top = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     serial = 0
     try:
         while True:
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"emptying {path} took more than {seconds} s")
             with os.scandir(top) as it:
                 entries = [(e.name, e.is_dir(follow_symlinks=False)) for e in it]
             if not entries:
                 return
             for name, is_dir in entries:
+                if deadline is not None and time.monotonic() > deadline:
+                    raise TimeoutError(f"emptying {path} took more than {seconds} s")
                 if not is_dir:
                     os.unlink(name, dir_fd=top)
                     continue
@@ -472,6 +481,8 @@ def empty_directory(path: str) -> None:
                     with os.scandir(sub) as it:
                         inner = [(e.name, e.is_dir(follow_symlinks=False)) for e in it]
                     for iname, idir in inner:
+                        if deadline is not None and time.monotonic() > deadline:
+                            raise TimeoutError(f"emptying {path} took more than {seconds} s")
                         if idir:
                             serial += 1
                             os.rename(iname, f".codenl-up-{serial}", src_dir_fd=sub, dst_dir_fd=top)
@@ -610,7 +621,7 @@ def run_task(state: WorkerState, zygote: Zygote, task: dict[str, Any]) -> dict[s
     facts.update(_parse_report(bytes(setup), bytes(report)))
     try:
         os.chmod(scratch, 0o700)
-        empty_directory(scratch)
+        empty_directory(scratch, CLEANUP_SECONDS)
         leftovers = [e for e in os.listdir(state.scratch_root) if e != "scratch"]
         if leftovers:  # only a task without Landlock can write there
             raise OSError(f"{len(leftovers)} entries left in {state.scratch_root}")
