@@ -243,5 +243,5 @@ def test_package_access_follows_requirements_and_refuses_unknown_names():
     assert {"scipy", "numpy"} <= set(scipy.modules) and "codenl" not in scipy.modules
     assert any(p.endswith(os.sep + "numpy") for p in scipy.read_paths)
     assert not any(p.endswith(os.sep + "networkx") for p in scipy.read_paths)
-    with pytest.raises(UsageError, match="sandbox.allowed_packages: 'no-such-dist' is not installed"):
+    with pytest.raises(UsageError, match=r"sandbox\.allowed_packages: 'no-such-dist' is not installed"):
         package_access(["no-such-dist"])
