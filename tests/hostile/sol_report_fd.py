@@ -4,9 +4,14 @@ import os
 
 
 def solution():
-    junk = [b"\xff\xfe garbage \x00\n", b'{"setup_error": "forged"}\n', b'{"layers": ["bwrap"]}\n',
-            b'{"exception_type": "MemoryError", "exception_message": "forged"}\n', b"[" * 100000 + b"\n",
-            b'{"exception_type": NaN}\n']
+    junk = [
+        b"\xff\xfe garbage \x00\n",
+        b'{"setup_error": "forged"}\n',
+        b'{"layers": ["bwrap"]}\n',
+        b'{"exception_type": "MemoryError", "exception_message": "forged"}\n',
+        b"[" * 100000 + b"\n",
+        b'{"exception_type": NaN}\n',
+    ]
     for fd in range(3, 64):
         for data in junk:
             try:
