@@ -76,7 +76,8 @@ def main() -> int:
     python = sys.executable  # the environment's interpreter (a venv link to the real binary, not a shim)
     loop_n = calibrate_loop()
     progs = programs(loop_n)
-    config = SandboxConfig(limits=Limits(cpu_s=10, memory_mb=512))
+    # numpy allowed (by default a program imports the standard library only): the pool preloads it
+    config = SandboxConfig(limits=Limits(cpu_s=10, memory_mb=512), packages=("numpy",))
     sides = ["pool", "plain"] + (["fresh"] if args.fresh else [])
     totals = {side: dict.fromkeys(progs, 0.0) for side in sides}
     counts = {side: dict.fromkeys(progs, 0) for side in sides}

@@ -43,7 +43,7 @@ def _load():
 
 try:
     CFG = _load()
-    VERSIONS = stage_versions(CFG["kinds"])
+    VERSIONS = stage_versions(CFG["kinds"], CFG["sandbox"]["allowed_packages"])
 except UsageError as exc:
     _fail(exc)
 
@@ -174,6 +174,8 @@ def query_options(wildcards, threads):
     ]
     if m.get("routing"):
         words += ["--routing", json.dumps(m["routing"], sort_keys=True, separators=(",", ":"))]
+    if wildcards.arm == "sim" and CFG["sandbox"]["allowed_packages"]:  # the sim prompt names them
+        words += ["--allowed-packages", *CFG["sandbox"]["allowed_packages"]]
     return " ".join(shlex.quote(w) for w in words)
 
 
@@ -201,7 +203,9 @@ def sandbox_options():
              "--memory-mb", str(sb["memory_mb"]), "--mode", sb["mode"]]
     if sb["allow_degraded"]:
         words.append("--allow-degraded")
-    return " ".join(words)
+    if sb["allowed_packages"]:  # last: the option takes every word after it
+        words += ["--allowed-packages", *sb["allowed_packages"]]
+    return " ".join(shlex.quote(w) for w in words)
 
 
 def config_text():

@@ -118,7 +118,8 @@ def execute(code: str | None, timeout: float = 20.0) -> dict[str, Any]:
     if not proc.stdout:
         return {**base, "status": "no_output"}
     out = parse_output(proc.stdout)
-    return {**base, "status": "ok", "value": out.value, "value_error": out.error}
+    return {**base, "status": "ok", "value": out.value, "value_error": out.error,
+            "value_sets": [list(p) for p in out.sets] or None}
 
 
 def response(arm: str, instance: dict[str, Any], text: str | None, status: str = "ok", **extra: Any) -> dict:
@@ -516,7 +517,8 @@ def sandbox() -> Any:
         from codenl.sandbox.pool import Sandbox, SandboxConfig
     except ImportError as exc:
         pytest.skip(f"codenl.sandbox does not import: {exc}")
-    config = SandboxConfig(limits=Limits(cpu_s=1.0, memory_mb=1024), allow_degraded=True)
+    # numpy allowed: the corpus checks how numpy values are converted (by default only the standard library is)
+    config = SandboxConfig(limits=Limits(cpu_s=1.0, memory_mb=1024), allow_degraded=True, packages=("numpy",))
     try:
         sb = Sandbox(config, workers=1, mode="pool").__enter__()
     except Exception as exc:  # noqa: BLE001 - reported as the skip reason
@@ -558,3 +560,60 @@ def test_reference_solutions_in_the_sandbox(sandbox: Any) -> None:
         assert record["status"] == "ok" and record["value_error"] is None, (kind_name, record)
         for inst, value in zip(instances, record["value"]):
             assert grade_execution(inst, {**record, "value": value}).outcome == "correct", kind_name
+
+
+# ------------------------------------------------------------------------------------------------ sets have no order
+
+
+def clrs_instance(algorithm: str, size: int = 8) -> dict[str, Any]:
+    return next(i for i in problems.generate("clrs30", size, 1, 30) if i["algorithm"] == algorithm)
+
+
+@pytest.mark.parametrize("algorithm", ["insertion_sort", "bubble_sort", "heapsort", "quicksort"])
+def test_a_frozenset_does_not_pass_a_sorting_instance(algorithm: str) -> None:
+    instance = clrs_instance(algorithm)
+    array = instance["data"]["array"]
+    as_set = execute(f"def solution():\n    return frozenset({array!r})\n")
+    assert as_set["value"] == sorted(set(array)) and as_set["value_sets"] == [[]]
+    grade = grade_execution(instance, as_set)
+    if len(set(array)) == len(array):
+        assert grade.outcome == "wrong" and "order" in grade.detail
+    assert grade_execution(instance, execute(f"def solution():\n    return sorted({array!r})\n")).correct
+
+
+def test_sets_pass_where_the_grader_ignores_order() -> None:
+    instance = clrs_instance("articulation_points")
+    cut = instance["answer"]
+    assert grade_execution(instance, execute(f"def solution():\n    return set({cut!r})\n")).correct
+    bridges = clrs_instance("bridges")
+    nested = f"{{frozenset(e) for e in {bridges['answer']!r}}}"
+    record = execute(f"def solution():\n    return [sorted(e) for e in {nested}]\n")
+    assert grade_execution(bridges, record).correct
+
+
+def test_sets_inside_sets_are_rearranged_innermost_first() -> None:
+    record = execute("def solution():\n    return {'a': [{3, 1, 2}, frozenset({frozenset({5, 4}), frozenset({6})})]}\n")
+    assert record["value"] == {"a": [[1, 2, 3], [[4, 5], [6]]]}
+    assert sorted(record["value_sets"]) == [["a", 0], ["a", 1], ["a", 1, 0], ["a", 1, 1]]
+
+
+def test_fidelity_compares_a_set_as_a_set(add_instance: dict) -> None:
+    from codenl.grading import fidelity
+
+    instance = clrs_instance("articulation_points")
+    cut = instance["answer"]
+    execution = execute(f"def solution():\n    return set({cut!r})\n")
+    stated = response("controlsim", instance, json.dumps({"answer": list(reversed(cut))}))
+    assert fidelity(instance, stated, execution, "controlsim") is True
+    as_list = execute(f"def solution():\n    return {cut!r}\n")
+    assert fidelity(instance, stated, as_list, "controlsim") is (list(reversed(cut)) == cut)
+
+
+def test_a_wrong_type_is_wrong_in_every_arm(add_instance: dict) -> None:
+    text = '{"answer": "forty-two"}'
+    code = "def solution():\n    return 'forty-two'\n"
+    nl = grade_response(add_instance, response("nl", add_instance, text), "nl")
+    sim = grade_response(add_instance, response("sim", add_instance, f"```python\n{code}```\n{text}"), "sim")
+    executed = grade_execution(add_instance, execute(code))
+    assert nl.outcome == sim.outcome == executed.outcome == "wrong"
+    assert "not of type int" in nl.detail and "not of type int" in executed.detail

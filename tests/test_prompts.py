@@ -8,8 +8,7 @@ import pytest
 
 from codenl.answers import extract_code
 from codenl.errors import UsageError
-from codenl.prompts import ARMS, PROMPT_VERSIONS, build_messages, render
-from codenl.prompts import TEMPLATES
+from codenl.prompts import ARMS, PROMPT_VERSIONS, TEMPLATES, build_messages, render
 
 INSTANCE = {
     "id": "abc",
@@ -83,3 +82,47 @@ def test_templates_have_their_placeholders() -> None:
         assert "<<code>>" not in TEMPLATES[arm]
     assert TEMPLATES["controlsim"].count("<<code>>") == 1
     assert "<<statement>>" not in TEMPLATES["controlsim"]
+
+
+def test_the_sim_prompt_names_exactly_what_the_sandbox_lets_a_program_import() -> None:
+    from codenl.prompts import libraries_sentence, prompt_versions
+
+    default = render("sim", INSTANCE)
+    assert libraries_sentence() in default and "Only the Python 3 standard library" in default
+    assert "numpy" not in default and "<<libraries>>" not in default
+    extra = render("sim", INSTANCE, packages=("networkx", "numpy"))
+    assert libraries_sentence(["numpy", "networkx"]) in extra and "these packages: networkx, numpy;" in extra
+    assert build_messages("sim", INSTANCE, packages=("numpy",))[0]["content"] == render(
+        "sim", INSTANCE, packages=("numpy",)
+    )
+    # the list is part of the sim prompt's version (a change re-asks sim); the other prompts do not name it
+    assert prompt_versions() == PROMPT_VERSIONS
+    with_numpy = prompt_versions(("numpy",))
+    assert with_numpy["sim"] != PROMPT_VERSIONS["sim"]
+    assert {a: with_numpy[a] for a in ("nl", "controlsim")} == {a: PROMPT_VERSIONS[a] for a in ("nl", "controlsim")}
+    assert render("nl", INSTANCE, packages=("numpy",)) == render("nl", INSTANCE)
+    assert TEMPLATES["sim"].count("<<libraries>>") == 1
+
+
+def test_query_asks_sim_with_the_sentence_of_its_allowed_packages(tmp_path) -> None:
+    """`query --allowed-packages` (what the workflow passes from sandbox.allowed_packages) reaches the messages."""
+    import argparse
+    import json
+
+    from codenl.llm.query import configure, load_items
+    from codenl.problems import generate
+    from codenl.prompts import libraries_sentence
+
+    problems = tmp_path / "p.jsonl"
+    problems.write_text("".join(json.dumps(i) + "\n" for i in generate("add", 3, 1, 2)))
+    parser = argparse.ArgumentParser()
+    configure(parser)
+    common = ["--model", "m", "--temperature", "0", "--top-p", "1", "--max-tokens", "9", "--window", "1"]
+    common += ["--max-attempts", "1", "--request-timeout", "1", "--ledger", "l", "--problems", str(problems)]
+    for extra, sentence in (
+        ([], libraries_sentence()),
+        (["--allowed-packages", "numpy"], libraries_sentence(["numpy"])),
+    ):
+        args = parser.parse_args(["--arm", "sim", *common, "--out", "o", *extra])
+        items = [it for shard in load_items(args) for it in shard]
+        assert len(items) == 2 and all(sentence in it.messages[0]["content"] for it in items)

@@ -29,7 +29,8 @@ LIMITS = Limits(cpu_s=2, wall_s=4, memory_mb=256, file_mb=16)
 def pool():
     os.environ["CODENL_HOSTILE_SECRET"] = SECRET  # in the runner's environment before the workers start
     try:
-        with Sandbox(SandboxConfig(limits=LIMITS), workers=2) as sb:
+        # the scientific stack allowed (by default a program imports the standard library only)
+        with Sandbox(SandboxConfig(limits=LIMITS, packages=("numpy", "scipy", "networkx", "pulp")), workers=2) as sb:
             yield sb
     finally:
         os.environ.pop("CODENL_HOSTILE_SECRET", None)
@@ -389,3 +390,26 @@ def test_a_worker_killed_from_outside_is_replaced(pool, token):
     assert_no_stray(token)
     assert pool.run("print(2)").stdout == "2\n"
     assert len(pool.worker_pids()) == 2 and set(pool.worker_pids()) != before
+
+
+def test_a_sandbox_failure_is_run_again_before_it_is_recorded(pool, token):
+    """run_with_retries (what `execute` uses): the first run's worker is killed from outside; the program runs
+    again on a fresh worker and its own result is what counts."""
+    from codenl.sandbox.pool import run_with_retries
+
+    sleeper = (f"import ctypes, time\nctypes.CDLL(None).prctl(15, b'{token}', 0, 0, 0)\n"
+               "time.sleep(2)\nprint('done')\n")
+    got = {}
+    before = set(pool.worker_pids())
+    thread = threading.Thread(target=lambda: got.update(zip(("result", "attempts"), run_with_retries(pool, sleeper))))
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not processes_named(token) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    (pid,) = processes_named(token)
+    while pid not in before:
+        pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    os.killpg(pid, signal.SIGKILL)
+    thread.join()
+    assert (got["result"].status, got["result"].stdout, got["attempts"]) == ("ok", "done\n", 2)
+    assert_healthy(pool, token)

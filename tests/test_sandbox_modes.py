@@ -42,7 +42,7 @@ FIELDS = ("status", "timeout_kind", "exit_code", "signal", "exception_type", "ex
 
 @pytest.fixture(scope="module")
 def both():
-    config = SandboxConfig(limits=LIMITS)
+    config = SandboxConfig(limits=LIMITS, packages=("numpy",))  # numpy allowed: preloaded in the pool only
     with Sandbox(config, workers=2, mode="pool") as pool, Sandbox(config, workers=2, mode="fresh") as fresh:
         names = list(PROGRAMS)
         sources = [PROGRAMS[n] for n in names]

@@ -180,11 +180,68 @@ def test_protocol_rejects_closed_and_oversized():
     os.close(r)
 
 
-def test_task_report_trusts_only_the_first_line_for_layers():
-    good = b'{"layers": ["seccomp"]}\n{"exception_type": "KeyError", "exception_message": "x"}\n'
-    assert _parse_report(good)["layers"] == ["seccomp"]
-    assert _parse_report(good)["exception_type"] == "KeyError"
-    forged = b'{"exception_type": "X"}\n{"layers": ["bwrap"]}\n'
-    assert _parse_report(forged)["setup_error"]  # a program cannot fake the layer line: it runs after it
+def test_task_report_trusts_only_the_setup_channel_for_layers():
+    setup = b'{"layers": ["seccomp"]}\n'
+    report = b'{"exception_type": "KeyError", "exception_message": "x"}\n'
+    assert _parse_report(setup, report)["layers"] == ["seccomp"]
+    assert _parse_report(setup, report)["exception_type"] == "KeyError"
+    # the program writes only on the report channel: nothing there can make its run a sandbox failure
+    forged = b'{"setup_error": "forged"}\n{"layers": ["bwrap"]}\n\xff\xfe\n' + b"[" * 100000 + b"\n"
+    parsed = _parse_report(setup, forged)
+    assert parsed["setup_error"] is None and parsed["layers"] == ["seccomp"] and parsed["exception_type"] is None
     assert _parse_report(b"")["setup_error"]
     assert _parse_report(b'{"setup_error": "landlock: EINVAL"}\n')["setup_error"] == "landlock: EINVAL"
+    # the last well-formed exception line wins (the runner's own comes last); text is bounded and storable
+    two = report + b'{"exception_type": "Bad\\udc80", "exception_message": "' + b"m" * 5000 + b'\\ud800"}\n'
+    parsed = _parse_report(setup, two)
+    assert parsed["exception_type"] == "Bad\ufffd" and len(parsed["exception_message"]) == 1000
+    parsed["exception_message"].encode("utf-8")
+
+
+@given(st.binary(max_size=2000), st.binary(max_size=2000))
+def test_task_report_never_raises_on_random_bytes(setup, report):
+    parsed = _parse_report(setup, report)
+    for key in ("setup_error", "exception_type", "exception_message"):
+        assert parsed[key] is None or (isinstance(parsed[key], str) and parsed[key].encode("utf-8"))
+    parsed = _parse_report(b'{"layers": []}\n', report)
+    assert parsed["setup_error"] is None
+
+
+def test_empty_directory_removes_deep_locked_trees_and_never_follows_links(tmp_path):
+    from codenl.sandbox.worker import empty_directory
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("x")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    fd = os.open(scratch, os.O_RDONLY)
+    try:
+        for i in range(3000):  # deeper than the recursion limit, and than PATH_MAX as a path
+            os.mkdir("d", dir_fd=fd)
+            sub = os.open("d", os.O_RDONLY, dir_fd=fd)
+            if i % 500 == 0:
+                os.symlink(str(outside), "link", dir_fd=sub)
+                os.close(os.open("f", os.O_CREAT | os.O_WRONLY, 0o000, dir_fd=sub))
+            os.close(fd)
+            fd = sub
+    finally:
+        os.close(fd)
+    (scratch / "d" / "d").chmod(0o500)
+    (scratch / "d").chmod(0)
+    empty_directory(str(scratch))
+    assert os.listdir(scratch) == []
+    assert (outside / "keep.txt").read_text() == "x"
+
+
+def test_package_access_follows_requirements_and_refuses_unknown_names():
+    from codenl.sandbox.paths import package_access
+
+    none = package_access(())
+    assert none.modules == () and none.read_paths == () and none.list_paths == ()
+    scipy = package_access(["scipy"])
+    assert {"scipy", "numpy"} <= set(scipy.modules) and "codenl" not in scipy.modules
+    assert any(p.endswith(os.sep + "numpy") for p in scipy.read_paths)
+    assert not any(p.endswith(os.sep + "networkx") for p in scipy.read_paths)
+    with pytest.raises(UsageError, match=r"sandbox\.allowed_packages: 'no-such-dist' is not installed"):
+        package_access(["no-such-dist"])

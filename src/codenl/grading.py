@@ -2,8 +2,9 @@
 
 Each (instance, model, seed, arm) ends in exactly one outcome of :data:`OUTCOMES`.
 
-* ``nl``: response ``infra_error`` -> ``infra_error``.  No ``{"answer": ...}`` found, or found but not convertible to
-  the instance's ``answer_type`` -> ``parse_error`` (the detail says which).  Else the kind's grader decides
+* ``nl``: response ``infra_error`` -> ``infra_error``.  No readable ``{"answer": ...}`` -> ``parse_error``.  Found
+  but not convertible to the instance's ``answer_type`` -> ``wrong`` (the detail says why), as in every arm: stated
+  answers and executed values are typed by one function, :func:`typed_answer`.  Else the kind's grader decides
   ``correct`` or ``wrong``.
 * ``sim``: as ``nl``, except that (1) a response without a python block defining ``solution()`` is ``no_code``: the
   arm's protocol (write the code, then simulate it) was not followed, so its stated answer is not a simulation
@@ -17,7 +18,10 @@ Each (instance, model, seed, arm) ends in exactly one outcome of :data:`OUTCOMES
   ``sandbox_error`` and ``infra_error`` -> ``infra_error``.  ``ok`` without a value: the harness printed none ->
   ``runtime_error``; the returned value cannot be written as JSON (NaN, a generator, an object) -> ``wrong``.
   ``ok`` with a value -> converted to ``answer_type`` (not convertible, including ``null`` when the program
-  printed instead of returning -> ``wrong`` with the reason), then graded by the kind's grader.
+  printed instead of returning -> ``wrong`` with the reason), then graded by the kind's grader.  Where the value
+  held a Python set (the record's ``value_sets``), it has no order: it is ``correct`` only if the grader also
+  accepts its elements in other orders (reversed, rotated); so a set passes an order-insensitive answer (a set of
+  vertices) and is ``wrong`` for an ordered one (a sorted array).
 
 ``infra_error`` is never a wrong answer: it says the API or the sandbox failed after its retries.
 
@@ -47,7 +51,7 @@ from codenl.answers import AnswerTypeError, coerce, extract_answer, find_code
 from codenl.arms import ARM_REGISTRY, ARMS, ASKED_ARMS, OUTCOMES, executed_arm_of
 from codenl.codehash import source_hash
 from codenl.errors import CodenlError, RecordError
-from codenl.harness import UNCONVERTIBLE_PREFIX
+from codenl.harness import UNCONVERTIBLE_PREFIX, value_problem
 
 __all__ = [
     "ARMS",
@@ -146,9 +150,31 @@ def _infra_detail(error: Any) -> str:
     return "the request failed after its retries"
 
 
-def _stated_typed(instance: Mapping[str, Any], text: str | None, arm: str) -> tuple[Any, str | None]:
-    got = extract_answer(text, instance["answer_type"], outside_code=ARM_REGISTRY[arm].answer_outside_code)
-    return (got.value, None) if got.ok else (None, got.error)
+def typed_answer(value: Any, answer_type: str) -> Any:
+    """The one typing of every arm: a stated answer (nl, sim, controlsim) and an executed value (code) are
+    converted to ``answer_type`` by this function alone, so that a value of the wrong type is the same outcome
+    (``wrong``) in every arm.  A string holding a lone surrogate is no text (and could not be stored)."""
+    typed = coerce(value, answer_type)
+    problem = value_problem(typed)
+    if problem is not None:
+        raise AnswerTypeError(f"answer: {problem}")
+    return typed
+
+
+def _not_of_type(answer_type: str, exc: Exception) -> str:
+    return f"answer not of type {answer_type}: {exc}"
+
+
+def _stated_typed(instance: Mapping[str, Any], text: str | None, arm: str) -> tuple[Any, Grade | None]:
+    """The stated answer typed, or the grade that says why there is none (``parse_error``: no readable answer;
+    ``wrong``: an answer of the wrong type)."""
+    got = extract_answer(text, "any", outside_code=ARM_REGISTRY[arm].answer_outside_code)
+    if not got.ok:
+        return None, Grade("parse_error", None, got.error or "")
+    try:
+        return typed_answer(got.value, instance["answer_type"]), None
+    except AnswerTypeError as exc:
+        return None, Grade("wrong", None, _not_of_type(instance["answer_type"], exc))
 
 
 def grade_response(instance: Mapping[str, Any], response: Mapping[str, Any], arm: str) -> Grade:
@@ -171,24 +197,70 @@ def grade_response(instance: Mapping[str, Any], response: Mapping[str, Any], arm
         found = find_code(text)
         if found.code is None:
             return Grade("no_code", None, found.note)
-    value, error = _stated_typed(instance, text, arm)
-    if error is not None:
-        return Grade("parse_error", None, error)
+    value, failed = _stated_typed(instance, text, arm)
+    if failed is not None:
+        return failed
     return grade_answer(instance, value, arm)
 
 
+SetPath = tuple[int | str, ...]
+
+
+def _set_paths(execution: Mapping[str, Any]) -> list[SetPath]:
+    raw = execution.get("value_sets") or []
+    if not isinstance(raw, list) or not all(isinstance(p, list) for p in raw):
+        raise RecordError(f"execution record of instance {execution.get('instance_id')}: malformed value_sets")
+    return [tuple(p) for p in raw]
+
+
+def _at(value: Any, path: SetPath) -> Any:
+    for step in path:
+        if (isinstance(value, list) and type(step) is int and 0 <= step < len(value)) or (
+            isinstance(value, dict) and isinstance(step, str) and step in value
+        ):
+            value = value[step]
+        else:
+            return None
+    return value
+
+
+def _rearranged(value: Any, sets: list[SetPath], arrange: Any) -> Any:
+    """A deep copy of ``value`` whose lists at ``sets`` are rearranged (innermost first, so that the paths of
+    sets inside sets still hold when their container moves)."""
+    import copy
+
+    out = copy.deepcopy(value)
+    for path in sorted(sets, key=len, reverse=True):
+        node = _at(out, path)
+        if isinstance(node, list):
+            node[:] = arrange(node)
+    return out
+
+
+def _canonical_key(item: Any) -> str:
+    import json
+
+    return json.dumps(item, sort_keys=True)
+
+
+#: orders in which a set (no order of its own) must also be correct: a grader that accepts only some orders
+#: of the elements does not accept the set
+SET_ORDERS = (lambda xs: xs[::-1], lambda xs: xs[1:] + xs[:1])
+
+
 def executed_value(instance: Mapping[str, Any], execution: Mapping[str, Any]) -> tuple[Any, str | None]:
-    """The executed value converted to ``answer_type`` and None, or None and why there is no such value."""
+    """The executed value converted to ``answer_type`` (by :func:`typed_answer`) and None, or None and why there
+    is no such value."""
     if execution.get("status") != "ok":
         return None, f"execution status {execution.get('status')}"
     if execution.get("value_error"):
         return None, str(execution["value_error"])
     value = execution.get("value")
     try:
-        return coerce(value, instance["answer_type"]), None
+        return typed_answer(value, instance["answer_type"]), None
     except AnswerTypeError as exc:
         hint = " (solution() returned None: did it print instead of returning?)" if value is None else ""
-        return None, f"the value solution() returned is not of type {instance['answer_type']}: {exc}{hint}"
+        return None, _not_of_type(instance["answer_type"], exc) + hint
 
 
 def _exception_detail(execution: Mapping[str, Any]) -> str:
@@ -232,7 +304,14 @@ def grade_execution(instance: Mapping[str, Any], execution: Mapping[str, Any]) -
     value, error = executed_value(instance, execution)
     if error is not None:
         return Grade("wrong", None, error)
-    return grade_answer(instance, value, "code")
+    grade = grade_answer(instance, value, "code")
+    sets = _set_paths(execution)
+    if grade.correct and sets:
+        for arrange in SET_ORDERS:
+            if not grade_answer(instance, _rearranged(value, sets, arrange), "code").correct:
+                return Grade("wrong", value, "solution() returned a set (which has no order) where the order of "
+                                             "the answer matters: another order of its elements is wrong")
+    return grade
 
 
 def same_value(a: Any, b: Any) -> bool:
@@ -256,12 +335,18 @@ def fidelity(
     """Does the response's stated answer equal the executed value of the same code?  None when either is missing."""
     if response.get("status") != "ok":
         return None
-    stated, error = _stated_typed(instance, response.get("text"), arm)
-    if error is not None:
+    stated, failed = _stated_typed(instance, response.get("text"), arm)
+    if failed is not None:
         return None
     executed, error = executed_value(instance, execution)
     if error is not None:
         return None
+    sets = _set_paths(execution)
+    if sets:  # a set equals a list of the same elements in any order
+        def canonical(xs: list[Any]) -> list[Any]:
+            return sorted(xs, key=_canonical_key)
+
+        stated, executed = _rearranged(stated, sets, canonical), _rearranged(executed, sets, canonical)
     return same_value(stated, executed)
 
 

@@ -4,36 +4,44 @@
 ``exec`` it in a fresh interpreter):
 
 1. **Prelude.**  The usual imports, so that a correct program never fails on a missing import: every public
-   ``typing`` name (``List``, ``Dict``, ``Tuple``, ``Optional``, ``Hashable``, ``cast``, ...), ``math``, ``itertools``, ``functools``,
-   ``collections`` (and their common names: ``defaultdict``, ``deque``, ``Counter``, ``lru_cache``, ``reduce``,
-   ``permutations``, ``combinations``, ``product``, ...), ``heapq``, ``bisect``, ``fractions``, ``re``,
-   ``string``, ``copy``, ``sys``.  numpy, scipy, networkx and pulp are importable but not pre-imported (each costs
-   tens of milliseconds).  ``sys.setrecursionlimit`` is raised to 10**4 (recursive DP is common; 10**4
-   levels of ``lru_cache`` recursion still fit the default 8 MiB C stack, where 2*10**4 segfaulted).
+   ``typing`` name (``List``, ``Dict``, ``Tuple``, ``Optional``, ``Hashable``, ``cast``, ...), ``math``,
+   ``itertools``, ``functools``, ``collections`` (and their common names: ``defaultdict``, ``deque``,
+   ``Counter``, ``lru_cache``, ``reduce``, ``permutations``, ``combinations``, ``product``, ...), ``heapq``,
+   ``bisect``, ``fractions``, ``re``,
+   ``string``, ``copy``, ``sys``: the standard library only.  What else a program may import is the sandbox's
+   decision (``sandbox.allowed_packages``; by default nothing).  ``sys.setrecursionlimit`` is raised to 10**4
+   (recursive DP is common; 10**4 levels of ``lru_cache`` recursion still fit the default 8 MiB C stack, where
+   2*10**4 segfaulted).
 2. **The model's code, verbatim**, compiled on its own under the file name ``<solution>`` and executed in the
    namespace of a module called ``solution`` (pre-filled with the prelude's names).  Line numbers in tracebacks
    are the model's own; ``from __future__ import ...`` at its top works; ``if __name__ == "__main__":`` blocks do
    not run (the module is not ``__main__``), so a model's demo code that reads stdin cannot fail the run.  A
    NUL byte in the source is reported as ``SyntaxError`` (Python 3.11 says ``ValueError``), so that every
    source that cannot compile fails the same way.
-3. **Epilogue.**  Calls ``solution()`` with no arguments, converts the result to JSON (tuples and ``range`` ->
-   lists, sets -> sorted lists, numpy scalars and arrays -> their ``tolist()``, ``Fraction``/``Decimal`` ->
-   int when integral else float, dict keys -> strings as ``json.dumps`` writes them) and writes, on the real
-   standard output (file descriptor 1, whatever the model did to ``sys.stdout``), a line holding
-   :data:`SENTINEL` followed by one line of JSON: ``{"value": V}``, or ``{"error": "..."}`` when the result cannot
-   be converted (NaN, a generator, an object, ...) so that this is reported, not a crash.
+3. **Epilogue.**  Calls ``solution()`` with no arguments, converts the result to JSON only where JSON cannot hold
+   it, never reordering a sequence or changing a value's meaning (the table is in docs/records.md): tuples,
+   ``range``, ``deque``, dict views and numpy arrays -> lists in their own order; numpy scalars -> their Python
+   value; ``Fraction``/``Decimal`` -> int when integral else float; dict keys -> strings as ``json.dumps`` writes
+   them; a set or frozenset -> a list in a canonical (sorted) order **and its path in ``sets``**, so that grading
+   knows it had no order.  It writes, on the real standard output (file descriptor 1, whatever the model did
+   to ``sys.stdout``), a line holding :data:`SENTINEL` followed by one line of JSON: ``{"value": V}`` (plus
+   ``"sets": [path, ...]`` when V holds sets), or ``{"error": "..."}`` when the result cannot be converted (NaN,
+   a generator, an object, a string holding a lone surrogate, nesting deeper than 200, ...) so that this is
+   reported, not a crash.
 
 Errors raised by the model's code (at import or inside ``solution()``) propagate as ordinary uncaught
 exceptions: non-zero exit status, and a traceback whose last line is ``ExceptionType: message``.
 
 :func:`parse_output` reads the value back from the captured stdout; the last sentinel wins, so whatever the
-model printed before (even a fake sentinel) is ignored.
+model printed before (even a fake sentinel) is ignored.  The program can print anything, so the line is read
+with bounds and anything unreadable is reported as the program's own failure, never raised.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,9 +133,18 @@ class _CodenlUnconvertible(Exception):
     pass
 
 
+def _codenl_text(obj):
+    text = str(obj)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _CodenlUnconvertible("a string holding an unpaired surrogate (not Unicode text)")
+    return text
+
+
 def _codenl_key(key):
     if isinstance(key, str):
-        return key
+        return _codenl_text(key)
     if key is True:
         return "true"
     if key is False:
@@ -138,55 +155,77 @@ def _codenl_key(key):
         return str(int(key))
     if isinstance(key, float) and key == key and key not in (float("inf"), float("-inf")):
         return repr(float(key))
-    key = _codenl_to_json(key, 1)
+    key, _ = _codenl_to_json(key, 1)
     if isinstance(key, (int, str)) and not isinstance(key, bool):
         return str(key)
     raise _CodenlUnconvertible("dict key of type %s" % type(key).__name__)
 
 
+def _codenl_order(pair):
+    return _codenl_json.dumps(pair[0], sort_keys=True)
+
+
 def _codenl_to_json(obj, depth=0):
+    """(JSON value, paths of the sets inside it, relative to it)"""
     if depth > 200:
         raise _CodenlUnconvertible("nesting deeper than 200")
     if obj is None or obj is True or obj is False:
-        return obj
+        return obj, []
     if isinstance(obj, str):
-        return str(obj)
+        return _codenl_text(obj), []
     if isinstance(obj, bool):
-        return bool(obj)
+        return bool(obj), []
     if isinstance(obj, int):
-        return int(obj)
+        return int(obj), []
     if isinstance(obj, float):
         if obj != obj or obj in (float("inf"), float("-inf")):
             raise _CodenlUnconvertible("the float %r is not JSON" % (obj,))
-        return float(obj)
+        return float(obj), []
     module = type(obj).__module__ or ""
     if module == "numpy" or module.startswith("numpy."):
         if hasattr(obj, "tolist"):
             return _codenl_to_json(obj.tolist(), depth + 1)
     if isinstance(obj, _codenl_fractions.Fraction):
-        return int(obj) if obj.denominator == 1 else float(obj)
+        return (int(obj) if obj.denominator == 1 else float(obj)), []
     if type(obj).__name__ == "Decimal" and module == "decimal":
-        return int(obj) if obj == obj.to_integral_value() else float(obj)
+        return (int(obj) if obj == obj.to_integral_value() else float(obj)), []
     if isinstance(obj, dict):
-        return {{_codenl_key(k): _codenl_to_json(v, depth + 1) for k, v in obj.items()}}
+        out, sets = {{}}, []
+        for k, v in obj.items():
+            key = _codenl_key(k)
+            out[key], inner = _codenl_to_json(v, depth + 1)
+            sets += [[key] + p for p in inner]
+        return out, sets
     if isinstance(obj, (set, frozenset)):
         items = [_codenl_to_json(x, depth + 1) for x in obj]
         try:
-            return sorted(items)
+            items.sort(key=lambda pair: pair[0])
         except TypeError:
-            return sorted(items, key=lambda x: _codenl_json.dumps(x, sort_keys=True))
+            items.sort(key=_codenl_order)
+        sets = [[]]
+        for i, (_, inner) in enumerate(items):
+            sets += [[i] + p for p in inner]
+        return [v for v, _ in items], sets
     if isinstance(obj, (list, tuple, range, _codenl_collections.deque)) or type(obj).__name__ in (
         "dict_keys", "dict_values", "dict_items"
     ):
-        return [_codenl_to_json(x, depth + 1) for x in obj]
+        out, sets = [], []
+        for i, x in enumerate(obj):
+            v, inner = _codenl_to_json(x, depth + 1)
+            out.append(v)
+            sets += [[i] + p for p in inner]
+        return out, sets
     raise _CodenlUnconvertible("a value of type %s" % type(obj).__name__)
 
 
 try:
-    _codenl_payload = {{"value": _codenl_to_json(_codenl_result)}}
-    _codenl_text = _codenl_json.dumps(_codenl_payload, ensure_ascii=True, allow_nan=False)
+    _codenl_value, _codenl_sets = _codenl_to_json(_codenl_result)
+    _codenl_payload = {{"value": _codenl_value}}
+    if _codenl_sets:
+        _codenl_payload["sets"] = _codenl_sets
+    _codenl_line = _codenl_json.dumps(_codenl_payload, ensure_ascii=True, allow_nan=False)
 except (_CodenlUnconvertible, ValueError, TypeError, RecursionError, OverflowError) as _codenl_exc:
-    _codenl_text = _codenl_json.dumps(
+    _codenl_line = _codenl_json.dumps(
         {{"error": {unconvertible!r} + "%s that cannot be written as JSON: %s"
                    % (type(_codenl_result).__name__, _codenl_exc)}},
         ensure_ascii=True,
@@ -195,7 +234,7 @@ try:
     _codenl_sys.stdout.flush()
 except Exception:
     pass
-_codenl_data = ("\\n" + {sentinel!r} + "\\n" + _codenl_text + "\\n").encode("ascii")
+_codenl_data = ("\\n" + {sentinel!r} + "\\n" + _codenl_line + "\\n").encode("ascii")
 while _codenl_data:
     _codenl_data = _codenl_data[_codenl_os.write(1, _codenl_data):]
 '''
@@ -223,18 +262,87 @@ def build_program(code: str) -> str:
 
 @dataclass(frozen=True)
 class HarnessOutput:
-    """``found``: the harness printed a value; ``value``: it (JSON); ``error``: why there is none (None if found)."""
+    """``found``: the harness printed a value; ``value``: it (JSON); ``error``: why there is none (None if found);
+    ``sets``: the paths (lists of list indices and dict keys) at which ``value`` holds what was a Python set."""
 
     found: bool
     value: Any = None
     error: str | None = None
+    sets: tuple[tuple[int | str, ...], ...] = ()
 
 
 NO_SENTINEL = "the harness printed no result (solution() did not return normally)"
+#: deepest value read back (the epilogue refuses deeper ones)
+MAX_DEPTH = 200
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _safe(text: str, limit: int = 300) -> str:
+    """A bounded string without lone surrogates (any JSON writer and Parquet accept it)."""
+    return _SURROGATE.sub("\ufffd", text[:limit])
+
+
+def value_problem(value: Any) -> str | None:
+    """Why ``value`` cannot be an executed value (too deep, a string that is not Unicode text), else None.
+    Iterative: no recursion limit."""
+    stack = [(value, 0)]
+    while stack:
+        obj, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return f"nesting deeper than {MAX_DEPTH}"
+        if isinstance(obj, str):
+            texts = [obj]
+        elif isinstance(obj, dict):
+            texts = list(obj)
+            stack.extend((v, depth + 1) for v in obj.values())
+        elif isinstance(obj, list):
+            texts = []
+            stack.extend((v, depth + 1) for v in obj)
+        else:
+            continue
+        for text in texts:
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                return "a string holding an unpaired surrogate (not Unicode text)"
+    return None
+
+
+def _set_paths(value: Any, raw: Any) -> tuple[tuple[int | str, ...], ...] | None:
+    """The set paths of a result line, each checked to lead to a list in ``value``; None when malformed."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or len(raw) > 100_000:
+        return None
+    out = []
+    for path in raw:
+        if not isinstance(path, list):
+            return None
+        node = value
+        for step in path:
+            if (isinstance(node, list) and type(step) is int and 0 <= step < len(node)) or (
+                isinstance(node, dict) and isinstance(step, str) and step in node
+            ):
+                node = node[step]
+            else:
+                return None
+        if not isinstance(node, list):
+            return None
+        out.append(tuple(path))
+    return tuple(out)
 
 
 def parse_output(stdout: str) -> HarnessOutput:
-    """The value behind the last :data:`SENTINEL` line of ``stdout``, or the reason there is none."""
+    """The value behind the last :data:`SENTINEL` line of ``stdout``, or the reason there is none.
+
+    ``stdout`` is the program's: whatever stands after the sentinel is read with bounds (no NaN or Infinity, no
+    nesting deeper than :data:`MAX_DEPTH`, no lone surrogate), and what cannot be read is reported, never raised."""
     marker = SENTINEL + "\n"
     pos = stdout.rfind("\n" + marker)
     if pos == -1:
@@ -246,11 +354,18 @@ def parse_output(stdout: str) -> HarnessOutput:
     end = stdout.find("\n", start)
     line = stdout[start:] if end == -1 else stdout[start:end]
     try:
-        payload = json.loads(line)
-    except ValueError:
+        payload = json.loads(line, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError, MemoryError):
         return HarnessOutput(found=False, error=f"the result line after the sentinel is not JSON: {line[:80]!r}")
     if isinstance(payload, dict) and "value" in payload:
-        return HarnessOutput(found=True, value=payload["value"])
+        value = payload["value"]
+        problem = value_problem(value)
+        if problem is not None:
+            return HarnessOutput(found=False, error=f"{UNCONVERTIBLE_PREFIX}a value that cannot be stored: {problem}")
+        sets = _set_paths(value, payload.get("sets"))
+        if sets is None:
+            return HarnessOutput(found=False, error=f"malformed set paths in the result line: {line[:80]!r}")
+        return HarnessOutput(found=True, value=value, sets=sets)
     if isinstance(payload, dict) and isinstance(payload.get("error"), str):
-        return HarnessOutput(found=False, error=payload["error"])
+        return HarnessOutput(found=False, error=_safe(payload["error"]))
     return HarnessOutput(found=False, error=f"unexpected result line after the sentinel: {line[:80]!r}")

@@ -2,6 +2,7 @@
 
     python -m codenl sandbox prog.py [--timeout S] [--wall S] [--memory-mb M] [--mode pool|fresh]
                                      [--allow-degraded] [--layers hygiene,rlimits,...] [--self-check]
+                                     [--allowed-packages NAME ...]
 
 ``--self-check`` prints which layers this machine offers instead (and exits 1 when a required one is missing).
 The exit status is 0 whenever the sandbox worked, whatever the program did; 1 on ``sandbox_error``.
@@ -28,6 +29,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--layers", default=None,
                         help="comma-separated layers to enable (default: all that are present)")
     parser.add_argument("--self-check", action="store_true", help="print the layers this machine offers and exit")
+    parser.add_argument("--allowed-packages", nargs="*", default=[], metavar="NAME",
+                        help="distributions the program may import beside the standard library (default: none)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"{path}: no such file")
         source = path.read_bytes().decode("utf-8", errors="surrogateescape")
     limits = Limits(cpu_s=args.timeout, wall_s=args.wall, memory_mb=args.memory_mb)
-    config = SandboxConfig(limits=limits, enable=enable, require=require, allow_degraded=args.allow_degraded)
+    config = SandboxConfig(limits=limits, enable=enable, require=require, allow_degraded=args.allow_degraded,
+                           packages=tuple(args.allowed_packages))
     with Sandbox(config, workers=1, mode=args.mode) as sandbox:
         result = sandbox.run(source)
     out = result.to_dict()

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import hashlib
 import json
 import sys
@@ -70,6 +71,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                    help="stop after this many requests in a row could not reach the API (0: never; default 20)")
     s.add_argument("--routing", metavar="JSON",
                    help="openrouter: provider routing preferences sent with each request (a JSON object)")
+    s.add_argument("--allowed-packages", nargs="*", default=[], metavar="NAME",
+                   help="sim: packages the sandbox lets a program import beside the standard library (the prompt "
+                        "says so; sandbox.allowed_packages)")
     f = parser.add_argument_group("files")
     f.add_argument("--ledger", required=True, help="the job's append-only request ledger")
     f.add_argument("--problems", nargs="+", required=True, help="instance shards")
@@ -224,7 +228,9 @@ def load_items(args: argparse.Namespace) -> list[list[Item]]:
             for rec in read_jsonl_checked(args.sim[i], SIM_FIELDS):
                 sims[rec["instance_id"]] = rec
         where = args.sim[i] if args.arm == "controlsim" else problems
-        shards.append(plan_items(args.arm, instances, sims, build_messages, extract_code, where))
+        packages = tuple(getattr(args, "allowed_packages", None) or ())
+        messages = functools.partial(build_messages, packages=packages)
+        shards.append(plan_items(args.arm, instances, sims, messages, extract_code, where))
     return shards
 
 
@@ -280,9 +286,9 @@ async def ask_all(
 
 def run(args: argparse.Namespace) -> int:
     check_args(args)
-    from codenl.prompts import PROMPT_VERSIONS
+    from codenl.prompts import prompt_version as version_of
 
-    prompt_version = PROMPT_VERSIONS[args.arm]
+    prompt_version = version_of(args.arm, tuple(getattr(args, "allowed_packages", None) or ()))
     shards = load_items(args)
     with hold_ledger(args.ledger), open_provider(args) as provider:
         results, progress = asyncio.run(ask_all(provider, args, shards))

@@ -5,8 +5,10 @@ line); the instance contributes its ``statement`` and ``answer_format``.  An arm
 (``controlsim``: the code the same model wrote in ``sim``) shows only that code (no problem statement, no answer
 format: the code is the control).
 
-Each arm's version is ``{arm}/{REVISION}-{hash}`` where the hash is taken over the template text, so any edit of a
-template changes the version recorded with every response (and hence the request keys of the ledger).
+Each arm's version is ``{arm}/{REVISION}-{hash}`` where the hash is taken over the template text (for ``sim``, with
+the sentence on the importable packages filled in), so any edit of a template, and any change of
+``sandbox.allowed_packages``, changes the version recorded with every sim response (and hence the request keys of
+the ledger).
 Messages are a single user message: every chat template accepts it (some reject system messages).
 """
 
@@ -19,8 +21,18 @@ from typing import Any
 from codenl.arms import ARM_REGISTRY, ASKED_ARMS
 from codenl.errors import UsageError
 from codenl.prompts import templates
+from codenl.prompts.templates import libraries_sentence
 
-__all__ = ["ARMS", "PROMPT_VERSIONS", "TEMPLATES", "build_messages", "render"]
+__all__ = [
+    "ARMS",
+    "PROMPT_VERSIONS",
+    "TEMPLATES",
+    "build_messages",
+    "libraries_sentence",
+    "prompt_version",
+    "prompt_versions",
+    "render",
+]
 
 #: arms that send a prompt, in order
 ARMS: tuple[str, ...] = ASKED_ARMS
@@ -29,9 +41,28 @@ TEMPLATES: dict[str, str] = {arm: getattr(templates, str(ARM_REGISTRY[arm].templ
 #: bump together with a deliberate change of meaning; the hash catches every other edit
 REVISION = "1"
 
-PROMPT_VERSIONS: dict[str, str] = {
-    arm: f"{arm}/{REVISION}-{hashlib.sha256(TEMPLATES[arm].encode('utf-8')).hexdigest()[:8]}" for arm in ARMS
-}
+
+def _template(arm: str, packages: tuple[str, ...] | list[str] = ()) -> str:
+    return TEMPLATES[arm].replace("<<libraries>>", libraries_sentence(packages))
+
+
+def prompt_versions(packages: tuple[str, ...] | list[str] = ()) -> dict[str, str]:
+    """The version of each arm's prompt when a program may import ``packages`` beside the standard library."""
+    return {
+        arm: f"{arm}/{REVISION}-{hashlib.sha256(_template(arm, packages).encode('utf-8')).hexdigest()[:8]}"
+        for arm in ARMS
+    }
+
+
+#: the versions with the default sandbox (the standard library only)
+PROMPT_VERSIONS: dict[str, str] = prompt_versions()
+
+
+def prompt_version(arm: str, packages: tuple[str, ...] | list[str] = ()) -> str:
+    """The version of ``arm``'s prompt: :data:`PROMPT_VERSIONS`, except for sim when ``packages`` are allowed."""
+    if arm == "sim" and packages:
+        return prompt_versions(packages)["sim"]
+    return PROMPT_VERSIONS[arm]
 
 
 def _fence_for(code: str) -> str:
@@ -50,11 +81,17 @@ def _field(instance: Mapping[str, Any], name: str) -> str:
     return value.strip()
 
 
-def render(arm: str, instance: Mapping[str, Any] | None = None, code: str | None = None) -> str:
-    """The prompt text of ``arm`` for ``instance`` (nl, sim) or ``code`` (an arm that shows code: controlsim)."""
+def render(
+    arm: str,
+    instance: Mapping[str, Any] | None = None,
+    code: str | None = None,
+    packages: tuple[str, ...] | list[str] = (),
+) -> str:
+    """The prompt text of ``arm`` for ``instance`` (nl, sim) or ``code`` (an arm that shows code: controlsim);
+    ``packages``: what the sandbox lets a program import beside the standard library (the sim prompt says so)."""
     if arm not in TEMPLATES:
         raise UsageError(f"arm {arm!r} has no prompt; arms with prompts: {' '.join(ARMS)}")
-    template = TEMPLATES[arm]
+    template = _template(arm, packages)
     shown = ARM_REGISTRY[arm].code_of
     if shown is not None:
         if code is None or not code.strip():
@@ -69,6 +106,8 @@ def render(arm: str, instance: Mapping[str, Any] | None = None, code: str | None
     return head + statement + sep.replace("<<statement>>", "") + tail.replace("<<answer_format>>", answer_format)
 
 
-def build_messages(arm: str, instance: Mapping[str, Any] | None, code: str | None = None) -> list[dict[str, str]]:
+def build_messages(
+    arm: str, instance: Mapping[str, Any] | None, code: str | None = None, packages: tuple[str, ...] | list[str] = ()
+) -> list[dict[str, str]]:
     """The chat messages for one request: ``[{"role": "user", "content": PROMPT}]``."""
-    return [{"role": "user", "content": render(arm, instance, code)}]
+    return [{"role": "user", "content": render(arm, instance, code, packages)}]

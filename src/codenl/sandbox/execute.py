@@ -1,22 +1,32 @@
 """`python -m codenl execute`: run the code of every `sim` response through the sandbox; one execution record each.
 
     python -m codenl execute --sim F... --out F... [--workers N] [--timeout S] [--memory-mb M]
-                             [--mode pool|fresh] [--allow-degraded]
+                             [--mode pool|fresh] [--allow-degraded] [--allowed-packages NAME ...]
 
 The i-th ``--out`` file receives the records of the i-th ``--sim`` file, in the same order, written atomically.
 Only sim responses are read: no problem file (and so no gold answer) ever reaches this stage or a worker.
 A response whose own status is ``infra_error`` gives an ``infra_error`` record; one without a python block
 defining ``solution()`` gives ``no_code``; every other one is run as the harness program
 (:func:`codenl.harness.build_program`) and its value read back with :func:`codenl.harness.parse_output`.
+
+Whatever a program returns, prints or raises, its record is written: every text field is bounded and made
+storable (no lone surrogate), and the value is read with bounds.  Records are streamed to the output as the
+programs finish, in order, so that the runner's memory does not grow with the number of programs.  A run that
+ends in ``sandbox_error`` (the sandbox's own failure) is tried again on a fresh worker before it is recorded.
+``--allowed-packages`` names what a program may import beside the standard library (the sim prompt says the
+same); every record names that list.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import re
 import sys
 import time
-from collections import Counter
+from collections import Counter, deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +49,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="pre-forked pool (default) or a fresh process per program")
     parser.add_argument("--allow-degraded", action="store_true",
                         help="run even when a required isolation layer is missing (the records name the layers)")
+    parser.add_argument("--allowed-packages", nargs="*", default=[], metavar="NAME",
+                        help="distributions a program may import beside the standard library (default: none)")
 
 
 def _empty_fields() -> dict[str, Any]:
@@ -49,15 +61,33 @@ def _empty_fields() -> dict[str, Any]:
     }
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _storable(value: Any) -> Any:
+    """``value`` with every string (and dict key) made valid Unicode text: lone surrogates become U+FFFD."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    return value
+
+
 def execution_record(response: dict[str, Any], code: str | None, result: SandboxResult | None,
                      harness_version: str, sandbox_version: str, status: str | None = None,
-                     value_error: str | None = None) -> dict[str, Any]:
-    """One execution record (pure).  ``result`` is None for ``no_code`` and ``infra_error``."""
+                     value_error: str | None = None, allowed_packages: list[str] | None = None,
+                     attempts: int = 0) -> dict[str, Any]:
+    """One execution record (pure).  ``result`` is None for ``no_code`` and ``infra_error``.  Never raises for
+    anything the program produced: the record can always be written as JSON."""
     from codenl.harness import parse_output
 
     record: dict[str, Any] = {key: response.get(key) for key in COPIED}
-    record["code_sha256"] = hashlib.sha256(code.encode("utf-8")).hexdigest() if code is not None else None
+    record["code_sha256"] = (hashlib.sha256(code.encode("utf-8", "surrogatepass")).hexdigest()
+                             if code is not None else None)
     record["value"] = None
+    record["value_sets"] = None
     record["value_error"] = value_error
     record.update(_empty_fields())
     if result is None:
@@ -73,10 +103,16 @@ def execution_record(response: dict[str, Any], code: str | None, result: Sandbox
             parsed = parse_output(result.stdout)
             if parsed.found:
                 record["value"] = parsed.value
+                record["value_sets"] = [list(p) for p in parsed.sets] or None
             else:
                 record["value_error"] = parsed.error
         elif result.status == "no_output":
             record["value_error"] = "the program printed nothing"
+    value = record.pop("value")
+    record = _storable(record)  # diagnostics only; the value was checked by parse_output
+    record["value"] = value
+    record["allowed_packages"] = list(allowed_packages or [])
+    record["attempts"] = attempts
     record["harness_version"] = harness_version
     record["sandbox_version"] = sandbox_version
     return record
@@ -102,6 +138,25 @@ def _read_sim(path: str) -> list[dict[str, Any]]:
     return out
 
 
+#: programs handed to the workers ahead of the one whose record is written next
+WINDOW_PER_WORKER = 4
+
+
+def _ordered(sandbox: Any, programs: Iterator[str], workers: int) -> Iterator[tuple[SandboxResult, int]]:
+    """Run ``programs`` over the pool and yield (result, attempts) in input order, with a bounded number in
+    flight: memory does not grow with the number of programs."""
+    from codenl.sandbox.pool import run_with_retries
+
+    pending: deque[Future[tuple[SandboxResult, int]]] = deque()
+    with ThreadPoolExecutor(workers) as ex:
+        for program in programs:
+            pending.append(ex.submit(run_with_retries, sandbox, program))
+            if len(pending) >= workers * WINDOW_PER_WORKER:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
 def run(args: argparse.Namespace) -> int:
     from codenl.answers import extract_code
     from codenl.harness import HARNESS_VERSION, build_program
@@ -113,41 +168,48 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--workers must be at least 1, got {args.workers}")
     if args.timeout <= 0 or args.memory_mb <= 0:
         raise UsageError("--timeout and --memory-mb must be positive")
+    allowed = sorted(dict.fromkeys(str(p) for p in (getattr(args, "allowed_packages", None) or [])))
     shards = [_read_sim(path) for path in args.sim]
-    # what to run: (shard, position) -> program
-    jobs: list[tuple[int, int, str, str]] = []
-    prepared: list[list[dict[str, Any] | None]] = []
-    for s, records in enumerate(shards):
-        row: list[dict[str, Any] | None] = []
-        for i, rec in enumerate(records):
-            if rec["status"] == "infra_error":
-                row.append(execution_record(rec, None, None, HARNESS_VERSION, SANDBOX_VERSION, status="infra_error",
-                                            value_error="the sim response failed (infra_error): nothing to run"))
-                continue
-            code = extract_code(rec.get("text"))
-            if code is None:
-                row.append(execution_record(rec, None, None, HARNESS_VERSION, SANDBOX_VERSION, status="no_code",
-                                            value_error="no python code block defining solution() in the response"))
-                continue
-            row.append(None)
-            jobs.append((s, i, code, build_program(code)))
-        prepared.append(row)
     limits = Limits(cpu_s=float(args.timeout), memory_mb=int(args.memory_mb))
-    config = SandboxConfig(limits=limits, allow_degraded=bool(args.allow_degraded))
+    config = SandboxConfig(limits=limits, allow_degraded=bool(args.allow_degraded), packages=tuple(allowed))
     started = time.monotonic()
-    results: list[SandboxResult] = []
-    if jobs:
-        with Sandbox(config, workers=args.workers, mode=args.mode) as sandbox:
-            print(f"codenl execute: {len(jobs)} programs, layers {', '.join(sandbox.layers)}, mode {args.mode}, "
-                  f"{args.workers} workers", file=sys.stderr)
-            results = sandbox.map([program for *_, program in jobs])
-    for (s, i, code, _program), result in zip(jobs, results):
-        prepared[s][i] = execution_record(shards[s][i], code, result, HARNESS_VERSION, SANDBOX_VERSION)
     counts: Counter[str] = Counter()
-    for path, row in zip(args.out, prepared):
-        assert all(r is not None for r in row)
-        write_jsonl_atomic(path, row)  # type: ignore[arg-type]
-        counts.update(r["status"] for r in row if r is not None)
+    codes = [[extract_code(rec.get("text")) if rec["status"] != "infra_error" else None for rec in records]
+             for records in shards]
+    n_programs = sum(code is not None for row in codes for code in row)
+    sandbox = Sandbox(config, workers=args.workers, mode=args.mode)
+    try:
+        if n_programs:
+            sandbox.start()
+            print(f"codenl execute: {n_programs} programs, layers {', '.join(sandbox.layers)}, mode {args.mode}, "
+                  f"{args.workers} workers, packages beside the standard library: {', '.join(allowed) or 'none'}",
+                  file=sys.stderr)
+        for path, records, row in zip(args.out, shards, codes):
+            programs = (build_program(code) for code in row if code is not None)
+            results = _ordered(sandbox, programs, args.workers) if any(c is not None for c in row) else iter(())
+
+            def shard_records(records: list[dict[str, Any]] = records, row: list[str | None] = row,
+                              results: Iterator[tuple[SandboxResult, int]] = results) -> Iterator[dict[str, Any]]:
+                for rec, code in zip(records, row):
+                    common = {"allowed_packages": allowed}
+                    if rec["status"] == "infra_error":
+                        out = execution_record(
+                            rec, None, None, HARNESS_VERSION, SANDBOX_VERSION, status="infra_error",
+                            value_error="the sim response failed (infra_error): nothing to run", **common)
+                    elif code is None:
+                        out = execution_record(
+                            rec, None, None, HARNESS_VERSION, SANDBOX_VERSION, status="no_code",
+                            value_error="no python code block defining solution() in the response", **common)
+                    else:
+                        result, attempts = next(results)
+                        out = execution_record(rec, code, result, HARNESS_VERSION, SANDBOX_VERSION,
+                                               attempts=attempts, **common)
+                    counts[out["status"]] += 1
+                    yield out
+
+            write_jsonl_atomic(path, shard_records())
+    finally:
+        sandbox.close()
     summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
     print(f"codenl execute: {sum(counts.values())} records in {time.monotonic() - started:.1f} s ({summary})",
           file=sys.stderr)

@@ -2,8 +2,10 @@
 
 The worker runs the same interpreter as the runner (``sys.executable`` resolved to the real binary, never a
 pyenv shim) with ``-I -S`` and an explicit ``sys.path``: the interpreter's prefix (standard library), the
-environment's site-packages (numpy, scipy, networkx, pulp, ...) and the directory that holds the ``codenl``
-package itself (an editable install is found through a ``.pth`` file, which ``-S`` skips).
+environment's site-packages and the directory that holds the ``codenl`` package itself (an editable install is
+found through a ``.pth`` file, which ``-S`` skips).  A task gets less (:func:`task_rules`, :func:`task_sys_path`):
+the standard library, and only the distributions of ``sandbox.allowed_packages`` with what they require
+(:func:`package_access`); never ``codenl``.
 
 The interpreter of this project lives under /root (pyenv), which is mode 700, and the runner is root.  How the
 sandboxed program still reaches it without /root being opened to anybody:
@@ -23,11 +25,14 @@ any folder (CI's) works the same.
 from __future__ import annotations
 
 import os
+import re
 import site
 import sys
 import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
+
+from codenl.errors import UsageError
 
 
 @dataclass(frozen=True)
@@ -73,3 +78,94 @@ def runtime_paths() -> RuntimePaths:
         and "site-packages" not in p
     )
     return RuntimePaths(python, prefixes, site_dirs, package_root, _dedupe(stdlib))
+
+
+_REQUIREMENT_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@dataclass(frozen=True)
+class PackageAccess:
+    """What a task may import beyond the standard library: the distributions asked for and what they require."""
+
+    names: tuple[str, ...]  # the distributions asked for (as configured)
+    distributions: tuple[str, ...]  # those and every distribution they require (extras excluded), normalised
+    modules: tuple[str, ...]  # top-level import names the task may import
+    read_paths: tuple[str, ...]  # files and directories of those distributions (read access)
+    list_paths: tuple[str, ...]  # the site-packages directories that hold them (listing only)
+
+
+def package_access(names: tuple[str, ...] | list[str]) -> PackageAccess:
+    """The files of the distributions ``names`` and of everything they require, found in this environment.
+
+    Raises :class:`UsageError` naming a distribution that is not installed here."""
+    import importlib.metadata as md
+
+    wanted = [n for n in dict.fromkeys(str(x).strip() for x in names) if n]
+    seen: dict[str, md.Distribution] = {}
+    todo = list(wanted)
+    while todo:
+        name = todo.pop()
+        key = _normalise(name)
+        if key in seen:
+            continue
+        try:
+            dist = md.distribution(name)
+        except md.PackageNotFoundError:
+            if name in wanted:
+                raise UsageError(f"sandbox.allowed_packages: {name!r} is not installed in this environment") from None
+            continue  # an optional requirement that is absent
+        seen[key] = dist
+        for req in dist.requires or []:
+            marker = req.partition(";")[2]
+            if "extra" in marker:
+                continue
+            m = _REQUIREMENT_NAME.match(req)
+            if m:
+                todo.append(m.group(1))
+    modules: dict[str, None] = {}
+    reads: dict[str, None] = {}
+    lists: dict[str, None] = {}
+    for dist in seen.values():
+        base = os.path.realpath(str(dist.locate_file("")))
+        lists[base] = None
+        for file in dist.files or []:
+            parts = file.parts
+            if not parts or parts[0] in ("..", "__pycache__") or parts[0].endswith(".pth"):
+                continue
+            top = parts[0]
+            reads[os.path.join(base, top)] = None
+            if len(parts) == 1 and top.endswith(".py"):
+                modules[top[:-3]] = None
+            elif len(parts) > 1 and not top.endswith((".dist-info", ".egg-info", ".libs", ".data")):
+                modules[top] = None
+    return PackageAccess(tuple(wanted), tuple(sorted(seen)), tuple(sorted(modules)), tuple(reads), tuple(lists))
+
+
+def stdlib_rules(paths: RuntimePaths) -> list[tuple[str, str]]:
+    """Read rules for the standard library only: a directory of ``stdlib_path`` that holds a ``site-packages``
+    (the interpreter's own) is granted entry by entry, without that ``site-packages``, and may only be listed."""
+    rules: list[tuple[str, str]] = []
+    for path in paths.stdlib_path:
+        if not os.path.isdir(path):
+            continue
+        if os.path.isdir(os.path.join(path, "site-packages")):
+            rules.append((path, "list"))
+            rules += [(os.path.join(path, e), "read") for e in sorted(os.listdir(path)) if e != "site-packages"]
+        else:
+            rules.append((path, "read"))
+    return rules
+
+
+def task_rules(paths: RuntimePaths, access: PackageAccess) -> list[tuple[str, str]]:
+    """What a task may read (``read``: files and listings, ``list``: listings only): the standard library and the
+    allowed distributions; never the environment's other packages, nor the directory of this project."""
+    return [*stdlib_rules(paths), *((p, "list") for p in access.list_paths), *((p, "read") for p in access.read_paths)]
+
+
+def task_sys_path(paths: RuntimePaths, access: PackageAccess) -> list[str]:
+    """``sys.path`` of a task: the standard library, and the site-packages that hold the allowed distributions."""
+    return list(_dedupe((*paths.stdlib_path, *access.list_paths)))

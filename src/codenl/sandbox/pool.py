@@ -9,7 +9,13 @@ it (3 to 6 ms).  Fresh mode starts a new worker, which imports nothing in advanc
 layers, a fresh interpreter, about 50 ms more.  The two must agree on every program (a differential test).
 
 A worker that dies, hangs past the task's deadline, or sends nonsense is killed (its whole bwrap namespace or
-cgroup with it) and replaced; the task gets ``sandbox_error``, which grading treats as an infrastructure error.
+cgroup with it) and replaced; the task gets ``sandbox_error``, which grading treats as an infrastructure error
+once :func:`run_with_retries` has tried it again on fresh workers.  A worker that could not clean up after a task
+(its scratch directory) retires: the task's own result stands and the next task gets a fresh worker.
+
+What a task may import is ``SandboxConfig.packages`` (distributions; their requirements come with them) beside
+the standard library; by default nothing else (:func:`codenl.sandbox.paths.package_access`).  Only modules a
+task may import are preloaded.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import select
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -33,20 +40,29 @@ from typing import Any
 from codenl.sandbox import bwrap as bwrap_layer
 from codenl.sandbox import cgroups, hygiene, protocol
 from codenl.sandbox.limits import MIB, Limits
-from codenl.sandbox.paths import RuntimePaths, runtime_paths
+from codenl.sandbox.paths import PackageAccess, RuntimePaths, package_access, runtime_paths, task_rules, task_sys_path
 from codenl.sandbox.result import SandboxResult, classify, sandbox_failure
 from codenl.sandbox.selfcheck import (
-    ALL_LAYERS, CANARY, DEFAULT_REQUIRED, LayerReport, SandboxUnavailable, canary_problems, choose_layers,
+    ALL_LAYERS,
+    CANARY,
+    DEFAULT_REQUIRED,
+    LayerReport,
+    SandboxUnavailable,
+    canary_problems,
+    choose_layers,
     probe_layers,
 )
+from codenl.sandbox.worker import empty_directory
 
-SANDBOX_VERSION = "sandbox/1"
-#: imported once by every pool worker (the harness prelude's modules and numpy)
+SANDBOX_VERSION = "sandbox/2"  # 2: a zygote per worker, the standard library only unless packages are allowed
+#: imported once by every pool worker (the harness prelude's modules, and numpy when a task may import it)
 DEFAULT_PRELOAD = (
     "typing", "bisect", "collections", "copy", "fractions", "functools", "heapq", "itertools", "math",
     "operator", "random", "re", "string", "json", "linecache", "types", "decimal", "traceback", "threading",
     "numpy",
 )
+#: attempts of a program whose run ended in ``sandbox_error`` (each on a worker that is alive or fresh)
+SANDBOX_ATTEMPTS = 3
 START_TIMEOUT = 60.0
 REPLY_GRACE = 10.0  # seconds past a task's wall limit before the worker itself is declared hung
 
@@ -60,6 +76,8 @@ class SandboxConfig:
     preload: tuple[str, ...] = DEFAULT_PRELOAD
     tmpfs_mb: int = 256
     max_pids: int = 64
+    #: distributions a task may import beside the standard library (e.g. ("numpy", "networkx"))
+    packages: tuple[str, ...] = ()
 
 
 _spawn_queue: "queue.Queue[tuple[Callable[[], Any], Future[Any]]]" = queue.Queue()
@@ -96,8 +114,9 @@ class Worker:
     """One worker process and the channel to it."""
 
     def __init__(self, config: SandboxConfig, layers: list[str], paths: RuntimePaths, bpf: bytes | None,
-                 *, once: bool = False) -> None:
+                 *, once: bool = False, access: PackageAccess | None = None) -> None:
         self.config, self.layers, self.paths, self.bpf, self.once = config, layers, paths, bpf, once
+        self.access = access or package_access(config.packages)
         self.proc: subprocess.Popen[bytes] | None = None
         self.group: cgroups.WorkerGroup | None = None
         self.scratch_root: str | None = None
@@ -132,13 +151,19 @@ class Worker:
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr_file, env=env, cwd=cwd,
             start_new_session=True, close_fds=True, preexec_fn=group.add_self if group else None,
         ))
+        allowed = set(self.access.modules)
+        preload = [m for m in self.config.preload if m.partition(".")[0] in allowed
+                   or m.partition(".")[0] in sys.stdlib_module_names]
         init = {
             "layers": self.layers,
-            "read_paths": list(self.paths.read_only),
+            "rules": task_rules(self.paths, self.access),
+            "task_sys_path": task_sys_path(self.paths, self.access),
+            "stdlib_path": list(self.paths.stdlib_path),
+            "modules": list(self.access.modules),
             "scratch_root": scratch_root,
             "pidns": use_bwrap,
             "seccomp_bpf": base64.b64encode(self.bpf).decode() if self.bpf and "seccomp" in self.layers else None,
-            "preload": [] if self.once else list(self.config.preload),
+            "preload": [] if self.once else preload,
             "once": self.once,
         }
         try:
@@ -200,7 +225,11 @@ class Worker:
             self.group.destroy()
             self.group = None
         if self.scratch_root:
-            shutil.rmtree(self.scratch_root, ignore_errors=True)
+            try:
+                empty_directory(self.scratch_root)
+                os.rmdir(self.scratch_root)
+            except OSError:
+                shutil.rmtree(self.scratch_root, ignore_errors=True)
             self.scratch_root = None
         if self.stderr_file is not None:
             self.stderr_file.close()
@@ -238,6 +267,8 @@ class Worker:
                                    time.monotonic() - start)
         if self.group and self.group.oom_kills() > oom_before:
             facts["oom_killed"] = True
+        if facts.get("retire"):  # it could not clean up after this task: the next one gets a fresh worker
+            self.kill()
         result = classify(facts, limits)
         if facts.get("oom_killed") and result.status in ("crashed", "runtime_error"):
             result.status = "memory_limit"
@@ -260,6 +291,7 @@ class Sandbox:
         self._lock = threading.Lock()
         self._started = False
         self.paths = runtime_paths()
+        self.access = package_access(self.config.packages)
         self.bpf: bytes | None = None
 
     # -- life cycle
@@ -299,7 +331,7 @@ class Sandbox:
             raise SandboxUnavailable("sandbox self-check failed: " + "; ".join(problems))
 
     def _new_worker(self, once: bool = False) -> Worker:
-        worker = Worker(self.config, self.layers, self.paths, self.bpf, once=once)
+        worker = Worker(self.config, self.layers, self.paths, self.bpf, once=once, access=self.access)
         worker.start()
         if not once:
             with self._lock:
@@ -348,7 +380,7 @@ class Sandbox:
                 try:
                     worker = self._new_worker()
                 except Exception:  # the next task retries the start and reports its failure
-                    worker = Worker(self.config, self.layers, self.paths, self.bpf)
+                    worker = Worker(self.config, self.layers, self.paths, self.bpf, access=self.access)
                     with self._lock:
                         self._workers.append(worker)
             self._idle.put(worker)
@@ -371,3 +403,15 @@ def run_once(source: str, config: SandboxConfig | None = None, mode: str = "fres
     """Run one program in a sandbox started for it."""
     with Sandbox(config, workers=1, mode=mode) as sb:
         return sb.run(source)
+
+
+def run_with_retries(sandbox: Sandbox, source: str, limits: Limits | None = None,
+                     attempts: int = SANDBOX_ATTEMPTS) -> tuple[SandboxResult, int]:
+    """Run ``source``; a ``sandbox_error`` (the sandbox's own failure, never the program's) is tried again, up to
+    ``attempts`` runs in all.  Returns the last result and the number of runs."""
+    result = sandbox.run(source, limits)
+    n = 1
+    while result.status == "sandbox_error" and n < attempts:
+        result = sandbox.run(source, limits)
+        n += 1
+    return result, n

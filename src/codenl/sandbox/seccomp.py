@@ -14,7 +14,9 @@ Default action: allow.  Denied (``EPERM`` unless noted):
   first argument is the task's own pid; ``tkill``, ``pidfd_*``; ``prlimit64`` on another process;
 * other processes' memory and kernel facilities: ``ptrace``, ``process_vm_*``, ``kcmp``, mounts and namespaces,
   ``bpf``, ``perf_event_open``, ``userfaultfd``, ``io_uring_*`` (it bypasses seccomp), keyrings, modules,
-  ``open_by_handle_at``, clock and host-name setters, ``reboot``, ``swapon``, ``syslog``, ``mknod``.
+  ``open_by_handle_at``, clock and host-name setters, ``reboot``, ``swapon``, ``syslog``, ``mknod``;
+* state that would outlive the task in its worker: System V shared memory, semaphores and message queues, POSIX
+  message queues; changes of the scheduling policy, priority (``nice``), I/O priority and CPU affinity.
 
 A system call of another architecture (32-bit ``int 0x80``, x32) kills the process.
 
@@ -51,6 +53,11 @@ DENIED = (
     "kexec_file_load", "reboot", "swapon", "swapoff", "syslog", "acct", "quotactl", "name_to_handle_at",
     "open_by_handle_at", "fanotify_init", "sethostname", "setdomainname", "settimeofday", "clock_settime",
     "clock_adjtime", "adjtimex", "iopl", "ioperm", "mknod", "mknodat",
+    # state that would outlive the task in its worker: System V IPC and POSIX message queues, and the
+    # scheduling policy, priority and CPU affinity
+    "shmget", "shmat", "shmdt", "shmctl", "semget", "semop", "semtimedop", "semctl", "msgget", "msgsnd",
+    "msgrcv", "msgctl", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify", "mq_getsetattr",
+    "sched_setaffinity", "sched_setscheduler", "sched_setparam", "sched_setattr", "setpriority", "ioprio_set",
 )
 #: allowed only when the first argument is the task's own pid
 OWN_PID_ONLY = ("kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo")

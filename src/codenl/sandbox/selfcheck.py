@@ -5,7 +5,8 @@ Layers (each can be switched on or off on its own, and each has its own test):
 ``hygiene``  the task's own process group, killed at the end; no inherited descriptors; stdin at end of file;
              a private scratch directory as working directory; no capabilities.  Always available.
 ``rlimits``  CPU time, address space, file size, open files, processes, no core dumps.  Always available.
-``seccomp``  no new processes or programs, no sockets, no signals but to itself, no kernel facilities
+``seccomp``  no new processes or programs, no sockets, no signals but to itself, no kernel facilities, no
+             System V IPC, no change of scheduling, priority or CPU affinity
              (needs the ``pyseccomp`` package and the system's libseccomp).
 ``landlock`` reads limited to the interpreter, its packages and /usr; writes to the scratch directory only; no
              TCP; no signal or abstract unix socket outside the task (kernel >= 5.13; TCP from ABI 4, scoping
@@ -106,6 +107,20 @@ try:
     out["seccomp"] = False
 except PermissionError:
     out["seccomp"] = True
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+denied = []
+for name, call in (("shmget", lambda: libc.shmget(0, 4096, 0o1600)), ("semget", lambda: libc.semget(0, 1, 0o1600)),
+                   ("msgget", lambda: libc.msgget(0, 0o1600))):
+    ctypes.set_errno(0)
+    denied.append(call() == -1 and ctypes.get_errno() == 1)
+for call in (lambda: os.sched_setaffinity(0, os.sched_getaffinity(0)), lambda: os.setpriority(os.PRIO_PROCESS, 0, 1)):
+    try:
+        call()
+        denied.append(False)
+    except PermissionError:
+        denied.append(True)
+out["seccomp"] = out["seccomp"] and all(denied)
 try:
     open("/proc/self/status").close()
     out["landlock"] = False

@@ -1,27 +1,46 @@
 """The worker: a long-lived process (inside bubblewrap when available) that runs one task at a time.
 
-For each task it forks; the task's process applies the enabled layers (process hygiene, rlimits, Landlock,
-seccomp; in that order, and nothing of the program runs before they are all in force), reseeds ``random`` and
-``numpy.random`` from the kernel, then compiles and runs the program as ``__main__``.  The worker meanwhile
-reads the task's stdout and stderr, kills it when the output cap or the wall deadline is passed, notices its
-exit through a pidfd (the pid stays reserved until it is reaped, so the kill of its process group cannot hit a
-reused pid), kills what it left behind (its process group; with a pid namespace, every process of the
-namespace but the worker), reaps it with ``wait4`` for exit status, CPU time and peak memory, removes the
-scratch directory and sends the facts back.  It classifies nothing: :mod:`codenl.sandbox.result` does.
+Three kinds of process, so that no task can see anything of another:
 
-A worker started with ``preload`` imports those modules once (numpy, ...), so that each task's fork has them.
-Gold answers never reach a worker: it only ever receives program text.
+* the **worker** talks to the runner, receives each program's source, supervises the task (its pipes, the wall
+  deadline and the output cap, the kills) and sends the facts back; it never forks a task itself;
+* the **zygote** is forked by the worker once, right after start-up (and the preload of the allowed modules),
+  before any task exists.  It only ever receives a task's limits and forks the task's process; it hands the
+  parent ends of the task's pipes to the worker (``SCM_RIGHTS``) and closes its own, and it reaps the task when
+  the worker asks.  It never holds a program, an output or a value, so the memory a task is forked from holds
+  nothing of an earlier task (its frames, ``gc.get_objects()``, raw memory: all the zygote's start-up state);
+* the **task** process applies the enabled layers (process hygiene, rlimits, Landlock, seccomp; in that order,
+  and nothing of the program runs before they are all in force), reads its source from a pipe the worker
+  writes, and runs it as ``__main__``.
+
+Channels of a task (all pipes): stdout (fd 1), stderr (fd 2), a report of the program's exception (fd 3), the
+source (read and closed before the program runs) and the **setup report**: the layers in force, written and
+closed before the program runs.  Only the setup report is trusted; everything else is the program's output,
+read with bounds, and anything unreadable in it is the program's own outcome, never a sandbox failure.
+
+After a task the worker kills what it left behind (its process group; with a pid namespace, every process but
+the namespace's init, the worker and the zygote), has the zygote reap it with ``wait4`` (exit status, CPU time,
+peak memory) and empties the scratch root (the task's working directory lives in it).  When the scratch root
+cannot be emptied, the worker says so in its reply and retires: the pool starts a fresh one (a fresh tmpfs).
+It classifies nothing: :mod:`codenl.sandbox.result` does.
+
+What a task can import: the standard library and the allowed distributions only.  Before the program runs,
+every module that is neither (``codenl`` itself included) is removed from ``sys.modules``, ``sys.path`` holds
+only the standard library and the allowed distributions' site-packages, an import gate refuses other top-level
+names, and Landlock (the real barrier) grants reads of nothing else.
 """
 
 from __future__ import annotations
 
 import base64
+import fcntl
 import importlib
 import json
 import os
+import re
 import select
-import shutil
 import signal
+import socket
 import sys
 import tempfile
 import time
@@ -33,23 +52,40 @@ from codenl.sandbox import seccomp as seccomp_layer
 from codenl.sandbox.limits import Limits, apply_rlimits
 
 REPORT_FD = 3
+SETUP_FD = 4
+SOURCE_FD = 5
+RULESET_FD = 6
 READ_CHUNK = 65536
 STDERR_TAIL = 2048
+REPORT_CAP = 65536
 SETUP_FAILED = 121
+ZYGOTE_TIMEOUT = 30.0
+#: longest the worker spends emptying a task's scratch directory before it retires instead
+CLEANUP_SECONDS = 2.0
 #: beside the interpreter's own directories: what any program may read, and the one device it may write
 SYSTEM_READ = ("/usr", "/etc/ld.so.cache", "/etc/localtime", "/dev/zero", "/dev/urandom", "/dev/random")
 SYSTEM_WRITE = ("/dev/null",)  # exit status of a task whose layers could not be applied (the report says why)
+_ACCESS = {"read": landlock.READ, "list": landlock.LIST, "write": landlock.WRITE}
 
 
 class WorkerState:
     def __init__(self, init: dict[str, Any]) -> None:
         self.layers: list[str] = list(init.get("layers", []))
-        self.read_paths: list[str] = list(init.get("read_paths", []))
+        self.rules: list[tuple[str, str]] = [(str(p), str(a)) for p, a in init.get("rules", [])]
+        self.task_sys_path: list[str] = [str(p) for p in init.get("task_sys_path", [])]
+        self.stdlib_path: list[str] = [str(p) for p in init.get("stdlib_path", [])]
+        self.modules: frozenset[str] = frozenset(str(m) for m in init.get("modules", []))
         self.scratch_root: str = init.get("scratch_root") or tempfile.gettempdir()
+        #: every task's working directory (and the only place it may write): emptied after each task
+        self.scratch = os.path.join(self.scratch_root, "scratch")
+        os.makedirs(self.scratch, mode=0o700, exist_ok=True)
         self.pidns: bool = bool(init.get("pidns"))
         bpf = init.get("seccomp_bpf")
         self.bpf: bytes | None = base64.b64decode(bpf) if bpf else None
         self.landlock_abi = landlock.abi_version() if "landlock" in self.layers else 0
+        self.ruleset: int | None = None
+        self.ruleset_error: str | None = None
+        self.enforced: list[str] = []
         self.preload_errors: dict[str, str] = {}
         for name in init.get("preload", []):
             try:
@@ -59,6 +95,17 @@ class WorkerState:
         np = sys.modules.get("numpy")
         if np is not None:
             np.random.seed(0)  # the first call imports numpy.random's machinery (60 ms): pay it here, once
+
+    def build_ruleset(self) -> None:
+        """The Landlock ruleset of every task, made once (in the zygote)."""
+        if "landlock" not in self.layers:
+            return
+        rules = [(p, landlock.READ) for p in SYSTEM_READ] + [(p, _ACCESS[a]) for p, a in self.rules]
+        rules += [(self.scratch, landlock.WRITE), *((p, landlock.WRITE) for p in SYSTEM_WRITE)]
+        try:
+            self.ruleset, self.enforced = landlock.create_ruleset(rules, self.landlock_abi)
+        except OSError as exc:
+            self.ruleset_error = f"OSError: {exc}"
 
 
 # ---------------------------------------------------------------------------------------------- task process
@@ -73,7 +120,39 @@ def _reseed() -> None:
         np.random.seed(int.from_bytes(os.urandom(4), "little"))
 
 
-def _enter_jail(state: WorkerState, limits: Limits, scratch: str) -> list[str]:
+class ImportGate:
+    """First on ``sys.meta_path`` of a task: a top-level module that is neither in the standard library nor
+    allowed is not found (Landlock denies reading it anyway; this gives the ordinary error)."""
+
+    def __init__(self, allowed: frozenset[str], stdlib_paths: list[str]) -> None:
+        self.allowed = allowed
+        self.stdlib_paths = stdlib_paths
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        top = name.partition(".")[0]
+        if top in self.allowed or top in sys.stdlib_module_names:
+            return None
+        if "." not in name:  # a module of the standard library's own directories (_sysconfigdata_*, ...)
+            from importlib.machinery import PathFinder
+
+            if PathFinder.find_spec(name, self.stdlib_paths) is not None:
+                return None
+        raise ModuleNotFoundError(f"No module named {top!r} (not available in the sandbox)", name=name)
+
+
+def _confine_imports(state: WorkerState) -> None:
+    keep = state.modules
+    for name in list(sys.modules):
+        top = name.partition(".")[0]
+        if top not in keep and top not in sys.stdlib_module_names and name != "__main__":
+            del sys.modules[name]
+    sys.path[:] = state.task_sys_path
+    sys.path_importer_cache.clear()
+    sys.meta_path.insert(0, ImportGate(keep, state.stdlib_path))  # type: ignore[arg-type]
+    importlib.invalidate_caches()
+
+
+def _enter_jail(state: WorkerState, limits: Limits) -> list[str]:
     applied = []
     if "hygiene" in state.layers:
         hygiene.drop_capabilities()
@@ -82,7 +161,11 @@ def _enter_jail(state: WorkerState, limits: Limits, scratch: str) -> list[str]:
         apply_rlimits(limits)
         applied.append("rlimits")
     if "landlock" in state.layers:
-        enforced = landlock.restrict([*SYSTEM_READ, *state.read_paths], [scratch, *SYSTEM_WRITE], state.landlock_abi)
+        if state.ruleset is None:
+            raise RuntimeError(f"landlock ruleset unavailable: {state.ruleset_error}")
+        landlock.restrict_self(state.ruleset)
+        os.close(state.ruleset)
+        enforced = state.enforced
         applied.append("landlock" if len(enforced) == 3 else "landlock(" + "+".join(enforced) + ")")
     if "seccomp" in state.layers:
         if state.bpf is None:
@@ -95,49 +178,77 @@ def _enter_jail(state: WorkerState, limits: Limits, scratch: str) -> list[str]:
     return applied
 
 
-def _report(obj: dict[str, Any]) -> None:
-    data = (json.dumps(obj) + "\n").encode()
+def _write_all(fd: int, data: bytes) -> None:
     try:
         while data:
-            data = data[os.write(REPORT_FD, data):]
+            data = data[os.write(fd, data):]
     except OSError:
         pass
 
 
-def _task_process(state: WorkerState, task: dict[str, Any], scratch: str, out_w: int, err_w: int,
-                  rep_w: int) -> None:
-    """Runs in the forked child; never returns."""
-    code = SETUP_FAILED
+def _report(obj: dict[str, Any]) -> None:
+    _write_all(REPORT_FD, (json.dumps(obj) + "\n").encode())
+
+
+def _read_source() -> str:
+    chunks = []
+    while True:
+        chunk = os.read(SOURCE_FD, 1 << 20)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(SOURCE_FD)
+    return b"".join(chunks).decode("utf-8", "surrogatepass")
+
+
+def _task_process(state: WorkerState, limits: Limits, scratch: str, fds: dict[str, int]) -> None:
+    """Runs in the task's process (a child of the zygote); never returns."""
     try:
-        # descriptors first, always: the program must never reach the runner's channel
-        devnull = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(devnull, 0)
-        os.dup2(out_w, 1)
-        os.dup2(err_w, 2)
-        os.dup2(rep_w, REPORT_FD)
-        hygiene.close_other_fds(REPORT_FD)
+        # descriptors first, always: the program must never reach the worker's or the zygote's channels
+        fds["devnull"] = os.open(os.devnull, os.O_RDONLY)
+        targets = [(0, "devnull"), (1, "out"), (2, "err"), (REPORT_FD, "rep"), (SETUP_FD, "setup"),
+                   (SOURCE_FD, "src")]
+        if state.ruleset is not None:
+            fds["ruleset"] = state.ruleset
+            targets.append((RULESET_FD, "ruleset"))
+        high = {name: fcntl.fcntl(fds[name], fcntl.F_DUPFD, 100) for _, name in targets}
+        for target, name in targets:
+            os.dup2(high[name], target)
+        hygiene.close_other_fds(targets[-1][0])
+        if state.ruleset is not None:
+            state.ruleset = RULESET_FD
+    except BaseException:
+        os._exit(SETUP_FAILED)
+    setup_ok = False
+    try:
         if "hygiene" in state.layers:
             os.setpgid(0, 0)
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        os.chdir(scratch)
+        source = _read_source()
+        scratch_fd = os.open(scratch, os.O_RDONLY | os.O_DIRECTORY)
+        os.fchdir(scratch_fd)
+        os.close(scratch_fd)
         os.environ["HOME"] = os.environ["TMPDIR"] = scratch
         tempfile.tempdir = None
-        sys.stdin = sys.__stdin__ = open(0, "r", closefd=False)
+        sys.stdin = sys.__stdin__ = open(0, closefd=False)
         sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", errors="backslashreplace", closefd=False)
         sys.stderr = sys.__stderr__ = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False,
                                            buffering=1)
         sys.argv = ["program.py"]
         _reseed()
-        limits = Limits.from_dict(task["limits"])
-        applied = _enter_jail(state, limits, scratch)
-        _report({"layers": applied})
-    except BaseException as exc:  # noqa: BLE001 - reported, then the process ends
-        _report({"setup_error": f"{type(exc).__name__}: {exc}"})
+        _confine_imports(state)
+        applied = _enter_jail(state, limits)
+        _write_all(SETUP_FD, (json.dumps({"layers": applied}) + "\n").encode())
+        setup_ok = True
+    except BaseException as exc:
+        _write_all(SETUP_FD, (json.dumps({"setup_error": f"{type(exc).__name__}: {exc}"}) + "\n").encode())
+    os.close(SETUP_FD)  # from here on, nothing the program does can reach the trusted report
+    if not setup_ok:
         os._exit(SETUP_FAILED)
-    code = _run_program(task["source"])
-    os._exit(code)
+    del fds, state
+    os._exit(_run_program(source))
 
 
 def _run_program(source: str) -> int:
@@ -150,6 +261,7 @@ def _run_program(source: str) -> int:
 
         linecache.cache["program.py"] = (len(source), None, source.splitlines(True), "program.py")
         compiled = compile(source, "program.py", "exec", dont_inherit=True)
+        del source
         exec(compiled, main.__dict__)
     except SystemExit as exc:
         if exc.code is None:
@@ -163,89 +275,266 @@ def _run_program(source: str) -> int:
                 pass
             code = 1
         if code:
-            _report({"exception_type": "SystemExit", "exception_message": str(exc.code)[:1000]})
-    except BaseException as exc:  # noqa: BLE001 - the program's own failure
-        _report({"exception_type": type(exc).__name__, "exception_message": _message(exc)})
+            _report({"exception_type": "SystemExit", "exception_message": _message(exc.code)})
+    except BaseException as exc:
+        _report({"exception_type": _type_name(exc), "exception_message": _message(exc)})
         try:
             tb = exc.__traceback__
             traceback.print_exception(type(exc), exc, tb.tb_next if tb is not None else None)  # skip our frame
-        except BaseException:  # noqa: BLE001
+        except BaseException:
             pass
         code = 1
     try:
         import threading
 
         threading._shutdown()  # type: ignore[attr-defined]  # wait for non-daemon threads, like the interpreter
-    except BaseException:  # noqa: BLE001
+    except BaseException:
         pass
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except BaseException:  # noqa: BLE001
+        except BaseException:
             pass
     return code
 
 
-def _message(exc: BaseException) -> str:
+def _type_name(exc: BaseException) -> str:
+    try:
+        return str(type(exc).__name__)[:200]
+    except BaseException:
+        return "BaseException"
+
+
+def _message(exc: object) -> str:
     try:
         return str(exc)[:1000]
-    except BaseException:  # noqa: BLE001 - a __str__ that raises
+    except BaseException:
         return "<unprintable>"
+
+
+# ---------------------------------------------------------------------------------------------- the zygote
+
+
+def _send(sock: socket.socket, obj: dict[str, Any], fds: list[int] | None = None) -> None:
+    data = json.dumps(obj).encode()
+    if fds:
+        socket.send_fds(sock, [data], fds)
+    else:
+        sock.sendall(data)
+
+
+def _zygote(state: WorkerState, sock: socket.socket) -> None:
+    """Fork tasks on request; never returns.  Receives only limits and the scratch path."""
+    state.build_ruleset()
+    keep = {sock.fileno(), *([state.ruleset] if state.ruleset is not None else [])}
+    os.closerange(3, min(keep))
+    for fd in range(min(keep) + 1, 1024):
+        if fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+    while True:
+        try:
+            data = sock.recv(65536)
+        except OSError:
+            os._exit(0)
+        if not data:
+            os._exit(0)
+        msg = json.loads(data)
+        if msg.get("op") == "fork":
+            _zygote_fork(state, sock, msg)
+        elif msg.get("op") == "reap":
+            try:
+                _, status, usage = os.wait4(int(msg["pid"]), 0)
+                _send(sock, {"status": status, "cpu_s": usage.ru_utime + usage.ru_stime,
+                             "peak_rss_kb": int(usage.ru_maxrss)})
+            except OSError as exc:
+                _send(sock, {"error": f"wait4: {exc}"})
+        else:
+            os._exit(0)
+
+
+def _zygote_fork(state: WorkerState, sock: socket.socket, msg: dict[str, Any]) -> None:
+    try:
+        limits = Limits.from_dict(msg["limits"])
+        pipes = {name: os.pipe() for name in ("src", "out", "err", "rep", "setup")}
+        pid = os.fork()
+    except Exception as exc:
+        _send(sock, {"error": f"fork: {type(exc).__name__}: {exc}"})
+        return
+    if pid == 0:  # pragma: no cover - the task's process
+        try:
+            sock.close()
+            child = {"src": pipes["src"][0], **{n: pipes[n][1] for n in ("out", "err", "rep", "setup")}}
+            for name, (r, w) in pipes.items():
+                os.close(w if name == "src" else r)
+            _task_process(state, limits, msg["scratch"], child)
+        finally:
+            os._exit(SETUP_FAILED)
+    parent = [pipes["src"][1], pipes["out"][0], pipes["err"][0], pipes["rep"][0], pipes["setup"][0]]
+    try:
+        _send(sock, {"pid": pid}, parent)
+    finally:
+        for r, w in pipes.values():
+            os.close(r)
+            os.close(w)
 
 
 # ---------------------------------------------------------------------------------------------- supervision
 
 
-def _kill_leftovers(pid: int, pidns: bool) -> None:
+class Zygote:
+    """The worker's handle on its zygote."""
+
+    def __init__(self, state: WorkerState, close_in_child: tuple[int, ...]) -> None:
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the zygote
+            try:
+                parent.close()
+                for fd in close_in_child:
+                    os.close(fd)
+                _zygote(state, child)
+            finally:
+                os._exit(1)
+        child.close()
+        self.pid, self.sock = pid, parent
+
+    def _recv(self, nfds: int = 0) -> tuple[dict[str, Any], list[int]]:
+        ready, _, _ = select.select([self.sock], [], [], ZYGOTE_TIMEOUT)
+        if not ready:
+            raise RuntimeError(f"the zygote did not answer within {ZYGOTE_TIMEOUT:.0f} s")
+        data, fds, _flags, _addr = socket.recv_fds(self.sock, 65536, max(nfds, 1))
+        if not data:
+            raise RuntimeError("the zygote is gone")
+        return json.loads(data), list(fds)
+
+    def fork(self, limits: Limits, scratch: str) -> tuple[int, list[int]]:
+        self.sock.sendall(json.dumps({"op": "fork", "limits": limits.to_dict(), "scratch": scratch}).encode())
+        reply, fds = self._recv(5)
+        if "pid" not in reply or len(fds) != 5:
+            for fd in fds:
+                os.close(fd)
+            raise RuntimeError(f"the zygote could not fork: {reply.get('error')}")
+        return int(reply["pid"]), fds
+
+    def reap(self, pid: int) -> dict[str, Any]:
+        self.sock.sendall(json.dumps({"op": "reap", "pid": pid}).encode())
+        reply, _ = self._recv()
+        if "status" not in reply:
+            raise RuntimeError(f"the zygote could not reap the task: {reply.get('error')}")
+        return reply
+
+
+def _kill_leftovers(pid: int, pidns: bool, spare: set[int]) -> None:
     try:
         os.killpg(pid, signal.SIGKILL)
     except OSError:
         pass
-    if pidns:  # everything in the namespace but this worker and the namespace's init
-        try:
-            os.kill(-1, signal.SIGKILL)
-        except OSError:
-            pass
+    if not pidns:
+        return
+    # everything in the namespace but its init, the worker and the zygote; again until nothing is left
+    for _ in range(50):
+        found = False
+        for entry in os.listdir("/proc"):
+            if entry.isdigit() and int(entry) not in spare:
+                try:
+                    with open(f"/proc/{entry}/stat", "rb") as fh:
+                        zombie = fh.read().rsplit(b")", 1)[1].split()[0] == b"Z"
+                    if not zombie:
+                        os.kill(int(entry), signal.SIGKILL)
+                        found = True
+                except (OSError, IndexError):
+                    pass
+        if not found:
+            return
+        time.sleep(0.001)
 
 
-def run_task(state: WorkerState, task: dict[str, Any]) -> dict[str, Any]:
+def empty_directory(path: str, seconds: float | None = None) -> None:
+    """Remove everything beneath ``path`` (not ``path`` itself), whatever a program did to it: modes are put
+    back, and deep trees are flattened (grandchildren moved up) instead of descended, so that neither the
+    recursion limit, nor PATH_MAX, nor the number of open descriptors matters; links are removed, never followed.
+    Raises OSError if it cannot, and TimeoutError (an OSError) past ``seconds``: a worker then retires instead
+    (its whole tmpfs goes with it), so that a million files cannot stall the batch."""
+    deadline = None if seconds is None else time.monotonic() + seconds
+    top = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    serial = 0
+    try:
+        while True:
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"emptying {path} took more than {seconds} s")
+            with os.scandir(top) as it:
+                entries = [(e.name, e.is_dir(follow_symlinks=False)) for e in it]
+            if not entries:
+                return
+            for name, is_dir in entries:
+                if deadline is not None and time.monotonic() > deadline:
+                    raise TimeoutError(f"emptying {path} took more than {seconds} s")
+                if not is_dir:
+                    os.unlink(name, dir_fd=top)
+                    continue
+                os.chmod(name, 0o700, dir_fd=top)
+                sub = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=top)
+                try:
+                    with os.scandir(sub) as it:
+                        inner = [(e.name, e.is_dir(follow_symlinks=False)) for e in it]
+                    for iname, idir in inner:
+                        if deadline is not None and time.monotonic() > deadline:
+                            raise TimeoutError(f"emptying {path} took more than {seconds} s")
+                        if idir:
+                            serial += 1
+                            os.rename(iname, f".codenl-up-{serial}", src_dir_fd=sub, dst_dir_fd=top)
+                        else:
+                            os.unlink(iname, dir_fd=sub)
+                finally:
+                    os.close(sub)
+                try:
+                    os.rmdir(name, dir_fd=top)
+                except OSError:
+                    pass  # emptied in the next round
+    finally:
+        os.close(top)
+
+
+def run_task(state: WorkerState, zygote: Zygote, task: dict[str, Any]) -> dict[str, Any]:
     limits = Limits.from_dict(task["limits"])
-    scratch = tempfile.mkdtemp(prefix="task-", dir=state.scratch_root)
-    os.chmod(scratch, 0o700)
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
-    rep_r, rep_w = os.pipe()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    scratch = state.scratch
+    source = memoryview(str(task.get("source", "")).encode("utf-8", "surrogatepass"))
+    del task
     start = time.monotonic()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the task's process
-        try:
-            _task_process(state, task, scratch, out_w, err_w, rep_w)
-        finally:
-            os._exit(SETUP_FAILED)
-    for fd in (out_w, err_w, rep_w):
-        os.close(fd)
+    pid, (src_w, out_r, err_r, rep_r, setup_r) = zygote.fork(limits, scratch)
     if "hygiene" in state.layers:
         try:
             os.setpgid(pid, pid)  # also done here, so that the kill below is right even before the child runs
         except OSError:
             pass
     pidfd = os.pidfd_open(pid)
-    for fd in (out_r, err_r, rep_r):
+    for fd in (src_w, out_r, err_r, rep_r, setup_r):
         os.set_blocking(fd, False)
     stdout = bytearray()
     stderr_tail = bytearray()
     stderr_total = 0
     report = bytearray()
+    setup = bytearray()
     cap = limits.output_bytes
     deadline = start + limits.wall
     timed_out = output_exceeded = False
     poller = select.poll()
-    for fd in (out_r, err_r, rep_r, pidfd):
+    for fd in (out_r, err_r, rep_r, setup_r, pidfd):
         poller.register(fd, select.POLLIN)
-    open_fds = {out_r, err_r, rep_r}
+    poller.register(src_w, select.POLLOUT)
+    open_fds = {out_r, err_r, rep_r, setup_r}
+    src_open = True
     exited = False
+
+    def close_source() -> None:
+        nonlocal src_open
+        if src_open:
+            poller.unregister(src_w)
+            os.close(src_w)
+            src_open = False
 
     def drain(fd: int, budget: int | None = None) -> bool:
         """Read what is there now; False when the descriptor is at end of file."""
@@ -255,6 +544,8 @@ def run_task(state: WorkerState, task: dict[str, Any]) -> dict[str, Any]:
                 chunk = os.read(fd, READ_CHUNK)
             except BlockingIOError:
                 return True
+            except OSError:
+                return False
             if not chunk:
                 return False
             if fd == out_r:
@@ -270,7 +561,10 @@ def run_task(state: WorkerState, task: dict[str, Any]) -> dict[str, Any]:
                 if stderr_total > cap:
                     output_exceeded = True
                     return True
-            elif len(report) < 65536:
+            elif fd == setup_r:
+                if len(setup) < REPORT_CAP:
+                    setup.extend(chunk)
+            elif len(report) < REPORT_CAP:
                 report.extend(chunk)
             if budget is not None:
                 budget -= len(chunk)
@@ -285,65 +579,95 @@ def run_task(state: WorkerState, task: dict[str, Any]) -> dict[str, Any]:
         for fd, _event in poller.poll(max(1, int(remaining * 1000))):
             if fd == pidfd:
                 exited = True
+            elif fd == src_w:
+                try:
+                    source = source[os.write(src_w, source[:READ_CHUNK]):]
+                except BlockingIOError:
+                    pass
+                except OSError:  # the task is gone before reading its program: its exit says why
+                    source = source[:0]
+                if not source:
+                    close_source()
             elif fd in open_fds and not drain(fd):
                 poller.unregister(fd)
                 open_fds.discard(fd)
             if output_exceeded:
                 break
+    close_source()
     # the main process has exited (still a zombie: its pid cannot be reused) or is to be killed now
     try:
         os.kill(pid, signal.SIGKILL)
     except OSError:
         pass
-    _kill_leftovers(pid, state.pidns)
-    _, status, usage = os.wait4(pid, 0)
+    _kill_leftovers(pid, state.pidns, {1, os.getpid(), zygote.pid, pid})
+    reaped = zygote.reap(pid)
+    status = int(reaped["status"])
     wall = time.monotonic() - start
     for fd in list(open_fds):  # what was written before the exit; never wait for end of file
         drain(fd, budget=cap + STDERR_TAIL)
-    for fd in (out_r, err_r, rep_r, pidfd):
+    for fd in (out_r, err_r, rep_r, setup_r, pidfd):
         os.close(fd)
-    shutil.rmtree(scratch, ignore_errors=True)
     facts: dict[str, Any] = {
         "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
         "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
         "wall_s": round(wall, 4),
-        "cpu_s": round(usage.ru_utime + usage.ru_stime, 4),
-        "peak_rss_kb": int(usage.ru_maxrss),
+        "cpu_s": round(float(reaped.get("cpu_s", 0.0)), 4),
+        "peak_rss_kb": int(reaped.get("peak_rss_kb", 0)),
         "timed_out_wall": timed_out,
         "output_exceeded": output_exceeded,
         "stdout": stdout.decode("utf-8", errors="replace"),
         "stderr_tail": stderr_tail.decode("utf-8", errors="replace"),
     }
-    facts.update(_parse_report(bytes(report)))
+    facts.update(_parse_report(bytes(setup), bytes(report)))
+    try:
+        os.chmod(scratch, 0o700)
+        empty_directory(scratch, CLEANUP_SECONDS)
+        leftovers = [e for e in os.listdir(state.scratch_root) if e != "scratch"]
+        if leftovers:  # only a task without Landlock can write there
+            raise OSError(f"{len(leftovers)} entries left in {state.scratch_root}")
+    except OSError as exc:
+        facts["retire"] = f"the scratch directory could not be emptied: {exc}"
     return facts
 
 
-def _parse_report(data: bytes) -> dict[str, Any]:
-    """The first line comes from the sandbox before the program ran; later lines only carry the exception."""
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _text(value: Any, limit: int) -> str:
+    """A bounded string that any JSON writer and Parquet accept (no lone surrogates)."""
+    text = value if isinstance(value, str) else repr(value)
+    return _SURROGATE.sub("\ufffd", text[:limit])
+
+
+def _parse_report(setup: bytes, report: bytes = b"") -> dict[str, Any]:
+    """``setup``: the trusted line the task wrote before the program ran (layers, or why it could not start).
+    ``report``: the program's exception, written after it ran; untrusted, so read with bounds, and the last
+    well-formed line wins (the runner's own line comes after anything the program wrote)."""
     out: dict[str, Any] = {"layers": [], "setup_error": None, "exception_type": None, "exception_message": None}
-    lines = data.decode("utf-8", errors="replace").splitlines()
-    if not lines:
+    first = setup.decode("utf-8", errors="replace").partition("\n")[0]
+    try:
+        head = json.loads(first) if first else None
+    except ValueError:
+        head = None
+    if not isinstance(head, dict):
         out["setup_error"] = "the task process reported nothing (it died before its layers were in force)"
         return out
-    try:
-        first = json.loads(lines[0])
-    except ValueError:
-        first = {}
-    if isinstance(first.get("setup_error"), str):
-        out["setup_error"] = first["setup_error"]
+    if isinstance(head.get("setup_error"), str):
+        out["setup_error"] = _text(head["setup_error"], 1000)
         return out
-    if not isinstance(first.get("layers"), list):
+    if not isinstance(head.get("layers"), list):
         out["setup_error"] = "the task process sent no list of layers"
         return out
-    out["layers"] = [str(x) for x in first["layers"]]
-    for line in lines[1:]:
+    out["layers"] = [_text(x, 100) for x in head["layers"]][:20]
+    for line in report[:REPORT_CAP].decode("utf-8", errors="replace").splitlines():
         try:
-            rec = json.loads(line)
-        except ValueError:
+            rec = json.loads(line, parse_constant=lambda _c: None)
+        except (ValueError, RecursionError):
             continue
-        if isinstance(rec, dict) and "exception_type" in rec:
-            out["exception_type"] = str(rec.get("exception_type"))[:200]
-            out["exception_message"] = str(rec.get("exception_message"))[:1000]
+        if isinstance(rec, dict) and isinstance(rec.get("exception_type"), str):
+            out["exception_type"] = _text(rec["exception_type"], 200)
+            message = rec.get("exception_message")
+            out["exception_message"] = _text(message, 1000) if message is not None else None
     return out
 
 
@@ -355,15 +679,17 @@ def main() -> None:
     os.dup2(devnull, 0)
     os.dup2(devnull, 1)
     os.close(devnull)
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     try:
         init = protocol.read_message(in_fd)
     except protocol.ProtocolError:
         return
     state = WorkerState(init)
+    zygote = Zygote(state, (in_fd, out_fd))
     protocol.write_message(out_fd, {"ready": True, "pid": os.getpid(), "preload_errors": state.preload_errors,
                                     "landlock_abi": state.landlock_abi})
     once = bool(init.get("once"))
+    del init
     while True:
         try:
             task = protocol.read_message(in_fd)
@@ -371,11 +697,18 @@ def main() -> None:
             return
         if task.get("stop"):
             return
+        task_id = task.get("id")
         try:
-            reply = run_task(state, task)
-        except Exception as exc:  # the worker's own failure: reported as a sandbox error
-            reply = {"worker_error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()[-2000:]}
-        reply["id"] = task.get("id")
-        protocol.write_message(out_fd, reply)
-        if once:
+            reply = run_task(state, zygote, task)
+        except Exception as exc:  # the worker's own failure: reported as a sandbox error, and it retires
+            reply = {"worker_error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()[-2000:],
+                     "retire": "the worker failed"}
+        del task
+        reply["id"] = task_id
+        try:
+            protocol.write_message(out_fd, reply)
+        except OSError:
             return
+        if once or reply.get("retire"):
+            return
+        del reply

@@ -15,17 +15,18 @@ from collections.abc import Iterable
 from typing import Any
 
 
-def stage_versions(kinds: Iterable[str]) -> dict[str, Any]:
-    """``{"generator": {kind: v}, "prompt": {arm: v}, "extraction": v, "harness": v, "grader": {kind: v}}``."""
+def stage_versions(kinds: Iterable[str], allowed_packages: Iterable[str] = ()) -> dict[str, Any]:
+    """``{"generator": {kind: v}, "prompt": {arm: v}, "extraction": v, "harness": v, "grader": {kind: v}}``; the sim
+    prompt names ``allowed_packages`` (what the sandbox lets a program import beside the standard library)."""
     from codenl.answers import CODE_EXTRACTION_VERSION
     from codenl.grading import grader_version
     from codenl.harness import HARNESS_VERSION
     from codenl.problems import get_kind
-    from codenl.prompts import PROMPT_VERSIONS
+    from codenl.prompts import ARMS, prompt_version
 
     return {
         "generator": {k: get_kind(k).generator_version for k in kinds},
-        "prompt": dict(PROMPT_VERSIONS),
+        "prompt": {arm: prompt_version(arm, tuple(allowed_packages)) for arm in ARMS},
         "extraction": CODE_EXTRACTION_VERSION,
         "harness": HARNESS_VERSION,
         "grader": {k: grader_version(k) for k in kinds},
