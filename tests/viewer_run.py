@@ -21,6 +21,7 @@ import jsonschema
 
 from codenl.analysis.aggregate import collect, write_parquet_atomic
 from codenl.answers import extract_code
+from codenl.arms import ARMS
 from codenl.commands.grade import grade_shard
 from codenl.naming import model_slug
 from codenl.problems import generate
@@ -145,8 +146,9 @@ def make_run(root: Path) -> Path:
                 for arm, recs in by_arm.items():
                     write_jsonl_atomic(res / "responses" / slug / arm / tail, recs)
                 write_jsonl_atomic(res / "executions" / slug / tail, execs)
-                paths = [str(res / "problems" / tail)] + [str(res / "responses" / slug / a / tail) for a in by_arm]
-                graded = grade_shard(*paths, str(res / "executions" / slug / tail))
+                files = {a: str(res / "responses" / slug / a / tail) for a in by_arm}
+                files.update({a: str(res / "executions" / slug / tail) for a in ARMS if a not in by_arm})
+                graded = grade_shard(str(res / "problems" / tail), files)
                 out = res / "graded" / slug / tail
                 write_jsonl_atomic(out, graded)
                 graded_files.append(out)
