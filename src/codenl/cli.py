@@ -20,6 +20,7 @@ from codenl.errors import CodenlError, UsageError
 # name -> (module, one-line help).  The order is the order of the data flow.
 COMMANDS: dict[str, tuple[str, str]] = {
     "generate": ("codenl.problems.cli", "generate problem instances with exact gold answers"),
+    "baselines": ("codenl.baselines_cli", "grade cheap strategies (constants, majority, heuristics) per instance"),
     "plan": ("codenl.workflow_cli.plan", "print requests, tokens and cost a config will spend"),
     "check": ("codenl.workflow_cli.check", "pre-flight: key accepted, every model id exists"),
     "ask": ("codenl.llm.ask", "send one chat request and print the reply, usage, cost, latency"),

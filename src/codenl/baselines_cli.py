@@ -1,0 +1,76 @@
+"""`python -m codenl baselines`: grade the cheap strategies of every instance of problem shards (no model needed).
+
+    python -m codenl baselines --problems results/problems/ksp/6/seed0.jsonl ... \
+        [--train results/problems/ksp/6/seed1.jsonl ...]
+
+Each shard ``X.jsonl`` gets ``X.baselines.jsonl`` beside it: one baseline record per instance, same order (fields in
+:mod:`codenl.baselines`).  The majority answer is learned on ``--train`` (shards of the same kind from *other*
+seeds); without ``--train``, on instances generated in memory from seed + 1 with the same kind, sizes and counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from codenl.baselines import evaluate, majority_answers
+from codenl.errors import UsageError
+from codenl.problems import generate
+from codenl.records import iter_jsonl, write_jsonl_atomic
+
+SUFFIX = ".baselines.jsonl"
+
+
+def baselines_path(problems_path: str | Path) -> Path:
+    """The baseline file beside a problem shard: ``seed0.jsonl`` -> ``seed0.baselines.jsonl``."""
+    path = Path(problems_path)
+    if path.suffix != ".jsonl" or path.name.endswith(SUFFIX):
+        raise UsageError(f"{path}: expected a problem shard named *.jsonl")
+    return path.with_name(path.name.removesuffix(".jsonl") + SUFFIX)
+
+
+def _read(paths: list[str]) -> dict[str, list[dict[str, Any]]]:
+    shards: dict[str, list[dict[str, Any]]] = {}
+    for path in paths:
+        if not Path(path).exists():
+            raise UsageError(f"{path}: no such problem shard")
+        shards[path] = [record for _, record in iter_jsonl(path)]
+    return shards
+
+
+def held_out(shards: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Training instances generated in memory: for each (kind, size, seed) shard, as many from seed + 1."""
+    counts: dict[tuple[str, int, int], int] = defaultdict(int)
+    for records in shards.values():
+        for r in records:
+            counts[(r["kind"], int(r["size"]), int(r["seed"]))] += 1
+    return [inst for (kind, size, seed), n in sorted(counts.items()) for inst in generate(kind, size, seed + 1, n)]
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--problems", nargs="+", required=True, metavar="FILE.jsonl",
+                        help="problem shards; each gets FILE.baselines.jsonl beside it")
+    parser.add_argument("--train", nargs="*", default=[], metavar="FILE.jsonl",
+                        help="shards of other seeds to learn the majority answer from (default: generate seed + 1)")
+
+
+def run(args: argparse.Namespace) -> int:
+    shards = _read(list(args.problems))
+    seeds = {int(r["seed"]) for records in shards.values() for r in records}
+    train_shards = _read(list(args.train))
+    train = [r for records in train_shards.values() for r in records]
+    overlap = seeds & {int(r["seed"]) for r in train}
+    if overlap:
+        raise UsageError(f"--train holds seed(s) {sorted(overlap)} of --problems: the majority answer must be "
+                         "learned out of sample")
+    majority = majority_answers(train if args.train else held_out(shards))
+    total = easy = 0
+    for path, records in shards.items():
+        rows = [evaluate(inst, majority) for inst in records]
+        write_jsonl_atomic(baselines_path(path), rows)
+        total += len(rows)
+        easy += sum(r["easy"] for r in rows)
+    print(f"baselines: {total} instances from {len(shards)} shard(s), {easy} heuristic-easy")
+    return 0
