@@ -16,6 +16,7 @@ min_version("9.0")
 
 include: "rules/common.smk"
 include: "rules/generate.smk"
+include: "rules/baselines.smk"
 include: "rules/query.smk"
 include: "rules/execute.smk"
 include: "rules/grade.smk"

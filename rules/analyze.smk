@@ -6,7 +6,8 @@ STATS_FILES = [
     "accuracy_model_arm.csv", "accuracy_arm.csv", "accuracy_model_arm_kind.csv", "accuracy_arm_family_size.csv",
     "accuracy_model_arm_family.csv", "diff_model_kind.csv", "comparisons.csv", "outcomes.csv",
     "anova_model_arm.csv", "anova_model_kind.csv", "instances_per_model_seed.csv", "fidelity.csv", "usage.csv",
-    "hypotheses.csv", "hypotheses.md", "hypotheses.json", "summary.json", "report.md",
+    "hypotheses.csv", "baselines.csv", "accuracy_arm_hardness.csv", "accuracy_model_arm_hardness.csv",
+    "hypotheses.md", "hypotheses.json", "summary.json", "report.md",
 ]
 
 localrules:
@@ -69,6 +70,7 @@ rule validate:
 rule stats:
     input:
         records="results/aggregate/records.parquet",
+        baselines=all_baselines(),
     output:
         [f"results/stats/{name}" for name in STATS_FILES],
     log:
@@ -76,7 +78,8 @@ rule stats:
     conda:
         CONDA_ENV
     shell:
-        "{PY} -m codenl stats --records {input.records} --out results/stats --figures results/figures 2> {log}"
+        "{PY} -m codenl stats --records {input.records} --baselines {input.baselines:q} --out results/stats"
+        " --figures results/figures 2> {log}"
 
 
 rule plan:

@@ -113,6 +113,15 @@ def problems(sizes, kind="{kind}", seed="{seed}"):
     return [f"results/problems/{kind}/{s}/seed{seed}.jsonl" for s in sizes]
 
 
+def baselines(sizes, kind="{kind}", seed="{seed}"):
+    """The baseline file beside each problem shard (codenl.baselines_cli.baselines_path)."""
+    return [f"results/problems/{kind}/{s}/seed{seed}.baselines.jsonl" for s in sizes]
+
+
+def all_baselines():
+    return [f for seed in SEEDS for k in KINDS for f in baselines(SIZES[k], k, seed)]
+
+
 def responses(sizes, kind="{kind}", model="{model}", arm="{arm}", seed="{seed}"):
     return [f"results/responses/{model}/{arm}/{kind}/{s}/seed{seed}.jsonl" for s in sizes]
 

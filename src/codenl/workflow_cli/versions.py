@@ -15,8 +15,9 @@ from typing import Any
 
 
 def stage_versions(kinds: Iterable[str]) -> dict[str, Any]:
-    """``{"generator": {kind: v}, "prompt": {arm: v}, "extraction": v, "harness": v, "grader": v}``."""
+    """``{"generator": {kind: v}, "prompt": {arm: v}, "extraction": v, "harness": v, "grader": v, "baselines": v}``."""
     from codenl.answers import CODE_EXTRACTION_VERSION
+    from codenl.baselines import BASELINES_VERSION
     from codenl.grading import GRADER_VERSION
     from codenl.harness import HARNESS_VERSION
     from codenl.problems import get_kind
@@ -28,4 +29,5 @@ def stage_versions(kinds: Iterable[str]) -> dict[str, Any]:
         "extraction": CODE_EXTRACTION_VERSION,
         "harness": HARNESS_VERSION,
         "grader": GRADER_VERSION,
+        "baselines": BASELINES_VERSION,
     }
