@@ -19,6 +19,14 @@ that graph (chromatic number ``k``), odd-indexed ones (False) about a graph redr
 ``k + 1`` (see :func:`graph_with_chromatic`). Every shard is balanced, every question is tight, and ``k`` has the
 same distribution for both answers, so ``k`` alone does not give the answer away. (Version 1 asked with
 ``k = chi - 1`` for False instances of the same graphs: "true iff k >= 3" then scored 92% at 6 vertices.)
+
+Standard heuristic (:meth:`Kind.heuristics`): the largest-degree-first greedy colouring
+(:func:`largest_degree_first`); DSATUR is reported beside it. From :data:`HARD_MIN_VERTICES` (6) vertices on,
+gcp's odd-indexed instances and gcp_d's reference graphs (so every True instance) are graphs on which that
+colouring uses more colours than the chromatic number (:func:`greedy_hard_graph`): it solves about half of gcp or
+less, and "true iff it uses at most k colours" is right on the False half of gcp_d only. Below 6 vertices it is
+optimal on every graph of chromatic number 3 or more (checked exhaustively), so those sizes are easy by necessity
+(docs/baselines.md).
 """
 
 from __future__ import annotations
