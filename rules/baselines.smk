@@ -1,4 +1,4 @@
-# baselines: cheap strategies graded per instance (no model), one job per (kind, seed) like generate; the majority
+# baselines: cheap strategies graded per instance (no model; results/baselines/ mirrors results/problems/), one job per (kind, seed) like generate; the majority
 # answer is learned on the kind's shards of the other seeds (out of sample).
 
 for _name, _kinds, _sizes in KIND_GROUPS:
@@ -15,11 +15,13 @@ for _name, _kinds, _sizes in KIND_GROUPS:
         wildcard_constraints:
             kind=kinds_regex(_kinds),
         params:
-            version=lambda wildcards: (VERSIONS["generator"][wildcards.kind], VERSIONS["baselines"]),
+            # the strategies are graded by the grader: a new grader re-runs them too
+            version=lambda wildcards: (VERSIONS["generator"][wildcards.kind], VERSIONS["baselines"],
+                                       VERSIONS["grader"]),
             train=lambda wildcards, input: " ".join(shlex.quote(f) for f in input.train),
         log:
             "results/logs/baselines/{kind}/seed{seed}.log",
         conda:
             CONDA_ENV
         shell:
-            "{PY} -m codenl baselines --problems {input.problems:q} --train {params.train} 2> {log}"
+            "{PY} -m codenl baselines --problems {input.problems:q} --out {output:q} --train {params.train} 2> {log}"

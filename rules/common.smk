@@ -114,8 +114,7 @@ def problems(sizes, kind="{kind}", seed="{seed}"):
 
 
 def baselines(sizes, kind="{kind}", seed="{seed}"):
-    """The baseline file beside each problem shard (codenl.baselines_cli.baselines_path)."""
-    return [f"results/problems/{kind}/{s}/seed{seed}.baselines.jsonl" for s in sizes]
+    return [f"results/baselines/{kind}/{s}/seed{seed}.jsonl" for s in sizes]
 
 
 def all_baselines():

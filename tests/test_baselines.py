@@ -11,7 +11,6 @@ import pytest
 
 from codenl.analysis import baseline_stats as bs
 from codenl.baselines import evaluate, majority_answers, statement_numbers, strategies
-from codenl.baselines_cli import baselines_path
 from codenl.cli import main
 from codenl.grading import grade_answer
 from codenl.problems import generate, get_kind, make_instance
@@ -173,25 +172,29 @@ def test_hard_instances_keep_their_exact_gold() -> None:
 # the stage and the statistics
 
 
-def test_cli_writes_a_record_per_instance_beside_each_shard_and_refuses_in_sample_training(tmp_path, capsys) -> None:
+def test_cli_writes_a_record_per_instance_and_refuses_in_sample_training(tmp_path, capsys) -> None:
     shards = {}
     for seed in (0, 1):
         for size in (6, 9):
-            path = tmp_path / "gcp_d" / str(size) / f"seed{seed}.jsonl"
+            path = tmp_path / "problems" / "gcp_d" / str(size) / f"seed{seed}.jsonl"
             write_jsonl_atomic(path, generate("gcp_d", size, seed, 4))
             shards[(seed, size)] = path
     own = [str(shards[(0, 6)]), str(shards[(0, 9)])]
-    assert main(["baselines", "--problems", *own, "--train", str(shards[(1, 6)]), str(shards[(1, 9)])]) == 0
-    out = baselines_path(shards[(0, 6)])
-    assert out.name == "seed0.baselines.jsonl"
-    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    outs = [str(tmp_path / "baselines" / "gcp_d" / str(size) / "seed0.jsonl") for size in (6, 9)]
+    assert main(["baselines", "--problems", *own, "--out", *outs,
+                 "--train", str(shards[(1, 6)]), str(shards[(1, 9)])]) == 0
+    rows = [json.loads(line) for line in open(outs[0])]
     insts = [json.loads(line) for line in shards[(0, 6)].read_text().splitlines()]
     assert [r["id"] for r in rows] == [i["id"] for i in insts]
     assert all(r["heuristic"] == "largest_degree_first_within_k" and "majority" in r["solved"] for r in rows)
-    assert main(["baselines", "--problems", *own, "--train", own[0]]) == 2
+    assert main(["baselines", "--problems", *own, "--out", *outs, "--train", own[0]]) == 2
     assert "out of sample" in capsys.readouterr().err
-    assert main(["baselines", "--problems", str(shards[(1, 9)])]) == 0  # no --train: seed 2 generated in memory
-    assert all("majority" in json.loads(line)["solved"] for line in baselines_path(shards[(1, 9)]).open())
+    assert main(["baselines", "--problems", *own, "--out", outs[0]]) == 2
+    assert main(["baselines", "--problems", *own, "--out", own[0], outs[0]]) == 2
+    assert "must not be input" in capsys.readouterr().err
+    lone = str(tmp_path / "b1.jsonl")
+    assert main(["baselines", "--problems", str(shards[(1, 9)]), "--out", lone]) == 0  # seed 2 made in memory
+    assert all("majority" in json.loads(line)["solved"] for line in open(lone))
 
 
 def test_stats_baseline_columns_by_hand() -> None:

@@ -17,8 +17,8 @@ statement, and the constants and the majority answer where the answer is not a b
 a class).  The kind's further heuristics (e.g. DSATUR beside the largest-degree-first colouring) are graded and
 reported but do not make an instance easy.  Otherwise it is **heuristic-hard**.
 
-Baseline record (one per instance, ``results/problems/{kind}/{size}/seed{seed}.baselines.jsonl``, the order of
-the instance shard):
+Baseline record (one per instance, ``results/baselines/{kind}/{size}/seed{seed}.jsonl`` beside the instance shard
+``results/problems/{kind}/{size}/seed{seed}.jsonl``, in its order):
 
 ================== ============================================================================================
 ``id``             the instance id (joins the graded records' ``instance_id``)

@@ -1,11 +1,12 @@
 """`python -m codenl baselines`: grade the cheap strategies of every instance of problem shards (no model needed).
 
     python -m codenl baselines --problems results/problems/ksp/6/seed0.jsonl ... \
-        [--train results/problems/ksp/6/seed1.jsonl ...]
+        --out results/baselines/ksp/6/seed0.jsonl ... [--train results/problems/ksp/6/seed1.jsonl ...]
 
-Each shard ``X.jsonl`` gets ``X.baselines.jsonl`` beside it: one baseline record per instance, same order (fields in
-:mod:`codenl.baselines`).  The majority answer is learned on ``--train`` (shards of the same kind from *other*
-seeds); without ``--train``, on instances generated in memory from seed + 1 with the same kind, sizes and counts.
+The i-th ``--out`` file gets one baseline record per instance of the i-th ``--problems`` shard, in the same order
+(fields in :mod:`codenl.baselines`).  The majority answer is learned on ``--train`` (shards of the same kind from
+*other* seeds); without ``--train``, on instances generated in memory from seed + 1 with the same kind, sizes and
+counts.
 """
 
 from __future__ import annotations
@@ -19,17 +20,6 @@ from codenl.baselines import evaluate, majority_answers
 from codenl.errors import UsageError
 from codenl.problems import generate
 from codenl.records import iter_jsonl, write_jsonl_atomic
-
-SUFFIX = ".baselines.jsonl"
-
-
-def baselines_path(problems_path: str | Path) -> Path:
-    """The baseline file beside a problem shard: ``seed0.jsonl`` -> ``seed0.baselines.jsonl``."""
-    path = Path(problems_path)
-    if path.suffix != ".jsonl" or path.name.endswith(SUFFIX):
-        raise UsageError(f"{path}: expected a problem shard named *.jsonl")
-    return path.with_name(path.name.removesuffix(".jsonl") + SUFFIX)
-
 
 def _read(paths: list[str]) -> dict[str, list[dict[str, Any]]]:
     shards: dict[str, list[dict[str, Any]]] = {}
@@ -50,13 +40,18 @@ def held_out(shards: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--problems", nargs="+", required=True, metavar="FILE.jsonl",
-                        help="problem shards; each gets FILE.baselines.jsonl beside it")
+    parser.add_argument("--problems", nargs="+", required=True, metavar="FILE.jsonl", help="problem shards")
+    parser.add_argument("--out", nargs="+", required=True, metavar="FILE.jsonl",
+                        help="baseline files, one per --problems shard (e.g. results/baselines/K/D/seedS.jsonl)")
     parser.add_argument("--train", nargs="*", default=[], metavar="FILE.jsonl",
                         help="shards of other seeds to learn the majority answer from (default: generate seed + 1)")
 
 
 def run(args: argparse.Namespace) -> int:
+    if len(args.out) != len(args.problems):
+        raise UsageError(f"--out names {len(args.out)} file(s) for {len(args.problems)} --problems shard(s)")
+    if len(set(args.out)) != len(args.out) or set(args.out) & set(args.problems) or set(args.out) & set(args.train):
+        raise UsageError("--out files must be distinct and must not be input shards")
     shards = _read(list(args.problems))
     seeds = {int(r["seed"]) for records in shards.values() for r in records}
     train_shards = _read(list(args.train))
@@ -67,9 +62,9 @@ def run(args: argparse.Namespace) -> int:
                          "learned out of sample")
     majority = majority_answers(train if args.train else held_out(shards))
     total = easy = 0
-    for path, records in shards.items():
+    for (path, records), out in zip(shards.items(), args.out, strict=True):
         rows = [evaluate(inst, majority) for inst in records]
-        write_jsonl_atomic(baselines_path(path), rows)
+        write_jsonl_atomic(out, rows)
         total += len(rows)
         easy += sum(r["easy"] for r in rows)
     print(f"baselines: {total} instances from {len(shards)} shard(s), {easy} heuristic-easy")

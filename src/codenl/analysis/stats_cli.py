@@ -4,8 +4,8 @@
                            [--figures results/figures] [--n-boot 1000] [--seed 20260110]
 
 Works on any records table with the columns ``instance_id, model, arm, kind, size`` and ``outcome`` or
-``correct`` (``seed``, ``family``, ``provider`` optional).  With ``--baselines`` (the ``*.baselines.jsonl`` files of
-the ``baselines`` stage, joined by instance id) every accuracy table gains a ``baseline`` column (the best cheap
+``correct`` (``seed``, ``family``, ``provider`` optional).  With ``--baselines`` (the files of the ``baselines`` stage,
+``results/baselines/...``, joined by instance id) every accuracy table gains a ``baseline`` column (the best cheap
 strategy of each (kind, size) on the same rows, :mod:`codenl.analysis.baseline_stats`), and the hardness tables and
 the H2 verdicts on heuristic-hard instances are filled; without it they are empty.  Writes into ``--out``:
 
@@ -199,7 +199,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="output directory for tables, verdicts and report.md")
     parser.add_argument("--figures", default=None,
                         help="directory of the figures that report.md links (default: OUT/../figures)")
-    parser.add_argument("--baselines", nargs="*", default=[], metavar="FILE.baselines.jsonl",
+    parser.add_argument("--baselines", nargs="*", default=[], metavar="FILE.jsonl",
                         help="baseline records of the instances (the baselines stage), joined by instance id")
     parser.add_argument("--n-boot", type=int, default=N_BOOT, help=f"bootstrap resamples (default {N_BOOT})")
     parser.add_argument("--seed", type=int, default=SEED, help=f"bootstrap seed (default {SEED})")
