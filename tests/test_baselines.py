@@ -251,3 +251,16 @@ def test_figures_draw_the_baseline_dashed_and_a_hardness_panel() -> None:
     assert labels == ["heuristic-hard (n=7)", "heuristic-easy (n=7)"]
     assert list(fig.axes[1].containers[0].lines[0].get_ydata()) == [0.2] * 4
     assert len(plots.by_size_figure(fam).axes) == 1
+
+
+def test_below_six_vertices_largest_degree_first_is_always_optimal_so_those_levels_stay_easy() -> None:
+    """Exhaustive over the 1,024 labelled graphs on 5 vertices: the reason gcp and gcp_d start hard draws at 6."""
+    import itertools
+
+    from codenl.problems.nphard.gcp import HARD_MIN_VERTICES
+
+    assert HARD_MIN_VERTICES == 6
+    pairs = list(itertools.combinations(range(5), 2))
+    for mask in range(1 << len(pairs)):
+        edges = [list(p) for i, p in enumerate(pairs) if mask >> i & 1]
+        assert len(set(largest_degree_first(5, edges))) == chromatic_colouring(5, edges)[0], edges

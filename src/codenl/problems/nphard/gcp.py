@@ -25,7 +25,7 @@ Standard heuristic (:meth:`Kind.heuristics`): the largest-degree-first greedy co
 gcp's odd-indexed instances and gcp_d's reference graphs (so every True instance) are graphs on which that
 colouring uses more colours than the chromatic number (:func:`greedy_hard_graph`): it solves about half of gcp or
 less, and "true iff it uses at most k colours" is right on the False half of gcp_d only. Below 6 vertices it is
-optimal on every graph of chromatic number 3 or more (checked exhaustively), so those sizes are easy by necessity
+optimal on every graph (checked exhaustively on 5 vertices), so those sizes are easy by necessity
 (docs/baselines.md).
 """
 
