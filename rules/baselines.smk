@@ -1,5 +1,6 @@
-# baselines: cheap strategies graded per instance (no model; results/baselines/ mirrors results/problems/), one job per (kind, seed) like generate; the majority
-# answer is learned on the kind's shards of the other seeds (out of sample).
+# baselines: cheap strategies graded per instance (no model; results/baselines/ mirrors results/problems/),
+# one job per (kind, seed) like generate; the majority answer is learned on the kind's shards of the other seeds
+# (out of sample).
 
 for _name, _kinds, _sizes in KIND_GROUPS:
 

@@ -59,7 +59,8 @@ def baselines_table(long: pd.DataFrame) -> pd.DataFrame:
     t["n_correct"] = t["n_correct"].astype(int)
     t["accuracy"] = t["n_correct"] / t["n"]
     t = t.sort_values(["kind", "size", "order"], kind="stable")
-    best = t.sort_values(["accuracy", "order"], ascending=[False, True], kind="stable").groupby(["kind", "size"]).head(1)
+    ranked = t.sort_values(["accuracy", "order"], ascending=[False, True], kind="stable")
+    best = ranked.groupby(["kind", "size"]).head(1)
     t["best"] = t.index.isin(best.index)
     from codenl.analysis.stats import order_rows
 
