@@ -15,7 +15,14 @@ from codenl.cli import main
 from codenl.grading import grade_answer
 from codenl.problems import generate, get_kind, make_instance
 from codenl.problems.nphard import DEFAULT_SIZES
-from codenl.problems.nphard.gcp import chromatic_colouring, greedy_hard_graph, largest_degree_first
+from codenl.problems.nphard.gcp import (
+    DSATUR_HARD_MIN_VERTICES,
+    chromatic_colouring,
+    dsatur_greedy,
+    greedy_hard_graph,
+    largest_degree_first,
+    neighbours,
+)
 from codenl.problems.nphard.ksp import greedy_by_ratio, knapsack
 from codenl.problems.nphard.msp import list_schedule, longest_first
 from codenl.problems.nphard.spp import fewest_hops_path
@@ -133,6 +140,15 @@ def test_the_standard_heuristic_solves_at_most_half_of_the_hardest_level(kind: s
     assert shares[hardest] <= 0.5, shares
 
 
+def test_dsatur_too_solves_at_most_half_of_the_hardest_colouring_level() -> None:
+    for kind in ("gcp", "gcp_d"):
+        size = max(DEFAULT_SIZES[kind])
+        insts = [i for seed in SEEDS for i in generate(kind, size, seed, N)]
+        answers = [get_kind(kind).heuristics(i) for i in insts]
+        dsatur = [a["dsatur" if kind == "gcp" else "dsatur_within_k"] for a in answers]
+        assert sum(grade_answer(i, a).correct for i, a in zip(insts, dsatur, strict=True)) <= len(insts) / 2
+
+
 @pytest.mark.parametrize("kind", ["tsp_d", "gcp_d"])
 def test_decisions_of_the_heuristic_are_at_most_65_percent_right_and_answers_exactly_half_true(kind: str) -> None:
     assert all(share <= 0.65 for share in heuristic_shares(kind).values()), heuristic_shares(kind)
@@ -141,7 +157,7 @@ def test_decisions_of_the_heuristic_are_at_most_65_percent_right_and_answers_exa
         assert sum(answers) * 2 == len(answers)
 
 
-@pytest.mark.parametrize("n", [6, 7, 9])
+@pytest.mark.parametrize("n", [6, 7, 9, 12])
 def test_greedy_hard_graphs_are_hard_and_exact(n: int) -> None:
     import random
 
@@ -150,6 +166,8 @@ def test_greedy_hard_graphs_are_hard_and_exact(n: int) -> None:
         edges, chi = greedy_hard_graph(n, rng)
         assert chromatic_colouring(n, edges)[0] == chi >= 3
         assert len(set(largest_degree_first(n, edges))) > chi
+        if n >= DSATUR_HARD_MIN_VERTICES:
+            assert len(set(dsatur_greedy(neighbours(n, edges)))) > chi
     with pytest.raises(ValueError):
         greedy_hard_graph(5, rng)
 
@@ -266,3 +284,21 @@ def test_below_six_vertices_largest_degree_first_is_always_optimal_so_those_leve
     for mask in range(1 << len(pairs)):
         edges = [list(p) for i, p in enumerate(pairs) if mask >> i & 1]
         assert len(set(largest_degree_first(5, edges))) == chromatic_colouring(5, edges)[0], edges
+
+
+def test_welsh_powell_bound_that_prunes_hard_draws_holds_under_any_labels() -> None:
+    """The i-th vertex by degree gets a colour <= min(degree + 1, i): a graph whose bound is the chromatic number
+    cannot defeat the colouring under any relabelling, so greedy_hard_graph skips it."""
+    import random
+
+    rng = random.Random(3)
+    for _ in range(300):
+        n = rng.randint(2, 9)
+        p = rng.random()
+        edges = [[u, v] for u in range(n) for v in range(u + 1, n) if rng.random() < p]
+        degrees = sorted((len(a) for a in neighbours(n, edges)), reverse=True)
+        bound = max(min(d + 1, i) for i, d in enumerate(degrees, 1))
+        perm = list(range(n))
+        rng.shuffle(perm)
+        relabelled = [sorted((perm[u], perm[v])) for u, v in edges]
+        assert len(set(largest_degree_first(n, relabelled))) <= bound

@@ -24,7 +24,8 @@ Standard heuristic (:meth:`Kind.heuristics`): the largest-degree-first greedy co
 (:func:`largest_degree_first`); DSATUR is reported beside it. From :data:`HARD_MIN_VERTICES` (6) vertices on,
 gcp's odd-indexed instances and gcp_d's reference graphs (so every True instance) are graphs on which that
 colouring uses more colours than the chromatic number (:func:`greedy_hard_graph`): it solves about half of gcp or
-less, and "true iff it uses at most k colours" is right on the False half of gcp_d only. Below 6 vertices it is
+less, and "true iff it uses at most k colours" is right on the False half of gcp_d only. From
+:data:`DSATUR_HARD_MIN_VERTICES` (12, the plan's hardest level) vertices on, those graphs defeat DSATUR as well. Below 6 vertices it is
 optimal on every graph (checked exhaustively on 5 vertices), so those sizes are easy by necessity
 (docs/baselines.md).
 """
@@ -184,25 +185,39 @@ def largest_degree_first(n: int, edges: Sequence[Sequence[int]]) -> list[int]:
 #: fewest vertices at which the largest-degree-first colouring can fail on a graph of chromatic number >= 3
 #: (exhaustive: never on 5 vertices; on 110 of the 27,591 labelled 6-vertex graphs)
 HARD_MIN_VERTICES = 6
-#: relabellings of one drawn graph tried before drawing another (the colouring's ties follow the labels)
+#: from this many vertices on, hard graphs must also defeat DSATUR (on fewer vertices it almost never fails)
+DSATUR_HARD_MIN_VERTICES = 12
+#: relabellings of one drawn graph tried before drawing another (the colourings' ties follow the labels)
 RELABELLINGS = 30
 
 
+def defeats_greedy(n: int, edges: Sequence[Sequence[int]], chi: int) -> bool:
+    """The largest-degree-first colouring (and, from :data:`DSATUR_HARD_MIN_VERTICES` vertices on, DSATUR too)
+    uses more than ``chi`` colours."""
+    if len(set(largest_degree_first(n, edges))) <= chi:
+        return False
+    return n < DSATUR_HARD_MIN_VERTICES or len(set(dsatur_greedy(neighbours(n, edges)))) > chi
+
+
 def greedy_hard_graph(n: int, rng: random.Random) -> tuple[list[list[int]], int]:
-    """``(edges, chromatic number)`` of a graph drawn like :func:`random_graph` on which the largest-degree-first
-    colouring uses more colours than the chromatic number: each drawn graph is tried under the identity and
-    :data:`RELABELLINGS` random relabellings of its vertices, then redrawn (acceptance in docs/baselines.md)."""
+    """``(edges, chromatic number)`` of a graph drawn like :func:`random_graph` that :func:`defeats_greedy`: each
+    drawn graph is tried under the identity and :data:`RELABELLINGS` random relabellings of its vertices, then
+    redrawn (acceptance in docs/baselines.md)."""
     if n < HARD_MIN_VERTICES:
         raise ValueError(f"the largest-degree-first colouring is optimal on every graph of {n} vertices")
     while True:
         edges = random_graph(n, rng)
         chi = chromatic_colouring(n, edges)[0]
+        # Welsh and Powell: under any labels, the i-th vertex by degree (from 1) gets a colour <= min(degree + 1, i)
+        degrees = sorted((len(a) for a in neighbours(n, edges)), reverse=True)
+        if max(min(d + 1, i) for i, d in enumerate(degrees, 1)) <= chi:
+            continue  # no relabelling can make the colouring fail (three graphs in four on 6 vertices)
         for attempt in range(RELABELLINGS + 1):
             if attempt:
                 perm = list(range(n))
                 rng.shuffle(perm)
                 edges = sorted([min(perm[u], perm[v]), max(perm[u], perm[v])] for u, v in edges)
-            if len(set(largest_degree_first(n, edges))) > chi:
+            if defeats_greedy(n, edges, chi):
                 return edges, chi
 
 
