@@ -11,7 +11,7 @@ Grading: distinct valid indices (in any order), total weight at most ``capacity`
 ``optimum``; any optimal selection is correct.
 
 Standard heuristic (:meth:`Kind.heuristics`): the value-per-weight greedy (:func:`greedy_by_ratio`). Odd-indexed
-instances are redrawn until it is not optimal (26-44% of draws qualify at the plan's levels, docs/baselines.md);
+instances are redrawn until it is not optimal (22-41% of draws qualify at the plan's levels, docs/baselines.md);
 even-indexed ones are drawn as they come, so it solves about a third of each level.
 """
 
