@@ -302,3 +302,24 @@ def test_welsh_powell_bound_that_prunes_hard_draws_holds_under_any_labels() -> N
         rng.shuffle(perm)
         relabelled = [sorted((perm[u], perm[v])) for u, v in edges]
         assert len(set(largest_degree_first(n, relabelled))) <= bound
+
+
+def test_false_colouring_graphs_have_the_edges_of_their_reference_and_the_exact_chromatic_number() -> None:
+    import random
+
+    from codenl.problems.nphard.gcp import graph_with_chromatic_and_edges
+
+    rng = random.Random(4)
+    for n, m, target in ((6, 9, 4), (9, 16, 4), (12, 28, 5), (5, 6, 4)):
+        edges = graph_with_chromatic_and_edges(n, m, target, rng)
+        assert edges is not None and len(edges) == m == len({tuple(e) for e in edges})
+        assert all(0 <= u < v < n for u, v in edges) and chromatic_colouring(n, edges)[0] == target
+    assert graph_with_chromatic_and_edges(6, 5, 4, rng) is None  # K4 alone needs 6 edges
+    assert graph_with_chromatic_and_edges(4, 6, 5, rng) is None
+    assert graph_with_chromatic_and_edges(6, 15, 4, rng) is None  # the only graph with 15 edges is K6
+    # the number of edges no longer tells the answer: equal means per level over a few seeds
+    for size in DEFAULT_SIZES["gcp_d"]:
+        insts = [i for seed in SEEDS for i in generate("gcp_d", size, seed, N)]
+        true = [len(i["data"]["edges"]) for i in insts if i["answer"]]
+        false = [len(i["data"]["edges"]) for i in insts if not i["answer"]]
+        assert abs(sum(true) / len(true) - sum(false) / len(false)) <= 2.5, (size, true, false)

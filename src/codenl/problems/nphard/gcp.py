@@ -15,10 +15,12 @@ themselves are not checked beyond being integers: only how many distinct ones ar
 
 gcp_d ``answer``: ``true`` when the vertices can be coloured with at most ``k`` colours (``bool``). ``k`` is the
 chromatic number of a reference graph drawn as above, whatever the answer; even-indexed instances (True) ask about
-that graph (chromatic number ``k``), odd-indexed ones (False) about a graph redrawn until its chromatic number is
-``k + 1`` (see :func:`graph_with_chromatic`). Every shard is balanced, every question is tight, and ``k`` has the
-same distribution for both answers, so ``k`` alone does not give the answer away. (Version 1 asked with
-``k = chi - 1`` for False instances of the same graphs: "true iff k >= 3" then scored 92% at 6 vertices.)
+that graph (chromatic number ``k``), odd-indexed ones (False) about a uniform random graph with as many edges,
+redrawn until its chromatic number is ``k + 1`` (:func:`graph_with_chromatic_and_edges`; the reference is redrawn
+when none is found). Every shard is balanced, every question is tight, and ``k`` and the number of edges have the
+same distribution for both answers, so neither gives the answer away. (Version 1 asked with ``k = chi - 1`` for
+False instances of the same graphs: "true iff k >= 3" then scored 92% at 6 vertices; in version 2 False graphs
+were denser, and "true iff at most so many edges" scored 92%, 80%, 75% at 6, 9, 12 vertices.)
 
 Standard heuristic (:meth:`Kind.heuristics`): the largest-degree-first greedy colouring
 (:func:`largest_degree_first`); DSATUR is reported beside it. From :data:`HARD_MIN_VERTICES` (6) vertices on,
@@ -221,6 +223,24 @@ def greedy_hard_graph(n: int, rng: random.Random) -> tuple[list[list[int]], int]
                 return edges, chi
 
 
+#: draws of G(n, m) tried for a chromatic number before the reference graph is redrawn (acceptance 23-55%)
+EDGE_MATCH_DRAWS = 200
+
+
+def graph_with_chromatic_and_edges(n: int, m: int, target: int, rng: random.Random) -> list[list[int]] | None:
+    """Edges of a uniform random graph with ``n`` vertices and exactly ``m`` edges whose chromatic number is
+    ``target``, by rejection; None when no such graph exists (fewer than ``target * (target - 1) / 2`` edges, or more
+    vertices needed) or :data:`EDGE_MATCH_DRAWS` draws all missed."""
+    if target > n or m < target * (target - 1) // 2 or m > n * (n - 1) // 2:
+        return None
+    pairs = list(itertools.combinations(range(n), 2))
+    for _ in range(EDGE_MATCH_DRAWS):
+        edges = [list(p) for p in sorted(rng.sample(pairs, m))]
+        if chromatic_colouring(n, edges)[0] == target:
+            return edges
+    return None
+
+
 def _graph_text(n: int, edges: Sequence[Sequence[int]]) -> str:
     return (
         f"An undirected graph has {n} vertices, numbered 0 to {n - 1}, and {len(edges)} edges "
@@ -286,22 +306,25 @@ class GraphColouringDecision(Kind):
     min_size = 4
     max_size = 25
     # 3: from 6 vertices on, the reference graph is one the largest-degree-first colouring gets wrong, so "true iff
-    # that colouring uses at most k colours" is right on the False half only (2: 91-100% right);
+    # that colouring uses at most k colours" is right on the False half only (2: 91-100% right); False graphs have
+    # as many edges as the reference (2: they were denser, so the edge count gave the answer away);
     # 2: k drawn independently of the answer (1: k = chi - 1 for False, so k gave the answer away)
     version = "3"
     size_meaning = "number of vertices"
 
     def make(self, size: int, rng: random.Random, index: int) -> Problem:
-        while True:  # the reference graph fixes k; a complete graph leaves no room for chromatic number k + 1
+        while True:  # the reference graph fixes k (and the number of edges)
             if size >= HARD_MIN_VERTICES:
                 edges, k = greedy_hard_graph(size, rng)
             else:
                 edges = random_graph(size, rng)
                 k = chromatic_colouring(size, edges)[0]
-            if k < size:
+            if index % 2 == 0:
                 break
-        if index % 2 == 1:
-            edges = graph_with_chromatic(size, k + 1, rng)
+            other = graph_with_chromatic_and_edges(size, len(edges), k + 1, rng)
+            if other is not None:
+                edges = other
+                break
         chi, _ = chromatic_colouring(size, edges)
         statement = _graph_text(size, edges) + (
             f"Can every vertex be given one of at most {k} colours so that any two adjacent vertices get "
