@@ -70,6 +70,31 @@ def acceptance(draws: int) -> list[tuple[str, int, float]]:
     return out
 
 
+def learned_rule(shards: dict[tuple[str, int, int], list[dict]], kind: str, feature) -> dict[int, float]:
+    """Per size: the out-of-sample accuracy of the best one-feature threshold rule "true iff feature < t" (or its
+    negation), the threshold learned on the other seeds: does a simple cue give a decision kind's answer away?"""
+    out = {}
+    for size in sorted({s for k, s, _ in shards if k == kind}):
+        rows = {sd: [(feature(i), i["answer"]) for i in insts] for (k, s, sd), insts in shards.items()
+                if k == kind and s == size}
+        right = total = 0
+        for seed, test in rows.items():
+            train = [r for sd, rs in rows.items() if sd != seed for r in rs]
+            cuts = sorted({x for x, _ in train})
+            rules = [(t, sign) for t in cuts for sign in (True, False)]
+            t, sign = max(rules, key=lambda r: sum(((x < r[0]) == a) == r[1] for x, a in train))
+            right += sum(((x < t) == a) == sign for x, a in test)
+            total += len(test)
+        out[size] = right / total
+    return out
+
+
+def nn_gap(inst: dict) -> float:
+    d = inst["data"]
+    nn = tsp.tour_length(d["dist"], tsp.nearest_neighbour_tour(d["dist"]))
+    return (nn - d["threshold"]) / nn
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--configfile", type=Path, default=ROOT / "workflow" / "experiments" / "scaled_code_nl.yaml")
@@ -130,6 +155,15 @@ def main(argv: list[str] | None = None) -> int:
         if kind in truth:
             print(f"\n{kind}: share true by level: "
                   + ", ".join(f"{s}: {share(v)} of {len(v)}" for s, v in sorted(truth[kind].items())))
+
+    print("\nlearned one-feature rules on the decision kinds (threshold learned on the other seeds):")
+    cues = (("tsp_d", "(nearest-neighbour length - threshold) / nearest-neighbour length", nn_gap),
+            ("gcp_d", "number of edges", lambda i: len(i["data"]["edges"])),
+            ("gcp_d", "edges per k", lambda i: len(i["data"]["edges"]) / i["data"]["k"]))
+    for kind, what, feature in cues:
+        if kind in config["kinds"]:
+            rates = learned_rule(shards, kind, feature)
+            print(f"  {kind}: {what}: " + ", ".join(f"{s}: {100 * r:.0f}%" for s, r in rates.items()))
 
     print("\n| kind | best cheap strategy overall | its share | at the smallest size: best, share |")
     print("|---|---|---|---|")

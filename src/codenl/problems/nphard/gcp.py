@@ -17,7 +17,8 @@ gcp_d ``answer``: ``true`` when the vertices can be coloured with at most ``k`` 
 chromatic number of a reference graph drawn as above, whatever the answer; even-indexed instances (True) ask about
 that graph (chromatic number ``k``), odd-indexed ones (False) about a uniform random graph with as many edges,
 redrawn until its chromatic number is ``k + 1`` (:func:`graph_with_chromatic_and_edges`; the reference is redrawn
-when none is found). Every shard is balanced, every question is tight, and ``k`` and the number of edges have the
+when none is found, and after :data:`EDGE_MATCH_REFERENCES` references, which happens on tiny graphs only, the
+False graph is drawn with any number of edges by :func:`graph_with_chromatic`). Every shard is balanced, every question is tight, and ``k`` and the number of edges have the
 same distribution for both answers, so neither gives the answer away. (Version 1 asked with ``k = chi - 1`` for
 False instances of the same graphs: "true iff k >= 3" then scored 92% at 6 vertices; in version 2 False graphs
 were denser, and "true iff at most so many edges" scored 92%, 80%, 75% at 6, 9, 12 vertices.)
@@ -225,6 +226,8 @@ def greedy_hard_graph(n: int, rng: random.Random) -> tuple[list[list[int]], int]
 
 #: draws of G(n, m) tried for a chromatic number before the reference graph is redrawn (acceptance 23-55%)
 EDGE_MATCH_DRAWS = 200
+#: reference graphs tried for a False instance with as many edges, before one with any number of edges is drawn
+EDGE_MATCH_REFERENCES = 20
 
 
 def graph_with_chromatic_and_edges(n: int, m: int, target: int, rng: random.Random) -> list[list[int]] | None:
@@ -313,15 +316,20 @@ class GraphColouringDecision(Kind):
     size_meaning = "number of vertices"
 
     def make(self, size: int, rng: random.Random, index: int) -> Problem:
-        while True:  # the reference graph fixes k (and the number of edges)
+        for attempt in itertools.count(1):  # the reference graph fixes k (and the number of edges)
             if size >= HARD_MIN_VERTICES:
                 edges, k = greedy_hard_graph(size, rng)
             else:
                 edges = random_graph(size, rng)
                 k = chromatic_colouring(size, edges)[0]
+            if k >= size:  # a complete graph leaves no room for chromatic number k + 1
+                continue
             if index % 2 == 0:
                 break
             other = graph_with_chromatic_and_edges(size, len(edges), k + 1, rng)
+            if other is None and attempt >= EDGE_MATCH_REFERENCES:
+                # tiny graphs (4 vertices: a 3-chromatic graph has fewer edges than K4): edges not matched
+                other = graph_with_chromatic(size, k + 1, rng)
             if other is not None:
                 edges = other
                 break

@@ -15,11 +15,12 @@ starts at 0 and whose length equals ``optimum``; any optimal tour (e.g. the reve
 also accepts the same list with city 0 repeated at the end (the closed form of the same tour).
 
 tsp_d ``answer``: ``true`` when some tour has length at most ``threshold`` (``bool``). Thresholds: even-indexed
-instances are True (threshold = optimum + a random slack of 0..10% of it), odd-indexed ones are False (threshold =
-optimum - 1..10% of it, at least 1 below), so every shard is balanced and the threshold is close to the optimum.
+instances are True (threshold = optimum + a random slack of 0..5% of it), odd-indexed ones are False (threshold =
+optimum - 1..5% of it, at least 1 below), so every shard is balanced and the threshold is close to the optimum.
 Cities are redrawn until the nearest-neighbour tour (:func:`nearest_neighbour_tour`) is longer than the optimum,
 and a True threshold stays below that tour's length: "true iff the nearest-neighbour tour is within the threshold"
-is then right on exactly the False half (docs/baselines.md).
+is then right on exactly the False half, and a rule "true iff the threshold is within x% of that tour's length"
+learned on other seeds scores about 60% (70-75% with the 10% slack of version 1; docs/baselines.md).
 
 Standard heuristics (:meth:`Kind.heuristics`): tsp, the nearest-neighbour tour; tsp_d, whether it is within the
 threshold.
@@ -194,7 +195,7 @@ def decision_threshold(optimum: int, greedy: int, index: int, rng: random.Random
 
     A True threshold also stays below ``greedy`` (the nearest-neighbour tour's length, longer than the optimum),
     so that the nearest-neighbour tour never proves the answer."""
-    slack = max(1, round(optimum * rng.uniform(0.0, 0.10)))
+    slack = max(1, round(optimum * rng.uniform(0.0, 0.05)))
     if index % 2 == 0:
         return optimum + rng.randint(0, min(slack, greedy - 1 - optimum))
     return optimum - slack
@@ -216,8 +217,9 @@ class TravellingSalesmanDecision(Kind):
     family = FAMILY
     min_size = 4
     max_size = 15
-    # 2: cities redrawn until the nearest-neighbour tour is not optimal, True thresholds below its length
-    # (1: "true iff the nearest-neighbour tour is within the threshold" was right on 60-69% of instances)
+    # 2: cities redrawn until the nearest-neighbour tour is not optimal, True thresholds below its length, slack
+    # 5% of the optimum (1: "true iff the nearest-neighbour tour is within the threshold" was right on 60-69% of
+    # instances; with a 10% slack the threshold's distance to that tour's length told the answer 70-75% of the time)
     version = "2"
     size_meaning = "number of cities"
 
