@@ -323,3 +323,22 @@ def test_false_colouring_graphs_have_the_edges_of_their_reference_and_the_exact_
         true = [len(i["data"]["edges"]) for i in insts if i["answer"]]
         false = [len(i["data"]["edges"]) for i in insts if not i["answer"]]
         assert abs(sum(true) / len(true) - sum(false) / len(false)) <= 2.5, (size, true, false)
+
+
+def test_stats_refuse_an_instance_twice_and_a_malformed_baseline_record(tmp_path, capsys) -> None:
+    from codenl.errors import RecordError
+
+    path = tmp_path / "b.jsonl"
+    write_jsonl_atomic(path, [evaluate(make_instance("ksp", 6, 0, 0), {})])
+    with pytest.raises(RecordError, match=r"b\.jsonl:1: instance .* already"):
+        bs.read_baselines([path, path])
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x", "kind": "ksp", "size": 6, "seed": 0, "solved": [true]}\n')
+    with pytest.raises(RecordError, match=r"bad\.jsonl:1: not a baseline record"):
+        bs.read_baselines([bad])
+    records = tmp_path / "r.csv"
+    pd.DataFrame([{"instance_id": "x", "model": "m", "arm": "nl", "kind": "ksp", "size": 6, "outcome": "wrong"}]).to_csv(
+        records, index=False)
+    assert main(["stats", "--records", str(records), "--out", str(tmp_path / "s"), "--n-boot", "5",
+                 "--baselines", str(tmp_path / "missing.jsonl")]) == 2
+    assert "missing.jsonl: no such file" in capsys.readouterr().err

@@ -30,17 +30,24 @@ HARDNESS = ("hard", "easy")
 
 
 def read_baselines(paths: Iterable[str | os.PathLike[str]]) -> pd.DataFrame:
-    """Baseline records as a long table: one row per (instance, strategy)."""
+    """Baseline records as a long table: one row per (instance, strategy); an instance twice is an error (it would
+    count its rows twice)."""
     rows: list[tuple[Any, ...]] = []
+    seen: dict[str, str] = {}
     for path in paths:
         for lineno, rec in iter_jsonl(path):
+            where = f"{path}:{lineno}"
+            key = str(rec.get("id"))
+            if key in seen:
+                raise RecordError(f"{where}: instance {key} has a baseline record already ({seen[key]})")
+            seen[key] = where
             try:
                 solved = rec["solved"]
                 for order, (name, ok) in enumerate(solved.items()):
                     rows.append((str(rec["id"]), rec["kind"], int(rec["size"]), int(rec["seed"]), name, order,
                                  bool(ok), name == rec["heuristic"], bool(rec["easy"])))
             except (KeyError, TypeError, AttributeError, ValueError) as exc:
-                raise RecordError(f"{path}:{lineno}: not a baseline record ({type(exc).__name__}: {exc})") from None
+                raise RecordError(f"{where}: not a baseline record ({type(exc).__name__}: {exc})") from None
     return pd.DataFrame(rows, columns=list(LONG_COLUMNS))
 
 
