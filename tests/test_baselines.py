@@ -337,8 +337,8 @@ def test_stats_refuse_an_instance_twice_and_a_malformed_baseline_record(tmp_path
     with pytest.raises(RecordError, match=r"bad\.jsonl:1: not a baseline record"):
         bs.read_baselines([bad])
     records = tmp_path / "r.csv"
-    pd.DataFrame([{"instance_id": "x", "model": "m", "arm": "nl", "kind": "ksp", "size": 6, "outcome": "wrong"}]).to_csv(
-        records, index=False)
+    row = {"instance_id": "x", "model": "m", "arm": "nl", "kind": "ksp", "size": 6, "outcome": "wrong"}
+    pd.DataFrame([row]).to_csv(records, index=False)
     assert main(["stats", "--records", str(records), "--out", str(tmp_path / "s"), "--n-boot", "5",
                  "--baselines", str(tmp_path / "missing.jsonl")]) == 2
     assert "missing.jsonl: no such file" in capsys.readouterr().err
