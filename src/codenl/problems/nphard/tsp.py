@@ -20,7 +20,7 @@ optimum - 1..5% of it, at least 1 below), so every shard is balanced and the thr
 Cities are redrawn until the nearest-neighbour tour (:func:`nearest_neighbour_tour`) is longer than the optimum,
 and a True threshold stays below that tour's length: "true iff the nearest-neighbour tour is within the threshold"
 is then right on exactly the False half, and a rule "true iff the threshold is within x% of that tour's length"
-learned on other seeds scores about 60% (70-75% with the 10% slack of version 1; docs/baselines.md).
+learned on other seeds scores 50-60% (70-75% with the 10% slack of version 1; docs/baselines.md).
 
 Standard heuristics (:meth:`Kind.heuristics`): tsp, the nearest-neighbour tour; tsp_d, whether it is within the
 threshold.
