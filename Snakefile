@@ -22,6 +22,7 @@ report: "report/workflow.rst"
 
 include: "rules/common.smk"
 include: "rules/generate.smk"
+include: "rules/baselines.smk"
 include: "rules/query.smk"
 include: "rules/execute.smk"
 include: "rules/grade.smk"

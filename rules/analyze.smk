@@ -6,8 +6,8 @@ STATS_FILES = [
     "accuracy_model_arm.csv", "accuracy_arm.csv", "accuracy_model_arm_kind.csv", "accuracy_arm_family_size.csv",
     "accuracy_model_arm_family.csv", "diff_model_kind.csv", "comparisons.csv", "outcomes.csv",
     "anova_model_arm.csv", "anova_model_kind.csv", "instances_per_model_seed.csv", "fidelity.csv", "usage.csv",
-    "serving.csv",
-    "hypotheses.csv", "hypotheses.md", "hypotheses.json", "summary.json", "report.md",
+    "serving.csv", "hypotheses.csv", "baselines.csv", "accuracy_arm_hardness.csv", "accuracy_model_arm_hardness.csv",
+    "hypotheses.md", "hypotheses.json", "summary.json", "report.md",
 ]
 
 localrules:
@@ -86,6 +86,7 @@ rule stats:
     input:
         records="results/aggregate/records.parquet",
         provenance="results/provenance.json",
+        baselines=all_baselines(),
     output:
         [stats_output(name) for name in STATS_FILES],
     log:
@@ -93,7 +94,8 @@ rule stats:
     conda:
         CONDA_ENV
     shell:
-        "python -m codenl stats --records {input.records} --provenance {input.provenance} --out results/stats"
+        "python -m codenl stats --records {input.records} --provenance {input.provenance}"
+        " --baselines {input.baselines:q} --out results/stats"
         " --figures results/figures 2> {log}"
 
 

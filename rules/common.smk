@@ -118,6 +118,14 @@ def problems(sizes, kind="{kind}", seed="{seed}"):
     return [layout.PROBLEMS.format(kind=kind, size=s, seed=seed) for s in sizes]
 
 
+def baselines(sizes, kind="{kind}", seed="{seed}"):
+    return [f"results/baselines/{kind}/{s}/seed{seed}.jsonl" for s in sizes]
+
+
+def all_baselines():
+    return [f for seed in SEEDS for k in KINDS for f in baselines(SIZES[k], k, seed)]
+
+
 def responses(sizes, kind="{kind}", model="{model}", arm="{arm}", seed="{seed}"):
     return [layout.RESPONSES.format(model=model, arm=arm, kind=kind, size=s, seed=seed) for s in sizes]
 

@@ -211,7 +211,8 @@ def test_finished_run_does_nothing_and_versions_rerun_only_what_depends_on_them(
         return {(rule if rule in {a for a, _ in analysis} else rule.split("_")[0], w.get("kind")) for rule, w in jobs}
 
     grader = dry_run_jobs(workdir, bumped("import codenl.grading as g\ng.GRADER_VERSION = 'grader/test-bump'\n"))
-    assert stage_and_kind(grader) == {("grade", k) for k in cfg["kinds"]} | analysis
+    # the baselines are graded by the grader too
+    assert stage_and_kind(grader) == {(s, k) for s in ("grade", "baselines") for k in cfg["kinds"]} | analysis
 
     prompt = dry_run_jobs(workdir, bumped(
         "import codenl.prompts as p\np.PROMPT_VERSIONS['controlsim'] = 'controlsim/test-bump'\n"))

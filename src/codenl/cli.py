@@ -22,6 +22,7 @@ from codenl.errors import CodenlError, UsageError
 # The order is the order of the data flow.
 COMMANDS: dict[str, tuple[str, str]] = {
     "generate": ("codenl.commands.generate", "generate problem instances with exact gold answers"),
+    "baselines": ("codenl.commands.baselines", "grade cheap strategies (constants, majority, heuristics) per instance"),
     "plan": ("codenl.commands.plan", "print requests, tokens and cost a config will spend"),
     "check": ("codenl.commands.check", "pre-flight: key accepted, every model id exists"),
     "ask": ("codenl.commands.ask", "send one chat request and print the reply, usage, cost, latency"),

@@ -48,6 +48,17 @@ KIND_SD_LARGE = 0.15
 INTERACTION_ALPHA = 0.05
 #: a kind or (family, size) level with fewer paired instances is "unknown" in the consistency and variance criteria
 MIN_PAIRS_PER_LEVEL = 10
+#: suffix of the ids of the H2 rows read on heuristic-hard instances only
+HARD_TAG = "-hard"
+
+
+@dataclass(frozen=True)
+class HardEvidence:
+    """Code - NL on the heuristic-hard instances only (no cheap strategy solves them; :mod:`codenl.baselines`)."""
+
+    kind_diff: pd.DataFrame
+    family_size_diff: pd.DataFrame
+    family_diff: pd.DataFrame
 
 
 @dataclass(frozen=True)
@@ -62,6 +73,7 @@ class Evidence:
     per_model_seed: pd.DataFrame  # instances_per_model_seed
     interaction_p: float
     interaction_note: str
+    hard: HardEvidence | None = None  # the H2 tables on heuristic-hard instances (None without baselines)
 
 
 def _fmt(x: float, spec: str = "+.3f") -> str:
@@ -144,6 +156,52 @@ def _share_need(n: int, share: float) -> int:
     return max(1, math.ceil(share * n - 1e-9))
 
 
+def _h2(kd: pd.DataFrame, fs: pd.DataFrame, fd: pd.DataFrame, tag: str = "", what: str = "") -> tuple[
+        list[dict[str, Any]], str, str, str]:
+    """The H2 rows (H2a-H2c and H2) from Code - NL by kind, by (family, size) and by family; ``tag`` suffixes the
+    ids and ``what`` qualifies the criteria (e.g. the heuristic-hard instances).  Also returns H2a's verdict, its
+    reason and its numbers (the success criterion S4 repeats them)."""
+    rows: list[dict[str, Any]] = []
+    kind_ok = _enough(kd)
+    kind_flags = [None if not ok else bool(d > 0) for d, ok in zip(kd["diff"], kind_ok, strict=True)]
+    kind_nums = "; ".join(f"{k}: {_fmt(d)}" for k, d in zip(kd["kind"], kd["diff"], strict=True)) or "no data"
+    n_pos = sum(f is True for f in kind_flags)
+    if len(kind_flags) < 2:
+        h2a, why2a = NOT_TESTABLE, f"{len(kind_flags)} kind(s) only: consistency across kinds needs several"
+    else:
+        h2a = count_verdict(kind_flags, _share_need(len(kind_flags), KIND_SHARE))
+        why2a = _few(kd, kind_ok, "kind") if h2a == NOT_TESTABLE else ""
+    kind_line = f"{n_pos}/{len(kind_flags)} kinds with Code > NL ({kind_nums})"
+    rows.append(_row("H2a" + tag, "H2" + tag, "Code > NL consistent across problem types" + what,
+                     f"Code - NL > 0 (models pooled) in at least {KIND_SHARE:.0%} of kinds", kind_line, h2a, why2a))
+    size_ok = _enough(fs)
+    size_flags = [None if not ok else bool(d > 0) for d, ok in zip(fs["diff"], size_ok, strict=True)]
+    if len(size_flags) < 2:
+        h2b, why2b = NOT_TESTABLE, "one (family, size) level only"
+    else:
+        h2b = count_verdict(size_flags, _share_need(len(size_flags), SIZE_SHARE))
+        why2b = _few(fs, size_ok, "(family, size) level") if h2b == NOT_TESTABLE else ""
+    size_nums = "; ".join(f"{f}/{s}: {_fmt(d)}" for f, s, d in zip(fs["family"], fs["size"], fs["diff"], strict=True))
+    rows.append(_row("H2b" + tag, "H2" + tag, "Code > NL consistent across difficulty (digit sizes)" + what,
+                     f"Code - NL > 0 (models pooled) in at least {SIZE_SHARE:.0%} of (family, size) levels",
+                     f"{sum(f is True for f in size_flags)}/{len(size_flags)} levels ({size_nums or 'no data'})",
+                     h2b, why2b))
+    fam_pos = [None if not math.isfinite(lo) else bool(lo > 0) for lo in fd["ci_low"]]
+    if len(fam_pos) < 2:
+        h2c, why2c = NOT_TESTABLE, f"{len(fam_pos)} family(ies) present: comparing types needs at least two"
+    else:
+        h2c, why2c = count_verdict(fam_pos, len(fam_pos)), ""
+    rows.append(_row("H2c" + tag, "H2" + tag, "Code > NL in each family (fine-grained, CLRS, NP-hard)" + what,
+                     "every family: 95% CI of Code - NL (models pooled) above 0",
+                     "; ".join(f"{f}: {_fmt(d)} [{_fmt(lo)}, {_fmt(hi)}]" for f, d, lo, hi in
+                               zip(fd["family"], fd["diff"], fd["ci_low"], fd["ci_high"], strict=True)) or "no data",
+                     h2c, why2c))
+    rows.append(_row("H2" + tag, "H2" + tag, "H2 (secondary): the Code > NL effect is consistent across "
+                     "difficulty and types" + what, f"H2a{tag} and H2b{tag} and H2c{tag}", f"see H2a{tag}-H2c{tag}",
+                     all_of([h2a, h2b, h2c])))
+    return rows, h2a, why2a, kind_line
+
+
 def evaluate(ev: Evidence) -> pd.DataFrame:
     """The verdict table: one row per hypothesis, sub-criterion and plan criterion, plus the section summaries."""
     cmp = ev.comparisons
@@ -183,43 +241,12 @@ def evaluate(ev: Evidence) -> pd.DataFrame:
     # ---------------- H2 (and the consistency criterion)
     kd = ev.kind_diff
     kind_ok = _enough(kd)
-    kind_flags = [None if not ok else bool(d > 0) for d, ok in zip(kd["diff"], kind_ok, strict=True)]
-    kind_nums = "; ".join(f"{k}: {_fmt(d)}" for k, d in zip(kd["kind"], kd["diff"], strict=True)) or "no data"
-    n_pos = sum(f is True for f in kind_flags)
-    if len(kind_flags) < 2:
-        h2a, why2a = NOT_TESTABLE, f"{len(kind_flags)} kind(s) only: consistency across kinds needs several"
-    else:
-        h2a = count_verdict(kind_flags, _share_need(len(kind_flags), KIND_SHARE))
-        why2a = _few(kd, kind_ok, "kind") if h2a == NOT_TESTABLE else ""
-    kind_line = f"{n_pos}/{len(kind_flags)} kinds with Code > NL ({kind_nums})"
-    rows.append(_row("H2a", "H2", "Code > NL consistent across problem types",
-                     f"Code - NL > 0 (models pooled) in at least {KIND_SHARE:.0%} of kinds", kind_line, h2a, why2a))
-    fs = ev.family_size_diff
-    size_ok = _enough(fs)
-    size_flags = [None if not ok else bool(d > 0) for d, ok in zip(fs["diff"], size_ok, strict=True)]
-    if len(size_flags) < 2:
-        h2b, why2b = NOT_TESTABLE, "one (family, size) level only"
-    else:
-        h2b = count_verdict(size_flags, _share_need(len(size_flags), SIZE_SHARE))
-        why2b = _few(fs, size_ok, "(family, size) level") if h2b == NOT_TESTABLE else ""
-    size_nums = "; ".join(f"{f}/{s}: {_fmt(d)}" for f, s, d in zip(fs["family"], fs["size"], fs["diff"], strict=True))
-    rows.append(_row("H2b", "H2", "Code > NL consistent across difficulty (digit sizes)",
-                     f"Code - NL > 0 (models pooled) in at least {SIZE_SHARE:.0%} of (family, size) levels",
-                     f"{sum(f is True for f in size_flags)}/{len(size_flags)} levels ({size_nums or 'no data'})",
-                     h2b, why2b))
-    fd = ev.family_diff
-    fam_pos = [None if not math.isfinite(lo) else bool(lo > 0) for lo in fd["ci_low"]]
-    if len(fam_pos) < 2:
-        h2c, why2c = NOT_TESTABLE, f"{len(fam_pos)} family(ies) present: comparing types needs at least two"
-    else:
-        h2c, why2c = count_verdict(fam_pos, len(fam_pos)), ""
-    rows.append(_row("H2c", "H2", "Code > NL in each family (fine-grained, CLRS, NP-hard)",
-                     "every family: 95% CI of Code - NL (models pooled) above 0",
-                     "; ".join(f"{f}: {_fmt(d)} [{_fmt(lo)}, {_fmt(hi)}]" for f, d, lo, hi in
-                               zip(fd["family"], fd["diff"], fd["ci_low"], fd["ci_high"], strict=True)) or "no data",
-                     h2c, why2c))
-    rows.append(_row("H2", "H2", "H2 (secondary): the Code > NL effect is consistent across difficulty and types",
-                     "H2a and H2b and H2c", "see H2a-H2c", all_of([h2a, h2b, h2c])))
+    h2_rows, h2a, why2a, kind_line = _h2(kd, ev.family_size_diff, ev.family_diff)
+    rows += h2_rows
+    if ev.hard is not None:
+        hard_rows, _, _, _ = _h2(ev.hard.kind_diff, ev.hard.family_size_diff, ev.hard.family_diff, HARD_TAG,
+                                 " (heuristic-hard instances only)")
+        rows += hard_rows
 
     # ---------------- H3
     sig_s = [_sig(r, ALPHA_EXPLORATORY) for _, r in cs.iterrows()]

@@ -6,8 +6,11 @@ Figures (each builder is a function of small tables returning a matplotlib Figur
 
 * ``line.png``     x = arm (NL, Sim, ControlSim, Code), y = accuracy, one line per model coloured by provider,
                    an "All models" line, 95% cluster-bootstrap CIs as error bars;
-* ``by_kind.png``  the same, one panel per problem kind;
-* ``by_size.png``  accuracy against size, one panel per family, one line per arm (all models pooled);
+* ``by_kind.png``  the same, one panel per problem kind, with the best cheap strategy of the kind's instances as a
+                   dashed grey line (the ``baseline`` column of the tables; absent without baselines);
+* ``by_size.png``  accuracy against size, one panel per family, one line per arm (all models pooled), the best
+                   cheap strategy per size dashed; a last panel: accuracy per arm on heuristic-hard and
+                   heuristic-easy instances (when the stats carry baselines);
 * ``heatmap.png``  Code - NL accuracy difference, model x kind;
 * ``pvals.png``    Wilcoxon p per model and comparison (log scale) with the Bonferroni and exploratory alphas;
 * ``outcomes.png`` the outcome mix per arm (stacked fractions), one panel per model.
@@ -146,7 +149,9 @@ def by_kind_figure(acc_model_arm_kind: pd.DataFrame, acc_model_arm: pd.DataFrame
     nrow = math.ceil(len(kinds) / ncol)
     fig, axes = plt.subplots(nrow, ncol, figsize=(3.1 * ncol + 2.5, 2.6 * nrow + 0.8), sharey=True, squeeze=False)
     for ax, kind in zip(axes.flat, kinds, strict=False):
-        _draw_arm_lines(ax, acc_model_arm_kind[acc_model_arm_kind["kind"] == kind], None, styles)
+        rows = acc_model_arm_kind[acc_model_arm_kind["kind"] == kind]
+        _draw_arm_lines(ax, rows, None, styles)
+        _baseline_line(ax, rows)
         _arm_axis(ax)
         ax.set_title(kind, fontsize=11)
         ax.tick_params(axis="x", labelsize=8)
@@ -161,14 +166,29 @@ def by_kind_figure(acc_model_arm_kind: pd.DataFrame, acc_model_arm: pd.DataFrame
     return fig
 
 
-def by_size_figure(acc_arm_family_size: pd.DataFrame) -> Figure:
-    """Difficulty scaling: accuracy against size, one panel per family, one line per arm (models pooled)."""
+BASELINE_LABEL = "best cheap strategy"
+
+
+def _baseline_line(ax, rows: pd.DataFrame) -> None:
+    """The best cheap strategy of these rows' instances across the arm axis, dashed (nothing without baselines)."""
+    if "baseline" not in rows.columns:
+        return
+    value = pd.to_numeric(rows["baseline"], errors="coerce").mean()
+    if np.isfinite(value):
+        ax.axhline(value, color="grey", linestyle="--", linewidth=1.3, label=BASELINE_LABEL, zorder=1)
+
+
+def by_size_figure(acc_arm_family_size: pd.DataFrame, acc_arm_hardness: pd.DataFrame | None = None) -> Figure:
+    """Difficulty scaling: accuracy against size, one panel per family, one line per arm (models pooled), the best
+    cheap strategy dashed; then, when given, accuracy per arm on heuristic-hard and heuristic-easy instances."""
     _theme()
     t = acc_arm_family_size
     fams = [f for f in FAMILY_ORDER if f in set(t["family"])] + sorted(set(t["family"]) - set(FAMILY_ORDER))
     palette = dict(zip(ARMS, sns.color_palette("deep", len(ARMS)), strict=True))
-    fig, axes = plt.subplots(1, len(fams), figsize=(4.6 * len(fams) + 1.5, 4.2), sharey=True, squeeze=False)
-    for ax, fam in zip(axes[0], fams, strict=True):
+    hardness = acc_arm_hardness is not None and not acc_arm_hardness.empty
+    panels = len(fams) + hardness
+    fig, axes = plt.subplots(1, panels, figsize=(4.6 * panels + 1.5, 4.2), sharey=True, squeeze=False)
+    for ax, fam in zip(axes[0], fams, strict=False):
         sub = t[t["family"] == fam]
         sizes = np.sort(sub["size"].unique())
         step = float(np.min(np.diff(sizes))) if len(sizes) > 1 else 1.0
@@ -179,13 +199,33 @@ def by_size_figure(acc_arm_family_size: pd.DataFrame) -> Figure:
             dodge = (i - 1.5) * 0.06 * step  # arms side by side so that equal values stay visible
             _errorbar(ax, a["size"].to_numpy() + dodge, a, ARM_LABELS[arm], color=palette[arm],
                       marker=_MARKERS[i], linewidth=1.6)
+        if "baseline" in sub.columns:
+            base = sub.groupby("size")["baseline"].mean().reindex(sizes)
+            if base.notna().any():
+                ax.plot(sizes, base.to_numpy(dtype=float), color="grey", linestyle="--", marker="_", linewidth=1.3,
+                        label=BASELINE_LABEL, zorder=1)
         ax.set_xticks(sizes)
         ax.set_xticklabels([str(int(x)) for x in sizes])
         ax.set_title(fam, fontsize=11)
         ax.set_xlabel("size (digits, items or level)")
         ax.set_ylim(-0.03, 1.03)
+    if hardness:
+        ax = axes[0, -1]
+        h = acc_arm_hardness
+        styles = {"hard": ("black", "-", "o"), "easy": ("grey", ":", "s")}
+        for j, level in enumerate(("hard", "easy")):
+            rows = _by_arm(h[h["hardness"] == level])
+            counts = pd.to_numeric(rows["n_instances"], errors="coerce")
+            n = int(counts.max()) if counts.notna().any() else 0
+            color, ls, marker = styles[level]
+            _errorbar(ax, np.arange(len(ARMS)) + (j - 0.5) * 0.08, rows, f"heuristic-{level} (n={n})", color=color,
+                      linestyle=ls, marker=marker, linewidth=1.6)
+        _arm_axis(ax)
+        ax.set_title("heuristic-hard vs -easy instances", fontsize=11)
+        ax.add_artist(ax.legend(loc="lower left", fontsize=8))
     axes[0, 0].set_ylabel("Accuracy (all models)")
-    axes[0, -1].legend(title="Arm", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    axes[0, -1].legend(handles, labels, title="Arm", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.suptitle(f"Difficulty scaling per family (95% CIs; {INFRA_CAPTION})", fontsize=12)
     fig.tight_layout()
     return fig
@@ -329,7 +369,8 @@ def run(args: argparse.Namespace) -> int:
     figures = {
         "line.png": lambda: line_figure(acc_model_arm, _read_csv(stats_dir, "accuracy_arm.csv")),
         "by_kind.png": lambda: by_kind_figure(_read_csv(stats_dir, "accuracy_model_arm_kind.csv"), acc_model_arm),
-        "by_size.png": lambda: by_size_figure(_read_csv(stats_dir, "accuracy_arm_family_size.csv")),
+        "by_size.png": lambda: by_size_figure(_read_csv(stats_dir, "accuracy_arm_family_size.csv"),
+                                              _read_csv(stats_dir, "accuracy_arm_hardness.csv")),
         "heatmap.png": lambda: heatmap_figure(_read_csv(stats_dir, "diff_model_kind.csv"),
                                               kinds=list(_read_csv(stats_dir, "accuracy_model_arm_kind.csv")["kind"]),
                                               models=list(acc_model_arm["model"])),

@@ -12,8 +12,9 @@ from codenl.arms import ARMS
 
 FIGURES = (
     ("line.png", "Accuracy per arm, one line per model (colour = provider) and all models, 95% CIs"),
-    ("by_kind.png", "Accuracy per arm for each problem kind"),
-    ("by_size.png", "Difficulty scaling: accuracy by size, per family (all models pooled)"),
+    ("by_kind.png", "Accuracy per arm for each problem kind (dashed: best cheap strategy)"),
+    ("by_size.png", "Difficulty scaling: accuracy by size, per family (all models pooled; dashed: best cheap "
+     "strategy), and on heuristic-hard vs heuristic-easy instances"),
     ("heatmap.png", "Code - NL accuracy difference, model x kind"),
     ("pvals.png", "Wilcoxon p-values per model and comparison, with the alpha lines"),
     ("outcomes.png", "Outcome mix per arm: why answers fail"),
@@ -79,9 +80,12 @@ def stats_report(
     usage: pd.DataFrame,
     tables: Mapping[str, str],
     figures_rel: str,
+    acc_hardness: pd.DataFrame | None = None,
+    baselines: pd.DataFrame | None = None,
 ) -> str:
     """The Markdown report: summary, main tables, verdicts, links to every CSV and figure."""
-    acc_cols = ["model", "arm", "accuracy", "ci_low", "ci_high", "n", "n_correct", "n_infra_excluded"]
+    acc_cols = ["model", "arm", "accuracy", "ci_low", "ci_high", "baseline", "n", "n_correct", "n_infra_excluded"]
+    acc_cols = [c for c in acc_cols if c in acc_model_arm.columns]
     cmp_cols = ["model", "comparison", "n_pairs", "n_unpaired", "acc_a", "acc_b", "diff", "ci_low", "ci_high",
                 "wilcoxon_p", "wilcoxon_p_greater", "n_cells", "cohen_dz", "cohen_dz_cells", "cohen_dav_cells",
                 "mcnemar_b", "mcnemar_c", "mcnemar_p", "mcnemar_method", "mde", "note"]
@@ -113,7 +117,23 @@ def stats_report(
     out += [
         "## Accuracy per model and arm",
         "",
+        "baseline = what the best cheap strategy of each (kind, size) scores on the same rows (constants, the "
+        "out-of-sample majority answer, numbers of the statement, the kind's heuristics: baselines.csv); n/a "
+        "without baseline records.",
+        "",
         markdown_table(pd.concat([acc_model_arm, all_rows], ignore_index=True), acc_cols),
+        "## Heuristic-hard and heuristic-easy instances (all models)",
+        "",
+        "An instance is heuristic-easy when a cheap strategy that does not merely guess a class solves it (the "
+        "kind's standard heuristic, a number of the statement, a constant or the majority answer on non-boolean "
+        "answers); H2 is also read on the hard ones (rows H2*-hard of the verdicts).",
+        "",
+        markdown_table(acc_hardness if acc_hardness is not None else pd.DataFrame(),
+                       [c for c in ("arm", "hardness", "accuracy", "ci_low", "ci_high", "baseline", "n_instances",
+                                    "n") if acc_hardness is not None and c in acc_hardness.columns]),
+        "## Cheap strategies: the best per (kind, size) and the standard heuristic",
+        "",
+        markdown_table(_baseline_summary(baselines)),
         "## Paired comparisons",
         "",
         "diff = mean paired difference A - B over instances graded in both arms, with its cluster-bootstrap CI; "
@@ -146,3 +166,20 @@ def stats_report(
     ]
     out += [f"- [{name}]({name}): {what}" for name, what in tables.items()]
     return "\n".join(out) + "\n"
+
+
+def _baseline_summary(baselines: pd.DataFrame | None) -> pd.DataFrame:
+    """One row per (kind, size): the best strategy and its share, the standard heuristic and its share."""
+    cols = ["kind", "size", "best strategy", "best accuracy", "standard heuristic", "heuristic accuracy", "n"]
+    if baselines is None or baselines.empty:
+        return pd.DataFrame(columns=cols)
+    rows = []
+    for (kind, size), sub in baselines.groupby(["kind", "size"], sort=False):
+        best = sub[sub["best"].astype(bool)].iloc[0]
+        std = sub[sub["standard"].astype(bool)]
+        rows.append({"kind": kind, "size": size, "best strategy": best["strategy"],
+                     "best accuracy": float(best["accuracy"]),
+                     "standard heuristic": std["strategy"].iloc[0] if len(std) else "",
+                     "heuristic accuracy": float(std["accuracy"].iloc[0]) if len(std) else math.nan,
+                     "n": int(best["n"])})
+    return pd.DataFrame(rows, columns=cols)

@@ -4,7 +4,10 @@
                            [--figures results/figures] [--n-boot 1000] [--seed 20260110]
 
 Works on any records table with the columns ``instance_id, model, arm, kind, size`` and ``outcome`` or
-``correct`` (``seed``, ``family``, ``provider`` optional).  Writes into ``--out``:
+``correct`` (``seed``, ``family``, ``provider`` optional).  With ``--baselines`` (the files of the ``baselines`` stage,
+``results/baselines/...``, joined by instance id) every accuracy table gains a ``baseline`` column (the best cheap
+strategy of each (kind, size) on the same rows, :mod:`codenl.analysis.baseline_stats`), and the hardness tables and
+the H2 verdicts on heuristic-hard instances are filled; without it they are empty.  Writes into ``--out``:
 
 =============================== ===================================================================
 ``accuracy_model_arm.csv``      accuracy per (model, arm), 95% cluster-bootstrap CI  (line.png)
@@ -20,6 +23,9 @@ Works on any records table with the columns ``instance_id, model, arm, kind, siz
 ``fidelity.csv``                simulation fidelity of sim and controlsim per model
 ``usage.csv``                   tokens, cost, latency per (model, arm)
 ``serving.csv``                 upstream providers that served each (model, arm), with shares
+``baselines.csv``               cheap strategies per (kind, size): share solved, standard heuristic, best
+``accuracy_arm_hardness.csv``   accuracy per (arm, hardness): heuristic-hard vs heuristic-easy instances
+``accuracy_model_arm_hardness.csv`` the same per model                              (by_size.png, last panel)
 ``hypotheses.md/.csv/.json``    verdicts
 ``summary.json``, ``report.md`` context and the readable report
 =============================== ===================================================================
@@ -36,6 +42,7 @@ from typing import Any
 
 import pandas as pd
 
+from codenl.analysis import baseline_stats as bs
 from codenl.analysis import hypotheses, report
 from codenl.analysis import stats as st
 from codenl.analysis.bootstrap import N_BOOT, SEED
@@ -59,23 +66,35 @@ TABLES = {
     "usage.csv": "tokens, cost and latency per (model, arm)",
     "serving.csv": "upstream providers that served each (model, arm): count and share of its served rows",
     "hypotheses.csv": "verdict table",
+    "baselines.csv": "cheap strategies per (kind, size): share solved, standard heuristic, best",
+    "accuracy_arm_hardness.csv": "accuracy per (arm, hardness): heuristic-hard vs heuristic-easy instances",
+    "accuracy_model_arm_hardness.csv": "accuracy per (model, arm, hardness)",
 }
 
 
-def compute(records: pd.DataFrame, *, n_boot: int = N_BOOT, seed: int = SEED) -> dict[str, Any]:
-    """Every table of the stats stage, from a records table (pure)."""
+def compute(records: pd.DataFrame, *, n_boot: int = N_BOOT, seed: int = SEED,
+            baselines: pd.DataFrame | None = None) -> dict[str, Any]:
+    """Every table of the stats stage, from a records table and optionally the baselines' long table (pure)."""
     df = st.prepare(records)
     if df.empty:
         raise UsageError("records table has no rows")
+    long = bs.restrict(baselines, df["instance_id"]) if baselines is not None else bs.read_baselines([])
+    res_baselines = bs.baselines_table(long)
+    df = bs.join(df, bs.per_instance(long, res_baselines))
     models = sorted(df["model"].unique())
     alpha_b = st.bonferroni_alpha(len(models))
     wide = st.paired_wide(df)
-    res: dict[str, Any] = {}
-    res["accuracy_model_arm"] = st.accuracy_table(df, ["model", "provider", "arm"], n_boot=n_boot, seed=seed)
-    res["accuracy_arm"] = st.accuracy_table(df, ["arm"], n_boot=n_boot, seed=seed)
-    res["accuracy_model_arm_kind"] = st.accuracy_table(df, ["model", "arm", "kind"], n_boot=n_boot, seed=seed)
-    res["accuracy_arm_family_size"] = st.accuracy_table(df, ["arm", "family", "size"], n_boot=n_boot, seed=seed)
-    res["accuracy_model_arm_family"] = st.accuracy_table(df, ["model", "arm", "family"], n_boot=n_boot, seed=seed)
+    res: dict[str, Any] = {"baselines": res_baselines}
+    for name, by in (("accuracy_model_arm", ["model", "provider", "arm"]), ("accuracy_arm", ["arm"]),
+                     ("accuracy_model_arm_kind", ["model", "arm", "kind"]),
+                     ("accuracy_arm_family_size", ["arm", "family", "size"]),
+                     ("accuracy_model_arm_family", ["model", "arm", "family"])):
+        res[name] = bs.add_baseline(st.accuracy_table(df, by, n_boot=n_boot, seed=seed), df, by)
+    rated = df[df["hardness"].notna()]
+    for name, by in (("accuracy_arm_hardness", ["arm", "hardness"]),
+                     ("accuracy_model_arm_hardness", ["model", "arm", "hardness"])):
+        res[name] = bs.add_baseline(st.accuracy_table(rated, by, n_boot=n_boot, seed=seed), rated, by)
+    hard_wide = st.paired_wide(rated[rated["hardness"] == "hard"]) if len(rated) else None
     res["diff_model_kind"] = st.paired_diff_table(wide, "code", "nl", ["model", "kind"], n_boot=n_boot, seed=seed)
     res["comparisons"] = st.comparisons_table(wide, alpha_mde=alpha_b, n_boot=n_boot, seed=seed)
     res["outcomes"] = st.outcome_table(df)
@@ -103,6 +122,12 @@ def compute(records: pd.DataFrame, *, n_boot: int = N_BOOT, seed: int = SEED) ->
         per_model_seed=res["instances_per_model_seed"],
         interaction_p=ip,
         interaction_note=kind_note,
+        hard=None if hard_wide is None else hypotheses.HardEvidence(
+            kind_diff=st.paired_diff_table(hard_wide, "code", "nl", ["kind"], n_boot=n_boot, seed=seed),
+            family_size_diff=st.paired_diff_table(hard_wide, "code", "nl", ["family", "size"], n_boot=n_boot,
+                                                  seed=seed),
+            family_diff=st.paired_diff_table(hard_wide, "code", "nl", ["family"], n_boot=n_boot, seed=seed),
+        ),
     )
     res["hypotheses"] = hypotheses.evaluate(evidence)
     res["conclusion"] = hypotheses.conclusion(res["hypotheses"])
@@ -157,7 +182,7 @@ def write(res: dict[str, Any], out: Path, figures_rel: str, provenance: dict[str
         context=res["context"], acc_model_arm=res["accuracy_model_arm"], acc_arm=res["accuracy_arm"],
         comparisons=res["comparisons"], anova_table=res["anova_model_arm"], anova_note=res["anova_model_arm_note"],
         verdicts=verdicts, conclusion=res["conclusion"], outcomes=res["outcomes"], fidelity=res["fidelity"],
-        usage=res["usage"],
+        usage=res["usage"], acc_hardness=res["accuracy_arm_hardness"], baselines=res["baselines"],
         tables={**TABLES, "hypotheses.md": "verdicts with the numbers behind them", "summary.json": "context"},
         figures_rel=figures_rel) + (("\n" + provenance_markdown(provenance)) if provenance else ""))
 
@@ -179,6 +204,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="output directory for tables, verdicts and report.md")
     parser.add_argument("--figures", default=None,
                         help="directory of the figures that report.md links (default: OUT/../figures)")
+    parser.add_argument("--baselines", nargs="*", default=[], metavar="FILE.jsonl",
+                        help="baseline records of the instances (the baselines stage), joined by instance id")
     parser.add_argument("--n-boot", type=int, default=N_BOOT, help=f"bootstrap resamples (default {N_BOOT})")
     parser.add_argument("--seed", type=int, default=SEED, help=f"bootstrap seed (default {SEED})")
     parser.add_argument("--provenance", default=None, help="provenance.json of the run, shown in report.md")
@@ -195,7 +222,11 @@ def run(args: argparse.Namespace) -> int:
             provenance = json.loads(Path(args.provenance).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise UsageError(f"--provenance {args.provenance}: not a readable JSON file ({exc})") from None
-    res = compute(read_records(args.records), n_boot=args.n_boot, seed=args.seed)
+    for path in args.baselines:
+        if not Path(path).exists():
+            raise UsageError(f"--baselines {path}: no such file")
+    baselines = bs.read_baselines(args.baselines) if args.baselines else None
+    res = compute(read_records(args.records), n_boot=args.n_boot, seed=args.seed, baselines=baselines)
     write(res, out, os.path.relpath(figures, out), provenance)
     print(f"stats: {res['context']['n_rows']} rows, {res['context']['n_infra']} infra errors excluded; "
           f"{res['conclusion']} -> {out}")

@@ -93,6 +93,11 @@ class Kind(ABC):
         Optimisation kinds check feasibility and optimal value, so any optimal solution is correct.
         """
 
+    def heuristics(self, instance: Mapping[str, Any]) -> dict[str, Any]:
+        """The kind's cheap strategies on one instance: ``{name: typed answer}``, the kind's standard heuristic
+        first; empty when the kind has none.  The baselines stage grades each answer with :meth:`grade`."""
+        return {}
+
 
 def stable_hash(*parts: object) -> str:
     """sha256 hex of the parts joined by '|' (their ``str``)."""

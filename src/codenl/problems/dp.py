@@ -20,7 +20,9 @@ Generators (``size`` in parentheses):
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from fractions import Fraction
+from typing import Any
 
 from codenl.problems.arithmetic import IntAnswerKind
 from codenl.problems.base import Problem
@@ -64,6 +66,17 @@ def rod_max_revenue(prices: Sequence[int], length: int) -> int:
     for n in range(1, length + 1):
         best[n] = max(prices[i] + best[n - i - 1] for i in range(n))
     return best[length]
+
+
+def greedy_knapsack_value(weights: Sequence[int], values: Sequence[int], capacity: int) -> int:
+    """Total value of the value-per-weight greedy: items by decreasing value/weight (ties: the lowest index), each
+    taken when it still fits (a cheap strategy, not the optimum)."""
+    total, room = 0, capacity
+    for i in sorted(range(len(weights)), key=lambda i: (-Fraction(values[i], max(weights[i], 1)), i)):
+        if weights[i] <= room:
+            total += values[i]
+            room -= weights[i]
+    return total
 
 
 # ------------------------------------------------------------------------------------------------ generators
@@ -124,6 +137,10 @@ class Knapsack(IntAnswerKind):
         data = {"weights": weights, "values": values, "capacity": capacity}
         return Problem(statement, answer_format, "int", gold, data)
 
+    def heuristics(self, instance: Mapping[str, Any]) -> dict[str, Any]:
+        data = instance["data"]
+        return {"greedy_value_per_weight": greedy_knapsack_value(data["weights"], data["values"], data["capacity"])}
+
 
 class Rod(IntAnswerKind):
     name = "rod"
@@ -147,6 +164,10 @@ class Rod(IntAnswerKind):
         )
         answer_format = "a JSON integer: the maximum total revenue"
         return Problem(statement, answer_format, "int", rod_max_revenue(prices, size), {"prices": prices})
+
+    def heuristics(self, instance: Mapping[str, Any]) -> dict[str, Any]:
+        prices = instance["data"]["prices"]
+        return {"uncut": prices[-1], "unit_pieces": len(prices) * prices[0]}
 
 
 KINDS = (LCS(), Knapsack(), Rod())

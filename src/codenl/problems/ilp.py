@@ -30,7 +30,8 @@ import contextlib
 import os
 import random
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -187,6 +188,17 @@ class Assignment(IntAnswerKind):
         answer_format = "a JSON integer: the minimum total cost of a one-to-one assignment of workers to jobs"
         return Problem(statement, answer_format, "int", assignment_min_cost(cost), {"cost": cost})
 
+    def heuristics(self, instance: Mapping[str, Any]) -> dict[str, Any]:
+        """Workers in order, each taking its cheapest free job."""
+        cost = instance["data"]["cost"]
+        free = set(range(len(cost)))
+        total = 0
+        for row in cost:
+            job = min(free, key=lambda j: (row[j], j))
+            free.remove(job)
+            total += row[job]
+        return {"greedy_cheapest_free_job": total}
+
 
 PROD_RESOURCES = 3
 
@@ -248,6 +260,14 @@ class Partition(IntAnswerKind):
             "a JSON integer: the smaller of the two group sums in a split whose sums are as close as possible"
         )
         return Problem(statement, answer_format, "int", partition_smaller_sum(numbers), {"numbers": numbers})
+
+    def heuristics(self, instance: Mapping[str, Any]) -> dict[str, Any]:
+        """floor(sum / 2), and the greedy split (largest first, each number to the group with the smaller sum)."""
+        numbers = instance["data"]["numbers"]
+        groups = [0, 0]
+        for x in sorted(numbers, reverse=True):
+            groups[groups[1] < groups[0]] += x
+        return {"half_sum": sum(numbers) // 2, "greedy_largest_first": min(groups)}
 
 
 KINDS = (Assignment(), Production(), Partition())

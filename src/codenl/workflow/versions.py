@@ -16,9 +16,10 @@ from typing import Any
 
 
 def stage_versions(kinds: Iterable[str], allowed_packages: Iterable[str] = ()) -> dict[str, Any]:
-    """``{"generator": {kind: v}, "prompt": {arm: v}, "extraction": v, "harness": v, "grader": {kind: v}}``; the sim
+    """``{"generator": {kind: v}, "prompt": {arm: v}, "extraction": v, "harness": v, "grader": {kind: v}, "baselines": v}``; the sim
     prompt names ``allowed_packages`` (what the sandbox lets a program import beside the standard library)."""
     from codenl.answers import CODE_EXTRACTION_VERSION
+    from codenl.baselines import BASELINES_VERSION
     from codenl.grading import grader_version
     from codenl.harness import HARNESS_VERSION
     from codenl.problems import get_kind
@@ -30,4 +31,5 @@ def stage_versions(kinds: Iterable[str], allowed_packages: Iterable[str] = ()) -
         "extraction": CODE_EXTRACTION_VERSION,
         "harness": HARNESS_VERSION,
         "grader": {k: grader_version(k) for k in kinds},
+        "baselines": BASELINES_VERSION,
     }

@@ -82,5 +82,10 @@ class EditDistance(Kind):
         data = instance["data"]
         return int_verdict(answer, edit_distance(data["s"], data["t"]))
 
+    def heuristics(self, instance: Mapping[str, Any]) -> dict[str, Any]:
+        """The length difference (a lower bound that is exact when only insertions or deletions were made)."""
+        data = instance["data"]
+        return {"length_difference": abs(len(data["s"]) - len(data["t"]))}
+
 
 KINDS = (EditDistance(),)

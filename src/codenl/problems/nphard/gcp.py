@@ -15,10 +15,22 @@ themselves are not checked beyond being integers: only how many distinct ones ar
 
 gcp_d ``answer``: ``true`` when the vertices can be coloured with at most ``k`` colours (``bool``). ``k`` is the
 chromatic number of a reference graph drawn as above, whatever the answer; even-indexed instances (True) ask about
-that graph (chromatic number ``k``), odd-indexed ones (False) about a graph redrawn until its chromatic number is
-``k + 1`` (see :func:`graph_with_chromatic`). Every shard is balanced, every question is tight, and ``k`` has the
-same distribution for both answers, so ``k`` alone does not give the answer away. (Version 1 asked with
-``k = chi - 1`` for False instances of the same graphs: "true iff k >= 3" then scored 92% at 6 vertices.)
+that graph (chromatic number ``k``), odd-indexed ones (False) about a uniform random graph with as many edges,
+redrawn until its chromatic number is ``k + 1`` (:func:`graph_with_chromatic_and_edges`; the reference is redrawn
+when none is found, and after :data:`EDGE_MATCH_REFERENCES` references, which happens on tiny graphs only, the
+False graph is drawn with any number of edges by :func:`graph_with_chromatic`). Every shard is balanced, every question is tight, and ``k`` and the number of edges have the
+same distribution for both answers, so neither gives the answer away. (Version 1 asked with ``k = chi - 1`` for
+False instances of the same graphs: "true iff k >= 3" then scored 92% at 6 vertices; in version 2 False graphs
+were denser, and "true iff at most so many edges" scored 92%, 80%, 75% at 6, 9, 12 vertices.)
+
+Standard heuristic (:meth:`Kind.heuristics`): the largest-degree-first greedy colouring
+(:func:`largest_degree_first`); DSATUR is reported beside it. From :data:`HARD_MIN_VERTICES` (6) vertices on,
+gcp's odd-indexed instances and gcp_d's reference graphs (so every True instance) are graphs on which that
+colouring uses more colours than the chromatic number (:func:`greedy_hard_graph`): it solves about half of gcp or
+less, and "true iff it uses at most k colours" is right on the False half of gcp_d only. From
+:data:`DSATUR_HARD_MIN_VERTICES` (12, the plan's hardest level) vertices on, those graphs defeat DSATUR as well. Below 6 vertices it is
+optimal on every graph (checked exhaustively on 5 vertices), so those sizes are easy by necessity
+(docs/baselines.md).
 """
 
 from __future__ import annotations
@@ -162,6 +174,76 @@ def graph_with_chromatic(n: int, target: int, rng: random.Random) -> list[list[i
         p = min(1.0, p + 0.05) if chi < target else max(0.0, p - 0.05)
 
 
+def largest_degree_first(n: int, edges: Sequence[Sequence[int]]) -> list[int]:
+    """The standard greedy colouring (Welsh-Powell): vertices by decreasing degree (ties: the lowest index), each
+    given the smallest colour none of its coloured neighbours has."""
+    adj = neighbours(n, edges)
+    colour = [-1] * n
+    for v in sorted(range(n), key=lambda u: (-len(adj[u]), u)):
+        used = {colour[w] for w in adj[v]}
+        colour[v] = next(c for c in range(n) if c not in used)
+    return colour
+
+
+#: fewest vertices at which the largest-degree-first colouring can fail on a graph of chromatic number >= 3
+#: (exhaustive: never on 5 vertices; on 110 of the 27,591 labelled 6-vertex graphs)
+HARD_MIN_VERTICES = 6
+#: from this many vertices on, hard graphs must also defeat DSATUR (on fewer vertices it almost never fails)
+DSATUR_HARD_MIN_VERTICES = 12
+#: relabellings of one drawn graph tried before drawing another (the colourings' ties follow the labels)
+RELABELLINGS = 30
+
+
+def defeats_greedy(n: int, edges: Sequence[Sequence[int]], chi: int) -> bool:
+    """The largest-degree-first colouring (and, from :data:`DSATUR_HARD_MIN_VERTICES` vertices on, DSATUR too)
+    uses more than ``chi`` colours."""
+    if len(set(largest_degree_first(n, edges))) <= chi:
+        return False
+    return n < DSATUR_HARD_MIN_VERTICES or len(set(dsatur_greedy(neighbours(n, edges)))) > chi
+
+
+def greedy_hard_graph(n: int, rng: random.Random) -> tuple[list[list[int]], int]:
+    """``(edges, chromatic number)`` of a graph drawn like :func:`random_graph` that :func:`defeats_greedy`: each
+    drawn graph is tried under the identity and :data:`RELABELLINGS` random relabellings of its vertices, then
+    redrawn (acceptance in docs/baselines.md)."""
+    if n < HARD_MIN_VERTICES:
+        raise ValueError(f"the largest-degree-first colouring is optimal on every graph of {n} vertices")
+    while True:
+        edges = random_graph(n, rng)
+        chi = chromatic_colouring(n, edges)[0]
+        # Welsh and Powell: under any labels, the i-th vertex by degree (from 1) gets a colour <= min(degree + 1, i)
+        degrees = sorted((len(a) for a in neighbours(n, edges)), reverse=True)
+        if max(min(d + 1, i) for i, d in enumerate(degrees, 1)) <= chi:
+            continue  # no relabelling can make the colouring fail (three graphs in four on 6 vertices)
+        for attempt in range(RELABELLINGS + 1):
+            if attempt:
+                perm = list(range(n))
+                rng.shuffle(perm)
+                edges = sorted([min(perm[u], perm[v]), max(perm[u], perm[v])] for u, v in edges)
+            if defeats_greedy(n, edges, chi):
+                return edges, chi
+
+
+#: draws of G(n, m) tried for a chromatic number before the reference graph is redrawn (acceptance 23-55%)
+EDGE_MATCH_DRAWS = 200
+#: reference graphs tried for a False instance with as many edges, before one with any number of edges is drawn
+EDGE_MATCH_REFERENCES = 20
+
+
+def graph_with_chromatic_and_edges(n: int, m: int, target: int, rng: random.Random) -> list[list[int]] | None:
+    """Edges of a uniform random graph with ``n`` vertices and exactly ``m`` edges whose chromatic number is
+    ``target``, by rejection; None when no such graph exists (fewer than ``target * (target - 1) / 2`` edges, or more
+    vertices needed) or :data:`EDGE_MATCH_DRAWS` draws all missed."""
+    if target > n or m < target * (target - 1) // 2 or m > n * (n - 1) // 2:
+        return None
+    pairs = list(itertools.combinations(range(n), 2))
+    for _ in range(EDGE_MATCH_DRAWS):
+        edges = [list(p) for p in sorted(rng.sample(pairs, m))]
+        if chromatic_colouring(n, edges)[0] == target:
+            return edges
+    return None
+
+
 def _graph_text(n: int, edges: Sequence[Sequence[int]]) -> str:
     return (
         f"An undirected graph has {n} vertices, numbered 0 to {n - 1}, and {len(edges)} edges "
@@ -174,11 +256,16 @@ class GraphColouring(Kind):
     family = FAMILY
     min_size = 4
     max_size = 25
-    version = "1"
+    # 2: odd-indexed instances from 6 vertices on are graphs the largest-degree-first colouring gets wrong
+    # (1: that colouring was optimal on 82-100% of instances)
+    version = "2"
     size_meaning = "number of vertices"
 
     def make(self, size: int, rng: random.Random, index: int) -> Problem:
-        edges = random_graph(size, rng)
+        if index % 2 == 1 and size >= HARD_MIN_VERTICES:
+            edges, _ = greedy_hard_graph(size, rng)
+        else:
+            edges = random_graph(size, rng)
         chi, colouring = chromatic_colouring(size, edges)
         statement = _graph_text(size, edges) + (
             "Assign a colour to every vertex so that any two adjacent vertices get different colours, using as "
@@ -210,23 +297,42 @@ class GraphColouring(Kind):
             return wrong(f"uses {used} colours, the minimum is {data['chromatic_number']}")
         return CORRECT
 
+    def heuristics(self, instance: Mapping[str, Any]) -> dict[str, Any]:
+        data = instance["data"]
+        adj = neighbours(data["n"], data["edges"])
+        return {"largest_degree_first": largest_degree_first(data["n"], data["edges"]), "dsatur": dsatur_greedy(adj)}
+
 
 class GraphColouringDecision(Kind):
     name = "gcp_d"
     family = FAMILY
     min_size = 4
     max_size = 25
-    version = "2"  # 2: k drawn independently of the answer (1: k = chi - 1 for False, so k gave the answer away)
+    # 3: from 6 vertices on, the reference graph is one the largest-degree-first colouring gets wrong, so "true iff
+    # that colouring uses at most k colours" is right on the False half only (2: 91-100% right); False graphs have
+    # as many edges as the reference (2: they were denser, so the edge count gave the answer away);
+    # 2: k drawn independently of the answer (1: k = chi - 1 for False, so k gave the answer away)
+    version = "3"
     size_meaning = "number of vertices"
 
     def make(self, size: int, rng: random.Random, index: int) -> Problem:
-        while True:  # the reference graph fixes k; a complete graph leaves no room for chromatic number k + 1
-            edges = random_graph(size, rng)
-            k = chromatic_colouring(size, edges)[0]
-            if k < size:
+        for attempt in itertools.count(1):  # the reference graph fixes k (and the number of edges)
+            if size >= HARD_MIN_VERTICES:
+                edges, k = greedy_hard_graph(size, rng)
+            else:
+                edges = random_graph(size, rng)
+                k = chromatic_colouring(size, edges)[0]
+            if k >= size:  # a complete graph leaves no room for chromatic number k + 1
+                continue
+            if index % 2 == 0:
                 break
-        if index % 2 == 1:
-            edges = graph_with_chromatic(size, k + 1, rng)
+            other = graph_with_chromatic_and_edges(size, len(edges), k + 1, rng)
+            if other is None and attempt >= EDGE_MATCH_REFERENCES:
+                # tiny graphs (4 vertices: a 3-chromatic graph has fewer edges than K4): edges not matched
+                other = graph_with_chromatic(size, k + 1, rng)
+            if other is not None:
+                edges = other
+                break
         chi, _ = chromatic_colouring(size, edges)
         statement = _graph_text(size, edges) + (
             f"Can every vertex be given one of at most {k} colours so that any two adjacent vertices get "
@@ -246,6 +352,14 @@ class GraphColouringDecision(Kind):
     def grade(self, instance: Mapping[str, Any], answer: Any) -> Verdict:
         data = instance["data"]
         return bool_verdict(answer, data["chromatic_number"] <= data["k"])
+
+    def heuristics(self, instance: Mapping[str, Any]) -> dict[str, Any]:
+        data = instance["data"]
+        adj = neighbours(data["n"], data["edges"])
+        return {
+            "largest_degree_first_within_k": len(set(largest_degree_first(data["n"], data["edges"]))) <= data["k"],
+            "dsatur_within_k": len(set(dsatur_greedy(adj))) <= data["k"],
+        }
 
 
 KINDS = (GraphColouring(), GraphColouringDecision())

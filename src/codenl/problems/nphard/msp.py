@@ -47,6 +47,11 @@ def list_schedule(durations: Sequence[int], participants: Sequence[Sequence[int]
     return start
 
 
+def longest_first(durations: Sequence[int]) -> list[int]:
+    """Meetings by decreasing duration (ties: the lowest index): the order of the longest-first list schedule."""
+    return sorted(range(len(durations)), key=lambda j: (-durations[j], j))
+
+
 def makespan(durations: Sequence[int], start: Sequence[int]) -> int:
     return max((s + d for s, d in zip(start, durations)), default=0)
 
@@ -184,6 +189,14 @@ class MeetingScheduling(Kind):
         if span != data["makespan"]:
             return wrong(f"the last meeting ends at hour {span}, the earliest possible is hour {data['makespan']}")
         return CORRECT
+
+    def heuristics(self, instance: Mapping[str, Any]) -> dict[str, Any]:
+        data = instance["data"]
+        durations, participants, people = data["durations"], data["participants"], len(data["people"])
+        return {
+            "list_schedule_in_order": list_schedule(durations, participants, range(len(durations)), people),
+            "list_schedule_longest_first": list_schedule(durations, participants, longest_first(durations), people),
+        }
 
 
 KINDS = (MeetingScheduling(),)

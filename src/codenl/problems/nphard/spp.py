@@ -108,6 +108,27 @@ def hop_farthest(n: int, edges: Sequence[Sequence[int]], source: int) -> tuple[i
         frontier, depth = nxt, depth + 1
 
 
+def fewest_hops_path(n: int, edges: Sequence[Sequence[int]], source: int, target: int) -> list[int]:
+    """The path with the fewest edges (breadth-first search, neighbours in increasing order), ignoring weights."""
+    adj = adjacency(n, edges)
+    parent = {source: source}
+    frontier = [source]
+    while frontier and target not in parent:
+        nxt = []
+        for u in frontier:
+            for v in sorted(adj[u]):
+                if v not in parent:
+                    parent[v] = u
+                    nxt.append(v)
+        frontier = nxt
+    if target not in parent:
+        raise ValueError(f"node {target} is unreachable from {source}")
+    path = [target]
+    while path[-1] != source:
+        path.append(parent[path[-1]])
+    return path[::-1]
+
+
 class ShortestPath(Kind):
     name = "spp"
     family = FAMILY
@@ -163,6 +184,10 @@ class ShortestPath(Kind):
         if weight != best:
             return wrong(f"the path has weight {weight}, the shortest has weight {best}")
         return CORRECT
+
+    def heuristics(self, instance: Mapping[str, Any]) -> dict[str, Any]:
+        data = instance["data"]
+        return {"fewest_hops": fewest_hops_path(data["n"], data["edges"], data["source"], data["target"])}
 
 
 KINDS = (ShortestPath(),)

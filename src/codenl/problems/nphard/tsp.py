@@ -15,8 +15,15 @@ starts at 0 and whose length equals ``optimum``; any optimal tour (e.g. the reve
 also accepts the same list with city 0 repeated at the end (the closed form of the same tour).
 
 tsp_d ``answer``: ``true`` when some tour has length at most ``threshold`` (``bool``). Thresholds: even-indexed
-instances are True (threshold = optimum + a random slack of 0..10% of it), odd-indexed ones are False (threshold =
-optimum - 1..10% of it, at least 1 below), so every shard is balanced and the threshold is close to the optimum.
+instances are True (threshold = optimum + a random slack of 0..5% of it), odd-indexed ones are False (threshold =
+optimum - 1..5% of it, at least 1 below), so every shard is balanced and the threshold is close to the optimum.
+Cities are redrawn until the nearest-neighbour tour (:func:`nearest_neighbour_tour`) is longer than the optimum,
+and a True threshold stays below that tour's length: "true iff the nearest-neighbour tour is within the threshold"
+is then right on exactly the False half, and a rule "true iff the threshold is within x% of that tour's length"
+learned on other seeds scores 50-60% (70-75% with the 10% slack of version 1; docs/baselines.md).
+
+Standard heuristics (:meth:`Kind.heuristics`): tsp, the nearest-neighbour tour; tsp_d, whether it is within the
+threshold.
 """
 
 from __future__ import annotations
@@ -51,6 +58,19 @@ def random_distances(n: int, rng: random.Random) -> list[list[int]]:
 def tour_length(dist: Sequence[Sequence[int]], tour: Sequence[int]) -> int:
     """Length of the closed tour (including the leg from the last city back to the first)."""
     return sum(dist[tour[i]][tour[(i + 1) % len(tour)]] for i in range(len(tour)))
+
+
+def nearest_neighbour_tour(dist: Sequence[Sequence[int]]) -> list[int]:
+    """The standard greedy tour: from city 0, always on to the nearest unvisited city (ties: the lowest index)."""
+    n = len(dist)
+    tour = [0]
+    left = set(range(1, n))
+    while left:
+        here = tour[-1]
+        nxt = min(left, key=lambda c: (dist[here][c], c))
+        tour.append(nxt)
+        left.remove(nxt)
+    return tour
 
 
 def held_karp(dist: Sequence[Sequence[int]]) -> tuple[int, list[int]]:
@@ -166,13 +186,30 @@ class TravellingSalesman(Kind):
             return wrong(f"the tour has length {length}, the shortest tour has length {data['optimum']}")
         return CORRECT
 
+    def heuristics(self, instance: Mapping[str, Any]) -> dict[str, Any]:
+        return {"nearest_neighbour": nearest_neighbour_tour(instance["data"]["dist"])}
 
-def decision_threshold(optimum: int, index: int, rng: random.Random) -> int:
-    """Threshold close to the optimum: at least the optimum for even indices, below it for odd ones."""
-    slack = max(1, round(optimum * rng.uniform(0.0, 0.10)))
+
+def decision_threshold(optimum: int, greedy: int, index: int, rng: random.Random) -> int:
+    """Threshold close to the optimum: at least the optimum for even indices, below it for odd ones.
+
+    A True threshold also stays below ``greedy`` (the nearest-neighbour tour's length, longer than the optimum),
+    so that the nearest-neighbour tour never proves the answer."""
+    slack = max(1, round(optimum * rng.uniform(0.0, 0.05)))
     if index % 2 == 0:
-        return optimum + rng.randint(0, slack)
+        return optimum + rng.randint(0, min(slack, greedy - 1 - optimum))
     return optimum - slack
+
+
+def greedy_suboptimal_distances(n: int, rng: random.Random) -> tuple[list[list[int]], int, int]:
+    """``(dist, optimum, nearest-neighbour length)`` of random cities redrawn until the nearest-neighbour tour is
+    longer than the optimum (acceptance measured in docs/baselines.md; it is above one half from 6 cities on)."""
+    while True:
+        dist = random_distances(n, rng)
+        optimum, _ = held_karp(dist)
+        greedy = tour_length(dist, nearest_neighbour_tour(dist))
+        if greedy > optimum:
+            return dist, optimum, greedy
 
 
 class TravellingSalesmanDecision(Kind):
@@ -180,13 +217,15 @@ class TravellingSalesmanDecision(Kind):
     family = FAMILY
     min_size = 4
     max_size = 15
-    version = "1"
+    # 2: cities redrawn until the nearest-neighbour tour is not optimal, True thresholds below its length, slack
+    # 5% of the optimum (1: "true iff the nearest-neighbour tour is within the threshold" was right on 60-69% of
+    # instances; with a 10% slack the threshold's distance to that tour's length told the answer 70-75% of the time)
+    version = "2"
     size_meaning = "number of cities"
 
     def make(self, size: int, rng: random.Random, index: int) -> Problem:
-        dist = random_distances(size, rng)
-        optimum, _ = held_karp(dist)
-        threshold = decision_threshold(optimum, index, rng)
+        dist, optimum, greedy = greedy_suboptimal_distances(size, rng)
+        threshold = decision_threshold(optimum, greedy, index, rng)
         statement = (
             _statement_cities(dist)
             + f"\nIs there a tour whose length is at most {threshold}?"
@@ -203,6 +242,11 @@ class TravellingSalesmanDecision(Kind):
     def grade(self, instance: Mapping[str, Any], answer: Any) -> Verdict:
         data = instance["data"]
         return bool_verdict(answer, data["optimum"] <= data["threshold"])
+
+    def heuristics(self, instance: Mapping[str, Any]) -> dict[str, Any]:
+        data = instance["data"]
+        greedy = tour_length(data["dist"], nearest_neighbour_tour(data["dist"]))
+        return {"nearest_neighbour_within_threshold": greedy <= data["threshold"]}
 
 
 KINDS = (TravellingSalesman(), TravellingSalesmanDecision())
