@@ -231,7 +231,7 @@ def test_stats_baseline_columns_by_hand() -> None:
     inst = bs.per_instance(long, table).set_index("instance_id")
     assert inst["baseline_correct"].to_dict() == {"a": 1.0, "b": 0.0, "c": 0.0}
     assert inst["hardness"].to_dict() == {"a": "easy", "b": "hard", "c": "easy"}
-    from codenl.analysis import stats_cli
+    from codenl.commands import stats as stats_cli
 
     records = pd.DataFrame([
         {"instance_id": i, "model": "m", "arm": arm, "kind": "k", "size": 2, "seed": 0, "outcome": outcome}

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 import pkgutil
 import subprocess
 import sys
@@ -35,5 +36,6 @@ def test_each_command_configures_its_parser_and_runs(name: str) -> None:
 def test_help_lists_every_command_in_data_flow_order() -> None:
     out = subprocess.run([sys.executable, "-m", "codenl", "--help"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0
-    positions = [out.stdout.index(f"    {name}") for name in COMMANDS]
+    # a command's own line: four spaces, its name, then its help on the same line or the next
+    positions = [re.search(rf"^    {name}(?:\s)", out.stdout, re.M).start() for name in COMMANDS]
     assert positions == sorted(positions)
