@@ -19,6 +19,7 @@ from codenl.errors import CodenlError, UsageError
 
 # name -> (module, one-line help).  The order is the order of the data flow.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "models": ("codenl.llm.models_cli", "list the local models, fetch and verify them into the model cache"),
     "generate": ("codenl.problems.cli", "generate problem instances with exact gold answers"),
     "plan": ("codenl.workflow_cli.plan", "print requests, tokens and cost a config will spend"),
     "check": ("codenl.workflow_cli.check", "pre-flight: key accepted, every model id exists"),
