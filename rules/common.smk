@@ -149,6 +149,8 @@ def query_options(wildcards, threads):
         words += ["--api-key-env", m["api_key_env"]]
     if m["provider"] == "local":
         words += ["--threads", str(threads)]
+        if m.get("gguf"):
+            words += ["--gguf", m["gguf"]]
     words += [
         "--temperature", repr(float(sampling["temperature"])), "--top-p", repr(float(sampling["top_p"])),
         "--max-tokens", str(sampling["max_tokens"]), "--window", str(conc["window"]),

@@ -218,7 +218,7 @@ def test_required_and_missing_keys(tmp_path: Path) -> None:
         {"name": "a/b", "provider": "openrouter"},
         {"name": "c", "provider": "openai_compatible", "base_url": "http://127.0.0.1:1/v1", "api_key_env": "MY_KEY"},
         {"name": "d", "provider": "openai_compatible", "base_url": "http://127.0.0.1:1/v1"},
-        {"name": "e", "provider": "local"},
+        {"name": "smollm2-135m", "provider": "local"},
     ]})
     assert cfg.required_keys(c) == ["MY_KEY", "OPENROUTER_API_KEY"]
     dotenv = tmp_path / ".env"
@@ -227,7 +227,7 @@ def test_required_and_missing_keys(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=r"models\[1\] .*MY_KEY") as exc:
         cfg.check_keys(c, environ={"OPENROUTER_API_KEY": "sk-or-secret-value"}, dotenv=dotenv)
     assert "sk-or-secret-value" not in str(exc.value)
-    cfg.check_keys(c, environ={}, dotenv=dotenv, only=["d", "e"])  # models that need no key
+    cfg.check_keys(c, environ={}, dotenv=dotenv, only=["d", "smollm2-135m"])  # models that need no key
     with pytest.raises(UsageError, match=r"models\[1\] "):
         cfg.check_keys(c, environ={}, dotenv=dotenv, only=["c"])  # the index is the configured one
     dotenv.write_text("export MY_KEY='from-dotenv'\n")

@@ -311,3 +311,19 @@ def test_models_list_and_fetch_from_the_command_line(tmp_path: Path, data: bytes
     bad = subprocess.run([PYTHON, "-m", "codenl", "models", "fetch", "gpt-17"], capture_output=True, text=True,
                          env=env, timeout=60)
     assert bad.returncode == 2 and "'gpt-17' is not a registered model" in bad.stderr
+
+
+def test_the_configuration_accepts_registered_local_models_and_gguf_files_only(tmp_path: Path) -> None:
+    from codenl.config import load_config
+
+    def load(models: list[dict[str, str]]) -> dict:  # type: ignore[type-arg]
+        path = tmp_path / "c.yaml"
+        path.write_text(__import__("json").dumps({"models": models, "kinds": ["add"]}))
+        return load_config([path])
+
+    assert load([{"name": "qwen2.5-coder-1.5b", "provider": "local"}])["models"][0]["gguf"] is None
+    assert load([{"name": "mine", "provider": "local", "gguf": "/data/m.gguf"}])["models"][0]["gguf"] == "/data/m.gguf"
+    with pytest.raises(UsageError, match=r"models\[0\]\.name: 'qwen-9000' is not a registered local model"):
+        load([{"name": "qwen-9000", "provider": "local"}])
+    with pytest.raises(UsageError, match=r"models\[0\]\.gguf: applies only to provider local"):
+        load([{"name": "a/b", "provider": "openrouter", "gguf": "x.gguf"}])

@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from codenl.errors import UsageError
+from codenl.llm.models import is_local_model_name, registered_names
 from codenl.naming import model_from_slug, model_slug
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -222,6 +223,13 @@ def check_semantics(config: dict[str, Any]) -> dict[str, Any]:
                     f"config: models[{i}]: provider 'local' starts its own server; for a server of yours use "
                     f"provider openai_compatible with base_url"
                 )
+            if not model.get("gguf") and not is_local_model_name(model["name"]):
+                raise UsageError(
+                    f"config: models[{i}].name: {model['name']!r} is not a registered local model "
+                    f"({', '.join(registered_names())}) nor a path ending in .gguf; give a file of yours as gguf"
+                )
+        elif model.get("gguf"):
+            raise UsageError(f"config: models[{i}].gguf: applies only to provider local")
         elif model["provider"] == "openai_compatible" and not model.get("base_url"):
             raise UsageError(f"config: models[{i}].base_url: provider openai_compatible needs a base_url")
         if model.get("base_url") is None:
