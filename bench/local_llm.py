@@ -71,14 +71,18 @@ def ask(port: int, model: str, messages: list[dict[str, str]], max_tokens: int) 
         return int(json.load(resp)["usage"]["completion_tokens"])
 
 
-def measure(setup: Setup, model: str, prompts: list[list[dict[str, str]]], max_tokens: int) -> str | float:
-    """Tokens/s of the setup, or why it could not run (e.g. the server died with SIGILL)."""
+def measure(
+    setup: Setup, model: str, prompts: list[list[dict[str, str]]], max_tokens: int
+) -> str | tuple[float, float]:
+    """(tokens/s, seconds to start the servers) of the setup, or why it could not run (e.g. SIGILL)."""
     old = os.environ.get(EXTRA_BUFTS_ENV)
     os.environ[EXTRA_BUFTS_ENV] = "1" if setup.repack else "0"
     try:
         with contextlib.ExitStack() as stack:
+            t0 = time.monotonic()
             servers = [stack.enter_context(LocalServer(alias=model, threads=setup.threads))
                        for _ in range(setup.servers)]  # fmt: skip
+            startup = time.monotonic() - t0
             ports = [s.port for s in servers]
             assert all(p is not None for p in ports)
             # warm up each server on a short request (page in the weights)
@@ -88,7 +92,7 @@ def measure(setup: Setup, model: str, prompts: list[list[dict[str, str]]], max_t
             started = time.monotonic()
             with concurrent.futures.ThreadPoolExecutor(len(jobs)) as pool:
                 tokens = sum(pool.map(lambda j: ask(j[0], model, j[1], max_tokens), jobs))
-            return tokens / (time.monotonic() - started)
+            return tokens / (time.monotonic() - started), startup
     except (CodenlError, OSError) as exc:
         text = str(exc)
         if "status -4" in text or "status 132" in text or "SIGILL" in text or "Illegal instruction" in text:
@@ -110,7 +114,7 @@ def main() -> int:
     instances = generate("mul", 3, 0, max(s.requests for s in SETUPS) * len(SETUPS))
     print(f"model {args.model}, {args.max_tokens} tokens per request, {os.cpu_count()} CPUs; load average before: "
           f"{os.getloadavg()[0]:.2f}", flush=True)  # fmt: skip
-    rows: list[tuple[int, Setup, str | float]] = []
+    rows: list[tuple[int, Setup, str | tuple[float, float]]] = []
     offset = 0
     for i, setup in enumerate(SETUPS, start=1):
         if args.only and i not in args.only:
@@ -119,15 +123,15 @@ def main() -> int:
         offset += setup.requests
         result = measure(setup, args.model, prompts, args.max_tokens)
         rows.append((i, setup, result))
-        shown = f"{result:6.1f} tokens/s" if isinstance(result, float) else result
+        shown = f"{result[0]:6.1f} tokens/s, start {result[1]:.1f} s" if isinstance(result, tuple) else result
         print(f"{i}. {setup.label():55} {shown}  (load {os.getloadavg()[0]:.2f})", flush=True)
-    base = next((r for _, _, r in rows if isinstance(r, float)), None)
-    print("\n| setup | tokens/s | vs first |\n|---|---|---|")
+    base = next((r[0] for _, _, r in rows if isinstance(r, tuple)), None)
+    print("\n| setup | tokens/s | vs first | server start (s) |\n|---|---|---|---|")
     for i, setup, result in rows:
-        if isinstance(result, float) and base:
-            print(f"| {i}. {setup.label()} | {result:.1f} | {result / base:.2f} |")
+        if isinstance(result, tuple) and base:
+            print(f"| {i}. {setup.label()} | {result[0]:.1f} | {result[0] / base:.2f} | {result[1]:.1f} |")
         else:
-            print(f"| {i}. {setup.label()} | {result} | |")
+            print(f"| {i}. {setup.label()} | {result} | | |")
     print(f"\nload average after: {os.getloadavg()[0]:.2f}")
     return 0
 

@@ -160,8 +160,12 @@ def query_options(wildcards, threads):
 
 
 def query_threads(wildcards):
-    # llama.cpp computes on this machine: give the job every core; remote providers only wait on the network.
-    return workflow.cores if provider_of(wildcards) == "local" else 1
+    """llama.cpp computes on this machine: the cores are shared by the concurrency.local.jobs query jobs that run
+    at once (one llama.cpp thread per job is the fastest setup on 2 cores, and by far the fastest under load:
+    bench/local_llm.py); remote providers only wait on the network."""
+    if provider_of(wildcards) == "local":
+        return max(1, (workflow.cores or 1) // CFG["concurrency"]["local"]["jobs"])
+    return 1
 
 
 def generate_command(kind, seed):
