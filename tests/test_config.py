@@ -48,15 +48,16 @@ def error_of(tmp_path: Path, data: object) -> str:
 # -- the shipped configurations -------------------------------------------------------------------------------
 
 
-def test_default_config_runs_every_kind_once_on_the_local_model() -> None:
+def test_default_config_runs_a_small_grid_on_the_registered_local_model() -> None:
+    from codenl.llm.models import DEFAULT_MODEL
+
     c = cfg.load_config([ROOT / "config.yaml"])
-    assert [m["provider"] for m in c["models"]] == ["local"]
-    assert c["kinds"] == list(KIND_NAMES)
+    assert [(m["name"], m["provider"]) for m in c["models"]] == [(DEFAULT_MODEL, "local")]
+    assert set(c["kinds"]) <= set(KIND_NAMES)
     cells = cfg.expected_cells(c)
-    assert len(cells) == 19 and {x["kind"] for x in cells} == set(KIND_NAMES)
-    assert all(x["n"] >= 1 for x in cells) and c["seeds"] == [0]
-    assert 128 <= c["sampling"]["max_tokens"] <= 384
-    assert c["concurrency"]["local"] == {"jobs": 1, "window": 1}
+    assert 1 <= len(cells) <= 8 and sum(x["n"] for x in cells) <= 24 and c["seeds"] == [0]
+    assert 128 <= c["sampling"]["max_tokens"] <= 512
+    assert c["concurrency"]["local"] == {"jobs": 2, "window": 1}
     assert cfg.required_keys(c) == []
 
 
