@@ -59,6 +59,7 @@ onstart:
     _pending = {j.wildcards_dict.get("model") for j in workflow.dag.needrun_jobs() if j.rule.name.startswith("query_")}
     try:
         cfgmod.check_keys(CFG, only=[m["name"] for s, m in MODELS.items() if s in _pending])
+        cfgmod.check_local_models(CFG, only=[m["name"] for s, m in MODELS.items() if s in _pending])
     except UsageError as exc:
         _fail(exc)
 

@@ -328,3 +328,16 @@ def test_the_configuration_accepts_registered_local_models_and_gguf_files_only(t
         load([{"name": "qwen-9000", "provider": "local"}])
     with pytest.raises(UsageError, match=r"models\[0\]\.gguf: applies only to provider local"):
         load([{"name": "a/b", "provider": "openrouter", "gguf": "x.gguf"}])
+
+
+def test_a_local_model_not_fetched_stops_the_run_before_any_job(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from codenl.config import check_local_models
+
+    monkeypatch.setenv("CODENL_MODELS_DIR", str(tmp_path))
+    monkeypatch.delenv("CODENL_LOCAL_GGUF", raising=False)
+    config = {"models": [{"name": "a/b", "provider": "openrouter"},
+                         {"name": "qwen2.5-coder-0.5b", "provider": "local", "gguf": None}]}
+    with pytest.raises(UsageError, match=r"models\[1\] \(qwen2\.5-coder-0\.5b\): .*codenl models fetch"):
+        check_local_models(config)
+    check_local_models(config, only=["a/b"])

@@ -359,6 +359,20 @@ def check_keys(
             )
 
 
+def check_local_models(config: Mapping[str, Any], only: Iterable[str] | None = None) -> None:
+    """Stop, saying how to fetch it, when a configured local model's GGUF file is not on this machine."""
+    from codenl.llm.models import resolve_gguf
+
+    wanted = None if only is None else set(only)
+    for i, model in enumerate(config["models"]):
+        if model["provider"] != "local" or (wanted is not None and model["name"] not in wanted):
+            continue
+        try:
+            resolve_gguf(model["name"], model.get("gguf"))
+        except UsageError as exc:
+            raise UsageError(f"config: models[{i}] ({model['name']}): {exc}") from None
+
+
 # ----------------------------------------------------------------------------------------------------------------
 
 
