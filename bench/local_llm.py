@@ -59,6 +59,7 @@ SETUPS = [
     Setup(2, 1, 2),
     Setup(2, 1, 4),
     Setup(1, 2, 1, repack=True),
+    Setup(2, 1, 2, repack=True),
 ]
 
 
