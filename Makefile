@@ -8,7 +8,7 @@ CORES  ?= 2
 # the experiment: config.yaml (embedded local model) or e.g. CONFIG=workflow/experiments/scaled_code_nl.yaml
 CONFIG ?= config.yaml
 
-.PHONY: run test lint setup plan check report clean-results golden
+.PHONY: run test lint setup model plan check report clean-results golden
 
 $(VENV)/.base: pyproject.toml
 	bash scripts/setup-system.sh
@@ -19,7 +19,12 @@ $(VENV)/.base: pyproject.toml
 
 setup: $(VENV)/.base
 
-run: setup
+# the local models the configuration names, downloaded and verified into the model cache once
+# (~/.cache/codenl/models, or $CODENL_MODELS_DIR; `python -m codenl models list`)
+model: setup
+	$(PY) -m codenl models fetch --configfile $(CONFIG)
+
+run: setup model
 	$(VENV)/bin/snakemake --cores $(CORES) --profile workflow/profiles/local --configfile $(CONFIG)
 
 plan: setup

@@ -63,6 +63,7 @@ onstart:
     _pending = {j.wildcards_dict.get("model") for j in workflow.dag.needrun_jobs() if j.rule.name.startswith("query_")}
     try:
         cfgmod.check_keys(CFG, only=[m["name"] for s, m in MODELS.items() if s in _pending])
+        cfgmod.check_local_models(CFG, only=[m["name"] for s, m in MODELS.items() if s in _pending])
     except UsageError as exc:
         _fail(exc)
 
@@ -174,6 +175,8 @@ def query_options(wildcards, threads):
         words += ["--api-key-env", m["api_key_env"]]
     if m["provider"] == "local":
         words += ["--threads", str(threads)]
+        if m.get("gguf"):
+            words += ["--gguf", m["gguf"]]
     words += [
         "--temperature", repr(float(sampling["temperature"])), "--top-p", repr(float(sampling["top_p"])),
         "--max-tokens", str(sampling["max_tokens"]), "--window", str(conc["window"]),
@@ -188,8 +191,12 @@ def query_options(wildcards, threads):
 
 
 def query_threads(wildcards):
-    # llama.cpp computes on this machine: give the job every core; remote providers only wait on the network.
-    return workflow.cores if provider_of(wildcards) == "local" else 1
+    """llama.cpp computes on this machine: the cores are shared by the concurrency.local.jobs query jobs that run
+    at once (one llama.cpp thread per job is the fastest setup on 2 cores, and by far the fastest under load:
+    bench/local_llm.py); remote providers only wait on the network."""
+    if provider_of(wildcards) == "local":
+        return max(1, (workflow.cores or 1) // CFG["concurrency"]["local"]["jobs"])
+    return 1
 
 
 def generate_command(kind, seed):

@@ -159,10 +159,11 @@ def test_cli_with_the_embedded_default_config(tmp_path, capsys):
             "--out-md", str(tmp_path / "v.md"), "--out-json", str(tmp_path / "v.json")]
     assert main(args) == 0, capsys.readouterr()
     assert json.loads((tmp_path / "v.json").read_text())["ok"] is True
-    df[df["kind"] != "knap"].to_parquet(tmp_path / "records.parquet")
+    dropped = cells[-1]["kind"]
+    df[df["kind"] != dropped].to_parquet(tmp_path / "records.parquet")
     capsys.readouterr()
     assert main(args) == 1
-    assert f"[missing cell] model={model}, seed=0, kind=knap" in capsys.readouterr().out
+    assert f"[missing cell] model={model}, seed=0, kind={dropped}" in capsys.readouterr().out
     assert "**FAIL**" in (tmp_path / "v.md").read_text()
 
 

@@ -21,6 +21,7 @@ from codenl.errors import CodenlError, UsageError
 # name -> (module, one-line help): the module is always codenl.commands.<name> (tests/test_cli.py checks it).
 # The order is the order of the data flow.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "models": ("codenl.commands.models", "list the local models, fetch and verify them into the model cache"),
     "generate": ("codenl.commands.generate", "generate problem instances with exact gold answers"),
     "baselines": ("codenl.commands.baselines", "grade cheap strategies (constants, majority, heuristics) per instance"),
     "plan": ("codenl.commands.plan", "print requests, tokens and cost a config will spend"),

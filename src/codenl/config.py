@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from codenl.errors import UsageError
+from codenl.llm.models import is_local_model_name, registered_names
 from codenl.naming import model_from_slug, model_slug
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -224,6 +225,13 @@ def check_semantics(config: dict[str, Any]) -> dict[str, Any]:
                     f"config: models[{i}]: provider 'local' starts its own server; for a server of yours use "
                     f"provider openai_compatible with base_url"
                 )
+            if not model.get("gguf") and not is_local_model_name(model["name"]):
+                raise UsageError(
+                    f"config: models[{i}].name: {model['name']!r} is not a registered local model "
+                    f"({', '.join(registered_names())}) nor a path ending in .gguf; give a file of yours as gguf"
+                )
+        elif model.get("gguf"):
+            raise UsageError(f"config: models[{i}].gguf: applies only to provider local")
         elif model["provider"] == "openai_compatible" and not model.get("base_url"):
             raise UsageError(f"config: models[{i}].base_url: provider openai_compatible needs a base_url")
         if model.get("base_url") is None:
@@ -401,6 +409,20 @@ def check_keys(
                 f"config: models[{i}] ({model['name']}, provider {model['provider']}) needs the API key in the "
                 f"environment variable {var}: set it, or add {var}=... to {dotenv}"
             )
+
+
+def check_local_models(config: Mapping[str, Any], only: Iterable[str] | None = None) -> None:
+    """Stop, saying how to fetch it, when a configured local model's GGUF file is not on this machine."""
+    from codenl.llm.models import resolve_gguf
+
+    wanted = None if only is None else set(only)
+    for i, model in enumerate(config["models"]):
+        if model["provider"] != "local" or (wanted is not None and model["name"] not in wanted):
+            continue
+        try:
+            resolve_gguf(model["name"], model.get("gguf"))
+        except UsageError as exc:
+            raise UsageError(f"config: models[{i}] ({model['name']}): {exc}") from None
 
 
 # ----------------------------------------------------------------------------------------------------------------

