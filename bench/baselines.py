@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from codenl.baselines import evaluate, majority_answers  # noqa: E402
 from codenl.config import counts_of, load_config  # noqa: E402
-from codenl.problems import generate, get_kind  # noqa: E402
+from codenl.problems import generate  # noqa: E402
 from codenl.problems.nphard import gcp, ksp, tsp  # noqa: E402
 
 HARD_KINDS = ("tsp", "tsp_d", "gcp", "gcp_d", "ksp", "msp", "spp")
@@ -58,8 +58,11 @@ def acceptance(draws: int) -> list[tuple[str, int, float]]:
                 if gcp.defeats_greedy(n, edges, chi):
                     ok += 1
                     break
-        which = "largest-degree-first and DSATUR fail" if n >= gcp.DSATUR_HARD_MIN_VERTICES else \
-            "largest-degree-first fails"
+        which = (
+            "largest-degree-first and DSATUR fail"
+            if n >= gcp.DSATUR_HARD_MIN_VERTICES
+            else "largest-degree-first fails"
+        )
         out.append((f"gcp, gcp_d: {which}", n, ok / draws))
     for n in (6, 10, 14):  # ksp: items redrawn until the value-per-weight greedy is not optimal
         ok = 0
@@ -75,8 +78,11 @@ def learned_rule(shards: dict[tuple[str, int, int], list[dict]], kind: str, feat
     negation), the threshold learned on the other seeds: does a simple cue give a decision kind's answer away?"""
     out = {}
     for size in sorted({s for k, s, _ in shards if k == kind}):
-        rows = {sd: [(feature(i), i["answer"]) for i in insts] for (k, s, sd), insts in shards.items()
-                if k == kind and s == size}
+        rows = {
+            sd: [(feature(i), i["answer"]) for i in insts]
+            for (k, s, sd), insts in shards.items()
+            if k == kind and s == size
+        }
         right = total = 0
         for seed, test in rows.items():
             train = [r for sd, rs in rows.items() if sd != seed for r in rs]
@@ -137,9 +143,21 @@ def main(argv: list[str] | None = None) -> int:
         if kind not in solved:
             continue
         sizes = sorted(solved[kind])
-        names = [n for n in solved[kind][sizes[0]] if n not in ("constant_0", "constant_1", "constant_true",
-                                                                "constant_false", "majority", "first_number",
-                                                                "last_number", "largest_number")]
+        names = [
+            n
+            for n in solved[kind][sizes[0]]
+            if n
+            not in (
+                "constant_0",
+                "constant_1",
+                "constant_true",
+                "constant_false",
+                "majority",
+                "first_number",
+                "last_number",
+                "largest_number",
+            )
+        ]
         for name in names:
             shares = [sum(solved[kind][s][name]) / len(solved[kind][s][name]) for s in sizes]
             cells = ", ".join(f"{s}: {100 * x:.0f}%" for s, x in zip(sizes, shares, strict=True))
@@ -153,13 +171,17 @@ def main(argv: list[str] | None = None) -> int:
             print(f"| {kind} | {name} | {cells} | {verdict} |")
     for kind in DECISION:
         if kind in truth:
-            print(f"\n{kind}: share true by level: "
-                  + ", ".join(f"{s}: {share(v)} of {len(v)}" for s, v in sorted(truth[kind].items())))
+            print(
+                f"\n{kind}: share true by level: "
+                + ", ".join(f"{s}: {share(v)} of {len(v)}" for s, v in sorted(truth[kind].items()))
+            )
 
     print("\nlearned one-feature rules on the decision kinds (threshold learned on the other seeds):")
-    cues = (("tsp_d", "(nearest-neighbour length - threshold) / nearest-neighbour length", nn_gap),
-            ("gcp_d", "number of edges", lambda i: len(i["data"]["edges"])),
-            ("gcp_d", "edges per k", lambda i: len(i["data"]["edges"]) / i["data"]["k"]))
+    cues = (
+        ("tsp_d", "(nearest-neighbour length - threshold) / nearest-neighbour length", nn_gap),
+        ("gcp_d", "number of edges", lambda i: len(i["data"]["edges"])),
+        ("gcp_d", "edges per k", lambda i: len(i["data"]["edges"]) / i["data"]["k"]),
+    )
     for kind, what, feature in cues:
         if kind in config["kinds"]:
             rates = learned_rule(shards, kind, feature)
@@ -176,14 +198,18 @@ def main(argv: list[str] | None = None) -> int:
         small = solved[kind][min(solved[kind])]
         best_small = max(small, key=lambda n: sum(small[n]) / len(small[n]))
         total = len(next(iter(pooled.values())))
-        print(f"| {kind} | {best} | {sum(pooled[best])}/{total} ({share(pooled[best])}) | "
-              f"{min(solved[kind])}: {best_small}, {share(small[best_small])} |")
+        print(
+            f"| {kind} | {best} | {sum(pooled[best])}/{total} ({share(pooled[best])}) | "
+            f"{min(solved[kind])}: {best_small}, {share(small[best_small])} |"
+        )
 
     print(f"\nacceptance of the rejection loops ({args.draws} draws each):")
     for what, size, rate in acceptance(args.draws):
         print(f"  {what:<56} size {size:>2}: {100 * rate:5.1f}%")
-    print("\ngeneration time per kind (s, whole grid, one process): "
-          + ", ".join(f"{k} {gen_s[k]:.2f}" for k in sorted(gen_s, key=gen_s.get, reverse=True)[:8]))
+    print(
+        "\ngeneration time per kind (s, whole grid, one process): "
+        + ", ".join(f"{k} {gen_s[k]:.2f}" for k in sorted(gen_s, key=gen_s.get, reverse=True)[:8])
+    )
     print(f"total generation {sum(gen_s.values()):.1f} s")
     return 0
 

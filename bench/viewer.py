@@ -27,13 +27,20 @@ from codenl.records import write_jsonl_atomic
 from codenl.viewer.browser import chromium
 from codenl.viewer.build import build
 
-REPLY = ("Let me reason about it step by step. " * 20 + "\n```python\ndef solution():\n"
-         + "    x = [3, 1, 2]\n    x.sort()\n" * 15 + "    return x\n```\n" + "So the answer is below.\n" * 10)
+REPLY = (
+    "Let me reason about it step by step. " * 20
+    + "\n```python\ndef solution():\n"
+    + "    x = [3, 1, 2]\n    x.sort()\n" * 15
+    + "    return x\n```\n"
+    + "So the answer is below.\n" * 10
+)
 
 
 def synthetic_table() -> Any:
-    accuracy = {m: {"nl": 0.45 + 0.02 * i, "sim": 0.6, "controlsim": 0.62, "code": 0.85 - 0.03 * i}
-                for i, m in enumerate(PLAN_MODELS)}
+    accuracy = {
+        m: {"nl": 0.45 + 0.02 * i, "sim": 0.6, "controlsim": 0.62, "code": 0.85 - 0.03 * i}
+        for i, m in enumerate(PLAN_MODELS)
+    }
     records = synthetic_records(accuracy, [0, 1, 2], plan_cells(), infra_rate=0.005, rng_seed=7)
     rng = np.random.default_rng(3)
     records["gold"] = records["index"].map(lambda i: json.dumps([int(i), int(i) + 1, int(i) + 2]))
@@ -58,12 +65,29 @@ def realistic_shard(results: Path, records: Any, model: str, kind: str, seed: in
         tail = Path(kind, str(size), f"seed{seed}.jsonl")
         write_jsonl_atomic(results / "problems" / tail, insts)
         for arm in ("nl", "sim", "controlsim"):
-            write_jsonl_atomic(results / "responses" / model_slug(model) / arm / tail, [
-                {"instance_id": i["id"], "arm": arm, "status": "ok", "text": REPLY, "usage": {},
-                 "provider": "openrouter", "answered_provider": "Upstream", "finish_reason": "stop"} for i in insts])
-        write_jsonl_atomic(results / "executions" / model_slug(model) / tail, [
-            {"instance_id": i["id"], "status": "ok", "value": [1, 2, 3], "stderr_tail": "", "wall_s": 0.05}
-            for i in insts])
+            write_jsonl_atomic(
+                results / "responses" / model_slug(model) / arm / tail,
+                [
+                    {
+                        "instance_id": i["id"],
+                        "arm": arm,
+                        "status": "ok",
+                        "text": REPLY,
+                        "usage": {},
+                        "provider": "openrouter",
+                        "answered_provider": "Upstream",
+                        "finish_reason": "stop",
+                    }
+                    for i in insts
+                ],
+            )
+        write_jsonl_atomic(
+            results / "executions" / model_slug(model) / tail,
+            [
+                {"instance_id": i["id"], "status": "ok", "value": [1, 2, 3], "stderr_tail": "", "wall_s": 0.05}
+                for i in insts
+            ],
+        )
         n += len(insts)
     return n
 
@@ -76,7 +100,7 @@ def timed(driver: Any, url: str, *, fresh: bool) -> float:
         driver.get(url)
     else:
         before = driver.execute_script("return document.documentElement.getAttribute('data-rendered')")
-        driver.execute_script("location.hash = arguments[0]", url[url.index("#"):])
+        driver.execute_script("location.hash = arguments[0]", url[url.index("#") :])
     deadline = time.monotonic() + 60
     while True:
         mark = driver.execute_script("return document.documentElement.getAttribute('data-rendered')")
@@ -116,8 +140,12 @@ def main() -> None:
         detail = json.loads((site / "data" / "index.js").read_text().split("]=", 1)[1].rstrip(";\n"))
         mi = [m["name"] for m in detail["models"]].index(model)
         sizes = sorted(int(s) for s in detail["shards"][f"{mi}/clrs30/0"]["detail"])
-        iid = records[(records["model"] == model) & (records["kind"] == "clrs30") & (records["seed"] == 0)
-                      & (records["size"] == sizes[-1])]["instance_id"].iloc[0]
+        iid = records[
+            (records["model"] == model)
+            & (records["kind"] == "clrs30")
+            & (records["seed"] == 0)
+            & (records["size"] == sizes[-1])
+        ]["instance_id"].iloc[0]
         base = (site / "index.html").as_uri()
         q = f"model={model.replace('/', '%2F')}"
         views = [
@@ -126,10 +154,18 @@ def main() -> None:
             ("list: one model, add (900 instances), from the index", f"{base}#/list?{q}&kind=add", False, 2000),
             ("list: one model, clrs30 (1,500; 1,000 shown)", f"{base}#/list?{q}&kind=clrs30", False, 2000),
             ("list: all models, add (3,600; 1,000 shown)", f"{base}#/list?kind=add", False, 2000),
-            ("list: all models, Code correct & NL not (41,640 scanned)",
-             f"{base}#/list?dis=ab&a=code&b=nl", False, None),
-            ("instance page (detail file of 100 replies x 3 arms)",
-             f"{base}#/instance?{q}&kind=clrs30&size={sizes[-1]}&seed=0&id={iid}", False, None),
+            (
+                "list: all models, Code correct & NL not (41,640 scanned)",
+                f"{base}#/list?dis=ab&a=code&b=nl",
+                False,
+                None,
+            ),
+            (
+                "instance page (detail file of 100 replies x 3 arms)",
+                f"{base}#/instance?{q}&kind=clrs30&size={sizes[-1]}&seed=0&id={iid}",
+                False,
+                None,
+            ),
         ]
         with chromium() as driver:
             print(f"{'view':58s} {'median ms':>10s} {'max ms':>8s} {'target':>8s} {'ratio':>6s}")

@@ -71,9 +71,11 @@ def body_key(body: dict[str, Any]) -> str:
 
 def guess_arm(messages: Any) -> str:
     """``controlsim`` when the prompt shows a program, ``sim`` when it asks for ``solution()``, else ``nl``."""
-    text = "\n".join(str(m.get("content", "")) for m in messages if isinstance(m, dict)) if isinstance(
-        messages, list
-    ) else ""
+    text = (
+        "\n".join(str(m.get("content", "")) for m in messages if isinstance(m, dict))
+        if isinstance(messages, list)
+        else ""
+    )
     if re.search(r"```[a-zA-Z0-9]*\s*\n[^`]*def solution\(", text):
         return "controlsim"
     if "solution()" in text or "def solution" in text:
@@ -87,14 +89,14 @@ def reply_text(arm: str, value: int) -> str:
         return (
             "I will write the program.\n\n```python\ndef solution():\n"
             f"    total = {value}\n    return total\n```\n\n"
-            f"Simulating: total is set to {value} and returned.\n\n```json\n{{\"answer\": {value}}}\n```\n"
+            f'Simulating: total is set to {value} and returned.\n\n```json\n{{"answer": {value}}}\n```\n'
         )
     if arm == "controlsim":
         return (
             "Simulating the given program step by step: the function computes its value and returns it.\n\n"
-            f"```json\n{{\"answer\": {value}}}\n```\n"
+            f'```json\n{{"answer": {value}}}\n```\n'
         )
-    return f"Let me reason step by step. The result is {value}.\n\n```json\n{{\"answer\": {value}}}\n```\n"
+    return f'Let me reason step by step. The result is {value}.\n\n```json\n{{"answer": {value}}}\n```\n'
 
 
 class FakeOpenAI:
@@ -323,7 +325,7 @@ class FakeServerThread:
             site = web.TCPSite(runner, "127.0.0.1", self.port)
             await site.start()
             self.port = runner.addresses[0][1]
-        except BaseException as exc:  # noqa: BLE001 - reported to the starting thread
+        except BaseException as exc:
             self._error = exc
             self._ready.set()
             await runner.cleanup()
@@ -395,7 +397,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-class running:  # noqa: N801 - used as ``async with running(...) as (fake, url)``
+class running:
     """Run a :class:`FakeOpenAI` in the current event loop on a free loopback port."""
 
     def __init__(self, **kwargs: Any) -> None:

@@ -48,8 +48,11 @@ def case_hash(kind: str, case: str, n: int) -> str:
 
 
 def compute(kind: str) -> dict[str, Any]:
-    return {"version": get_kind(kind).generator_version, "n": N,
-            "cases": {case: case_hash(kind, case, N) for case in cases(kind)}}
+    return {
+        "version": get_kind(kind).generator_version,
+        "n": N,
+        "cases": {case: case_hash(kind, case, N) for case in cases(kind)},
+    }
 
 
 def load() -> dict[str, Any]:
@@ -64,11 +67,13 @@ def changed_cases(kind: str, stored: dict[str, Any]) -> list[str]:
 def bump_message(kind: str, cases_: list[str]) -> str:
     spec = REGISTRY[kind]
     version = get_kind(kind).generator_version
-    return (f"the instances of kind {kind!r} changed at size/seed {', '.join(cases_)} but its generator version is "
-            f"still {version}: instance ids depend on the version, so stored responses would be paired with "
-            f"different problems. If the change is deliberate, bump `version` of the kind's class in {spec.module} "
-            f"(new ids: that kind alone is regenerated and asked again, at API cost), then run `make golden`; "
-            f"otherwise revert the change.")
+    return (
+        f"the instances of kind {kind!r} changed at size/seed {', '.join(cases_)} but its generator version is "
+        f"still {version}: instance ids depend on the version, so stored responses would be paired with "
+        f"different problems. If the change is deliberate, bump `version` of the kind's class in {spec.module} "
+        f"(new ids: that kind alone is regenerated and asked again, at API cost), then run `make golden`; "
+        f"otherwise revert the change."
+    )
 
 
 def refresh(kinds: list[str], force: bool = False) -> list[str]:

@@ -65,40 +65,42 @@ def _mem_mb() -> int:
 
 def slurm_conf(root: Path, host: str, cpus: int, mem_mb: int, ctl_port: int, node_port: int, munge_socket: Path) -> str:
     """The text of a minimal single-node slurm.conf whose state, logs and spool live under ``root``."""
-    return "\n".join([
-        MARKER,
-        "ClusterName=codenltest",
-        f"SlurmctldHost={host}(127.0.0.1)",
-        f"SlurmctldPort={ctl_port}",
-        f"SlurmdPort={node_port}",
-        "AuthType=auth/munge",
-        "CredType=cred/munge",
-        f"AuthInfo=socket={munge_socket}",
-        "SlurmUser=root",
-        "SlurmdUser=root",
-        f"StateSaveLocation={root}/state",
-        f"SlurmdSpoolDir={root}/spool",
-        f"SlurmctldPidFile={root}/slurmctld.pid",
-        f"SlurmdPidFile={root}/slurmd.pid",
-        f"SlurmctldLogFile={root}/slurmctld.log",
-        f"SlurmdLogFile={root}/slurmd.log",
-        "ProctrackType=proctrack/linuxproc",
-        "TaskPlugin=task/none",
-        "SelectType=select/cons_tres",
-        "SelectTypeParameters=CR_Core",
-        "SchedulerType=sched/backfill",
-        "AccountingStorageType=accounting_storage/none",
-        "JobAcctGatherType=jobacct_gather/none",
-        "JobCompType=jobcomp/none",
-        "MpiDefault=none",
-        "ReturnToService=2",
-        "MinJobAge=600",
-        "SlurmctldTimeout=30",
-        "SlurmdTimeout=30",
-        f"NodeName={host} NodeAddr=127.0.0.1 CPUs={cpus} RealMemory={mem_mb} State=UNKNOWN",
-        f"PartitionName=debug Nodes={host} Default=YES MaxTime=INFINITE State=UP",
-        "",
-    ])
+    return "\n".join(
+        [
+            MARKER,
+            "ClusterName=codenltest",
+            f"SlurmctldHost={host}(127.0.0.1)",
+            f"SlurmctldPort={ctl_port}",
+            f"SlurmdPort={node_port}",
+            "AuthType=auth/munge",
+            "CredType=cred/munge",
+            f"AuthInfo=socket={munge_socket}",
+            "SlurmUser=root",
+            "SlurmdUser=root",
+            f"StateSaveLocation={root}/state",
+            f"SlurmdSpoolDir={root}/spool",
+            f"SlurmctldPidFile={root}/slurmctld.pid",
+            f"SlurmdPidFile={root}/slurmd.pid",
+            f"SlurmctldLogFile={root}/slurmctld.log",
+            f"SlurmdLogFile={root}/slurmd.log",
+            "ProctrackType=proctrack/linuxproc",
+            "TaskPlugin=task/none",
+            "SelectType=select/cons_tres",
+            "SelectTypeParameters=CR_Core",
+            "SchedulerType=sched/backfill",
+            "AccountingStorageType=accounting_storage/none",
+            "JobAcctGatherType=jobacct_gather/none",
+            "JobCompType=jobcomp/none",
+            "MpiDefault=none",
+            "ReturnToService=2",
+            "MinJobAge=600",
+            "SlurmctldTimeout=30",
+            "SlurmdTimeout=30",
+            f"NodeName={host} NodeAddr=127.0.0.1 CPUs={cpus} RealMemory={mem_mb} State=UNKNOWN",
+            f"PartitionName=debug Nodes={host} Default=YES MaxTime=INFINITE State=UP",
+            "",
+        ]
+    )
 
 
 class SlurmCluster:
@@ -145,13 +147,26 @@ class SlurmCluster:
         key.write_bytes(os.urandom(1024))
         key.chmod(0o400)
         shutil.chown(key, "munge", "munge")
-        self.conf.write_text(slurm_conf(self.root, self.host, os.cpu_count() or 1, _mem_mb(), _free_port(),
-                                        _free_port(), munge_socket))
+        self.conf.write_text(
+            slurm_conf(self.root, self.host, os.cpu_count() or 1, _mem_mb(), _free_port(), _free_port(), munge_socket)
+        )
         shutil.copyfile(self.conf, ETC_CONF)
-        self._spawn("munged", ["runuser", "-u", "munge", "--", "munged", "-F", f"--socket={munge_socket}",
-                               f"--key-file={key}",
-                               f"--pid-file={munge_dir}/munged.pid", f"--log-file={munge_dir}/munged.log",
-                               f"--seed-file={munge_dir}/munged.seed"])
+        self._spawn(
+            "munged",
+            [
+                "runuser",
+                "-u",
+                "munge",
+                "--",
+                "munged",
+                "-F",
+                f"--socket={munge_socket}",
+                f"--key-file={key}",
+                f"--pid-file={munge_dir}/munged.pid",
+                f"--log-file={munge_dir}/munged.log",
+                f"--seed-file={munge_dir}/munged.seed",
+            ],
+        )
         self._wait(lambda: munge_socket.exists(), "munged did not create its socket")
         self._spawn("slurmctld", ["slurmctld", "-D", "-i", "-f", str(self.conf)])
         self._spawn("slurmd", ["slurmd", "-D", "-f", str(self.conf), "-N", self.host])
@@ -159,8 +174,13 @@ class SlurmCluster:
 
     def stop(self) -> None:
         if self.procs.get("slurmctld") and self.procs["slurmctld"].poll() is None:
-            subprocess.run(["scancel", "--full", "--quiet", "--partition=debug"], env=self.env,
-                           capture_output=True, timeout=20, check=False)
+            subprocess.run(
+                ["scancel", "--full", "--quiet", "--partition=debug"],
+                env=self.env,
+                capture_output=True,
+                timeout=20,
+                check=False,
+            )
         for name in reversed(DAEMONS):
             proc = self.procs.pop(name, None)
             if proc is None or proc.poll() is not None:
@@ -181,9 +201,10 @@ class SlurmCluster:
     # -- helpers ------------------------------------------------------------------------------------------------
 
     def _spawn(self, name: str, argv: list[str]) -> None:
-        log = open(self.root / f"{name}.out", "wb")  # noqa: SIM115 (kept open for the daemon's life)
-        self.procs[name] = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=self.env,
-                                            start_new_session=True)
+        log = open(self.root / f"{name}.out", "wb")
+        self.procs[name] = subprocess.Popen(
+            argv, stdout=log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True
+        )
         log.close()
 
     def _wait(self, ready: object, message: str) -> None:
@@ -198,14 +219,15 @@ class SlurmCluster:
         raise RuntimeError(f"{message} within {self.start_timeout:.0f} s: {self.log_tail()}")
 
     def node_state(self) -> str:
-        out = subprocess.run(["sinfo", "-h", "-o", "%T"], env=self.env, capture_output=True, text=True, timeout=20,
-                             check=False)
+        out = subprocess.run(
+            ["sinfo", "-h", "-o", "%T"], env=self.env, capture_output=True, text=True, timeout=20, check=False
+        )
         return out.stdout.strip().rstrip("*")
 
     def log_tail(self, name: str | None = None, chars: int = 2000) -> str:
         """The end of a daemon's output and log files (all daemons when ``name`` is None), for error messages."""
         parts = []
-        for n in ([name] if name else list(DAEMONS)):
+        for n in [name] if name else list(DAEMONS):
             for path in (self.root / f"{n}.out", self.root / f"{n}.log", self.root / "munge" / f"{n}.log"):
                 if path.exists():
                     parts.append(f"--- {path.name}\n{path.read_text(errors='replace')[-chars:]}")
@@ -213,16 +235,27 @@ class SlurmCluster:
 
     def jobs(self) -> list[str]:
         """Every job the controller knows (finished ones stay for MinJobAge): ``"id state name"`` lines."""
-        out = subprocess.run(["squeue", "-h", "-t", "all", "-o", "%i %T %j"], env=self.env, capture_output=True,
-                             text=True, timeout=20, check=True)
+        out = subprocess.run(
+            ["squeue", "-h", "-t", "all", "-o", "%i %T %j"],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=True,
+        )
         return [line for line in out.stdout.splitlines() if line.strip()]
 
 
 if __name__ == "__main__":
     with SlurmCluster() as c:
         print("node:", c.node_state())
-        job = subprocess.run(["sbatch", "--parsable", "--wrap", "echo hello from slurm"], env=c.env,
-                             capture_output=True, text=True, check=True).stdout.strip()
+        job = subprocess.run(
+            ["sbatch", "--parsable", "--wrap", "echo hello from slurm"],
+            env=c.env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         for _ in range(100):
             states = c.jobs()
             if any(s.startswith(job) and "COMPLETED" in s for s in states):

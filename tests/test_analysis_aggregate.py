@@ -21,15 +21,30 @@ BIG = 2**70 + 1  # past 2^53: a float would lose it
 
 def graded(iid: str, arm: str, *, model: str = "mistralai/codestral-2508", outcome: str = "correct", **kw) -> dict:
     rec = {
-        "instance_id": iid, "kind": "mul", "family": "fine_grained", "algorithm": None, "size": 20, "seed": 1,
-        "index": 0, "model": model, "arm": arm, "outcome": outcome, "correct": outcome == "correct",
-        "answer": BIG if outcome in ("correct", "wrong") else None, "gold": BIG, "detail": "",
+        "instance_id": iid,
+        "kind": "mul",
+        "family": "fine_grained",
+        "algorithm": None,
+        "size": 20,
+        "seed": 1,
+        "index": 0,
+        "model": model,
+        "arm": arm,
+        "outcome": outcome,
+        "correct": outcome == "correct",
+        "answer": BIG if outcome in ("correct", "wrong") else None,
+        "gold": BIG,
+        "detail": "",
         "fidelity": True if arm in ("sim", "controlsim") else None,
-        "prompt_tokens": None if arm == "code" else 120, "completion_tokens": None if arm == "code" else 340,
-        "reasoning_tokens": None, "cost": None if arm == "code" else 0.0012,
+        "prompt_tokens": None if arm == "code" else 120,
+        "completion_tokens": None if arm == "code" else 340,
+        "reasoning_tokens": None,
+        "cost": None if arm == "code" else 0.0012,
         "latency_s": None if arm == "code" else 2.5,
-        "prompt_version": None if arm == "code" else f"{arm}/1", "generator_version": "mul/1",
-        "grader_version": "grader/1", "harness_version": "harness/1" if arm == "code" else None,
+        "prompt_version": None if arm == "code" else f"{arm}/1",
+        "generator_version": "mul/1",
+        "grader_version": "grader/1",
+        "harness_version": "harness/1" if arm == "code" else None,
     }
     rec.update(kw)
     return rec
@@ -48,8 +63,12 @@ def test_round_trip_through_the_cli_keeps_types_and_big_ints(tmp_path):
     a = _shard(tmp_path / "a.jsonl", _instance("0123456789abcdef") + _instance("fedcba9876543210", outcome="wrong"))
     b = _shard(tmp_path / "b.jsonl", _instance("00000000000000aa", model="smollm2-135m", outcome="parse_error"))
     out = tmp_path / "agg" / "records.parquet"
-    proc = subprocess.run([sys.executable, "-m", "codenl", "aggregate", "--graded", a, b, "--out", str(out)],
-                          capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-m", "codenl", "aggregate", "--graded", a, b, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert proc.returncode == 0, proc.stderr
     df = pd.read_parquet(out)
     assert list(df.columns) == list(COLUMNS)
@@ -60,8 +79,10 @@ def test_round_trip_through_the_cli_keeps_types_and_big_ints(tmp_path):
     code = df[df["arm"] == "code"]
     assert code["prompt_tokens"].isna().all() and code["fidelity"].isna().all()
     assert df.loc[df["arm"] == "nl", "prompt_tokens"].dropna().astype(int).tolist() == [120, 120, 120]
-    assert dict(zip(df["model"], df["provider"], strict=True)) == {"mistralai/codestral-2508": "mistralai",
-                                                                   "smollm2-135m": "local"}
+    assert dict(zip(df["model"], df["provider"], strict=True)) == {
+        "mistralai/codestral-2508": "mistralai",
+        "smollm2-135m": "local",
+    }
     assert df.loc[0, "source"] == f"{a}:1"
 
 
@@ -74,8 +95,11 @@ def test_configured_provider_names_a_model_without_org(tmp_path):
 def test_duplicate_across_shards_names_both_places(tmp_path):
     a = _shard(tmp_path / "a.jsonl", _instance("0123456789abcdef"))
     b = _shard(tmp_path / "b.jsonl", [graded("0123456789abcdef", "sim")])
-    with pytest.raises(RecordError, match=rf"{b}:1: duplicate record for instance 0123456789abcdef .* arm sim "
-                                          rf"\(first at {a}:2\)"):
+    with pytest.raises(
+        RecordError,
+        match=rf"{b}:1: duplicate record for instance 0123456789abcdef .* arm sim "
+        rf"\(first at {a}:2\)",
+    ):
         collect([a, b])
 
 

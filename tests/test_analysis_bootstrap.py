@@ -61,9 +61,19 @@ def _records(code: np.ndarray, nl: np.ndarray, model: str = "org/m") -> pd.DataF
     n = code.size
     rows = []
     for arm, vals in (("code", code), ("nl", nl), ("sim", nl), ("controlsim", nl)):
-        rows.append(pd.DataFrame({"instance_id": [f"i{i}" for i in range(n)], "model": model, "arm": arm,
-                                  "kind": "add", "size": 2 + 2 * (np.arange(n) % 5), "seed": 0,
-                                  "correct": vals.astype(bool)}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "instance_id": [f"i{i}" for i in range(n)],
+                    "model": model,
+                    "arm": arm,
+                    "kind": "add",
+                    "size": 2 + 2 * (np.arange(n) % 5),
+                    "seed": 0,
+                    "correct": vals.astype(bool),
+                }
+            )
+        )
     return pd.concat(rows, ignore_index=True)
 
 
@@ -77,8 +87,9 @@ def test_difference_ci_collapses_when_arms_are_perfectly_correlated_within_insta
     assert table.loc[0, "diff"] == 0.0
     assert table.loc[0, "ci_low"] == 0.0 and table.loc[0, "ci_high"] == 0.0
     # what resampling rows independently per arm would have said
-    row_boot = (bs.ratio_bootstrap(both.astype(float), np.ones(500), n_boot=1000, rng=np.random.default_rng(1))
-                - bs.ratio_bootstrap(both.astype(float), np.ones(500), n_boot=1000, rng=np.random.default_rng(2)))
+    row_boot = bs.ratio_bootstrap(
+        both.astype(float), np.ones(500), n_boot=1000, rng=np.random.default_rng(1)
+    ) - bs.ratio_bootstrap(both.astype(float), np.ones(500), n_boot=1000, rng=np.random.default_rng(2))
     lo, hi = bs.percentile_ci(row_boot)
     assert hi - lo > 0.08
 

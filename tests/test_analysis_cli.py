@@ -27,8 +27,9 @@ def _run(capsys, *args: str) -> _Result:
 
 
 def test_embedded_default_shape_runs_stats_and_plots(tmp_path, capsys):
-    recs = synthetic_records({"smollm2-135m-instruct": {"nl": 0.0, "sim": 0.0, "controlsim": 0.05, "code": 0.1}},
-                             [0], KINDS, rng_seed=11)
+    recs = synthetic_records(
+        {"smollm2-135m-instruct": {"nl": 0.0, "sim": 0.0, "controlsim": 0.05, "code": 0.1}}, [0], KINDS, rng_seed=11
+    )
     recs.loc[recs["outcome"] == "wrong", "outcome"] = "parse_error"
     recs.loc[recs.index[:2], ["outcome", "correct"]] = ["infra_error", False]
     path = tmp_path / "records.parquet"
@@ -63,8 +64,9 @@ def test_embedded_default_shape_runs_stats_and_plots(tmp_path, capsys):
 
 
 def test_plots_refuse_stale_statistics_and_missing_inputs(tmp_path, capsys):
-    recs = synthetic_records({"a/x": {"nl": 0.2, "sim": 0.3, "controlsim": 0.3, "code": 0.6}}, [0], KINDS[:3],
-                             rng_seed=1)
+    recs = synthetic_records(
+        {"a/x": {"nl": 0.2, "sim": 0.3, "controlsim": 0.3, "code": 0.6}}, [0], KINDS[:3], rng_seed=1
+    )
     path = tmp_path / "records.parquet"
     recs.to_parquet(path)
     assert _run(capsys, "stats", "--records", str(path), "--out", str(tmp_path / "s"), "--n-boot", "50").returncode == 0

@@ -7,14 +7,21 @@ import math
 import pandas as pd
 
 from codenl.analysis import hypotheses as hy
-from codenl.commands import stats as stats_cli
 from codenl.analysis.synthetic import FINE_GRAINED, NPHARD, synthetic_records
+from codenl.commands import stats as stats_cli
 
-MODELS = ("mistralai/codestral-2508", "mistralai/mistral-large-2411", "google/gemini-2.0-flash-001",
-          "mistralai/mixtral-8x22b-instruct")
+MODELS = (
+    "mistralai/codestral-2508",
+    "mistralai/mistral-large-2411",
+    "google/gemini-2.0-flash-001",
+    "mistralai/mixtral-8x22b-instruct",
+)
 # a reduced grid: every family, 11 kinds, several sizes, 12 instances per cell
-CELLS = ([(k, d, 12) for k in FINE_GRAINED[:6] for d in (2, 8, 14)] + [("clrs30", d, 12) for d in (4, 12)]
-         + [(k, lvl, 12) for k in NPHARD[:4] for lvl in (1, 2)])
+CELLS = (
+    [(k, d, 12) for k in FINE_GRAINED[:6] for d in (2, 8, 14)]
+    + [("clrs30", d, 12) for d in (4, 12)]
+    + [(k, lvl, 12) for k in NPHARD[:4] for lvl in (1, 2)]
+)
 
 
 def _acc(code: float, nl: float, sim: float | None = None) -> dict[str, float]:
@@ -72,8 +79,7 @@ def test_model_by_kind_interaction_is_detected():
 
 
 def test_embedded_default_one_model_near_zero_is_not_testable_without_crashing():
-    recs = synthetic_records({"smollm2-135m": _acc(0.0, 0.0, 0.0)}, [0], [("add", 2, 5), ("mul", 2, 5)],
-                             rng_seed=7)
+    recs = synthetic_records({"smollm2-135m": _acc(0.0, 0.0, 0.0)}, [0], [("add", 2, 5), ("mul", 2, 5)], rng_seed=7)
     v, table, conclusion = _verdicts(recs)
     t = table.set_index("id")
     for rid in ("S2", "F1", "A1"):
@@ -99,12 +105,16 @@ def test_count_verdict_decides_only_when_unknowns_cannot_change_it():
 def test_sample_size_criterion_reads_the_per_model_seed_counts():
     recs = synthetic_records({m: _acc(0.8, 0.4) for m in MODELS[:2]}, [0], CELLS[:4], rng_seed=8)
     res = stats_cli.compute(recs, n_boot=50)
-    ev = hy.Evidence(comparisons=res["comparisons"], kind_diff=pd.DataFrame(columns=["kind", "diff"]),
-                     model_family_diff=pd.DataFrame(columns=["model", "family", "diff", "ci_low", "ci_high"]),
-                     family_diff=pd.DataFrame(columns=["family", "diff", "ci_low", "ci_high"]),
-                     family_size_diff=pd.DataFrame(columns=["family", "size", "diff"]),
-                     per_model_seed=pd.DataFrame({"model": ["a", "b"], "seed": [0, 0], "n_instances": [3470, 3000]}),
-                     interaction_p=math.nan, interaction_note="n/a")
+    ev = hy.Evidence(
+        comparisons=res["comparisons"],
+        kind_diff=pd.DataFrame(columns=["kind", "diff"]),
+        model_family_diff=pd.DataFrame(columns=["model", "family", "diff", "ci_low", "ci_high"]),
+        family_diff=pd.DataFrame(columns=["family", "diff", "ci_low", "ci_high"]),
+        family_size_diff=pd.DataFrame(columns=["family", "size", "diff"]),
+        per_model_seed=pd.DataFrame({"model": ["a", "b"], "seed": [0, 0], "n_instances": [3470, 3000]}),
+        interaction_p=math.nan,
+        interaction_note="n/a",
+    )
     t = hy.evaluate(ev).set_index("id")
     assert t.loc["S1", "verdict"] == hy.MET and "minimum 3000" in t.loc["S1", "numbers"]
     assert t.loc["H2a", "verdict"] == hy.NOT_TESTABLE
@@ -148,8 +158,18 @@ def _sized_cells_records(models):
         for kind, size, n, k_code, k_nl in cells:
             for i in range(n):
                 for arm, ok in (("nl", i < k_nl), ("sim", i < k_nl), ("controlsim", i < k_nl), ("code", i < k_code)):
-                    rows.append({"instance_id": f"{kind}-{size}-{i}", "model": m, "seed": 0, "kind": kind,
-                                 "size": size, "arm": arm, "outcome": "correct" if ok else "wrong", "correct": ok})
+                    rows.append(
+                        {
+                            "instance_id": f"{kind}-{size}-{i}",
+                            "model": m,
+                            "seed": 0,
+                            "kind": kind,
+                            "size": size,
+                            "arm": arm,
+                            "outcome": "correct" if ok else "wrong",
+                            "correct": ok,
+                        }
+                    )
     return pd.DataFrame(rows)
 
 

@@ -13,8 +13,11 @@ from matplotlib.colors import to_hex
 from codenl.analysis import plots
 
 ARMS = ["nl", "sim", "controlsim", "code"]
-MODELS = {"mistralai/codestral-2508": "mistralai", "mistralai/mixtral-8x22b-instruct": "mistralai",
-          "google/gemini-2.0-flash-001": "google"}
+MODELS = {
+    "mistralai/codestral-2508": "mistralai",
+    "mistralai/mixtral-8x22b-instruct": "mistralai",
+    "google/gemini-2.0-flash-001": "google",
+}
 
 
 def _acc(rows):
@@ -57,8 +60,10 @@ def test_line_figure_has_one_line_per_model_plus_all_models_in_arm_order():
     colours = {lab: to_hex(line.get_color()) for lab, line in by_label.items()}
     assert colours["mistralai/codestral-2508 (mistralai)"] == colours["mistralai/mixtral-8x22b-instruct (mistralai)"]
     assert colours["google/gemini-2.0-flash-001 (google)"] != colours["mistralai/codestral-2508 (mistralai)"]
-    assert by_label["mistralai/codestral-2508 (mistralai)"].get_marker() != \
-        by_label["mistralai/mixtral-8x22b-instruct (mistralai)"].get_marker()
+    assert (
+        by_label["mistralai/codestral-2508 (mistralai)"].get_marker()
+        != by_label["mistralai/mixtral-8x22b-instruct (mistralai)"].get_marker()
+    )
     assert colours["All models"] == "#000000"
 
 
@@ -84,9 +89,12 @@ def test_by_kind_figure_has_one_panel_per_kind_in_canonical_order():
 
 
 def test_by_size_figure_has_a_panel_per_family_and_a_line_per_arm_sorted_by_size():
-    rows = [{"arm": a, "family": f, "size": s, "accuracy": 0.9 - 0.03 * s}
-            for f, sizes in (("nphard", (1, 2, 3)), ("fine_grained", (8, 2, 4)))
-            for a in ARMS for s in sizes]
+    rows = [
+        {"arm": a, "family": f, "size": s, "accuracy": 0.9 - 0.03 * s}
+        for f, sizes in (("nphard", (1, 2, 3)), ("fine_grained", (8, 2, 4)))
+        for a in ARMS
+        for s in sizes
+    ]
     fig = plots.by_size_figure(_acc(rows))
     assert [ax.get_title() for ax in fig.axes] == ["fine_grained", "nphard"]
     ax = fig.axes[0]
@@ -99,8 +107,9 @@ def test_by_size_figure_has_a_panel_per_family_and_a_line_per_arm_sorted_by_size
 
 
 def test_heatmap_holds_the_code_minus_nl_values_model_by_kind():
-    diff = pd.DataFrame({"model": ["a/x", "a/x", "b/y", "b/y"], "kind": ["tsp", "add", "tsp", "add"],
-                         "diff": [0.5, -0.25, 0.0, 1.0]})
+    diff = pd.DataFrame(
+        {"model": ["a/x", "a/x", "b/y", "b/y"], "kind": ["tsp", "add", "tsp", "add"], "diff": [0.5, -0.25, 0.0, 1.0]}
+    )
     fig = plots.heatmap_figure(diff)
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["add", "tsp"]
@@ -115,11 +124,13 @@ def test_heatmap_holds_the_code_minus_nl_values_model_by_kind():
 
 
 def test_pvals_figure_has_alpha_lines_points_and_na_marks():
-    cmp = pd.DataFrame({
-        "model": ["a/x", "b/y", "All models"] * 2,
-        "comparison": ["Code - NL"] * 3 + ["Code - Sim"] * 3,
-        "wilcoxon_p": [0.001, 0.2, 1e-30, np.nan, 0.04, 0.009],
-    })
+    cmp = pd.DataFrame(
+        {
+            "model": ["a/x", "b/y", "All models"] * 2,
+            "comparison": ["Code - NL"] * 3 + ["Code - Sim"] * 3,
+            "wilcoxon_p": [0.001, 0.2, 1e-30, np.nan, 0.04, 0.009],
+        }
+    )
     fig = plots.pvals_figure(cmp, alpha_bonferroni=0.025)
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["a/x", "b/y", "All models"]
@@ -136,8 +147,11 @@ def test_outcomes_figure_stacks_fractions_per_arm_for_each_model():
     rows = []
     for m in ("a/x", "b/y"):
         for arm in ARMS:
-            mix = {"correct": 0.25, "wrong": 0.5, "parse_error": 0.25} if arm != "code" else \
-                {"correct": 0.5, "runtime_error": 0.25, "infra_error": 0.25}
+            mix = (
+                {"correct": 0.25, "wrong": 0.5, "parse_error": 0.25}
+                if arm != "code"
+                else {"correct": 0.5, "runtime_error": 0.25, "infra_error": 0.25}
+            )
             rows += [{"model": m, "arm": arm, "outcome": o, "count": int(f * 8), "fraction": f} for o, f in mix.items()]
     fig = plots.outcomes_figure(pd.DataFrame(rows))
     axes = list(fig.axes)

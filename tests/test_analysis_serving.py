@@ -29,12 +29,15 @@ def test_serving_table_counts_and_shares_per_model_and_arm() -> None:
     assert serving_table(table([("a/m", "nl", None)])).empty
 
 
-@pytest.mark.parametrize(("sim_mix", "warned"), [
-    ({"A": 10}, False),                 # same provider everywhere
-    ({"A": 9, "B": 1}, False),          # shares differ by 0.1: within the tolerance
-    ({"A": 8, "B": 2}, True),           # 0.2 apart
-    ({"B": 10}, True),                  # another provider altogether
-])
+@pytest.mark.parametrize(
+    ("sim_mix", "warned"),
+    [
+        ({"A": 10}, False),  # same provider everywhere
+        ({"A": 9, "B": 1}, False),  # shares differ by 0.1: within the tolerance
+        ({"A": 8, "B": 2}, True),  # 0.2 apart
+        ({"B": 10}, True),  # another provider altogether
+    ],
+)
 def test_arms_of_one_model_served_differently_are_named(sim_mix: dict[str, int], warned: bool) -> None:
     rows = [("a/m", "nl", "A")] * 10 + [("a/m", "controlsim", "A")] * 10
     rows += [("a/m", "sim", p) for p, n in sim_mix.items() for _ in range(n)]
@@ -56,7 +59,14 @@ def test_validation_warns_when_arms_were_served_differently() -> None:
     rep = validate(df, expected, {})
     serving = [f for f in rep.warnings if f.check == "serving"]
     assert len(serving) == 1 and rep.ok
-    assert serving[0].line().startswith("[serving] model=org/m: the arms were served by different upstream "
-                                        "providers (nl: DeepInfra 50%, Together 50%; sim: DeepInfra 100%")
-    assert not [f for f in validate(df, expected, {"warn_provider_share_difference": 0.6}).warnings
-                if f.check == "serving"]
+    assert (
+        serving[0]
+        .line()
+        .startswith(
+            "[serving] model=org/m: the arms were served by different upstream "
+            "providers (nl: DeepInfra 50%, Together 50%; sim: DeepInfra 100%"
+        )
+    )
+    assert not [
+        f for f in validate(df, expected, {"warn_provider_share_difference": 0.6}).warnings if f.check == "serving"
+    ]

@@ -31,15 +31,24 @@ def _cell_records(code_cells, nl_cells, model="org/model", infra=()):
                 outcome = "correct" if ok else "wrong"
                 if (iid, arm) in infra:
                     outcome, ok = "infra_error", False
-                rows.append({"instance_id": iid, "model": model, "seed": 0, "kind": kind, "size": size, "arm": arm,
-                             "outcome": outcome, "correct": ok})
+                rows.append(
+                    {
+                        "instance_id": iid,
+                        "model": model,
+                        "seed": 0,
+                        "kind": kind,
+                        "size": size,
+                        "arm": arm,
+                        "outcome": outcome,
+                        "correct": ok,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
 def _code_nl_row(df):
     wide = st.paired_wide(st.prepare(df))
-    return pd.Series(st.compare_arms(wide, "code", "nl", cell_by=("kind", "size"), key="m", alpha_mde=0.05,
-                                     n_boot=200))
+    return pd.Series(st.compare_arms(wide, "code", "nl", cell_by=("kind", "size"), key="m", alpha_mde=0.05, n_boot=200))
 
 
 def test_wilcoxon_over_cells_matches_scipy():
@@ -106,8 +115,9 @@ def test_cohen_d_variants_match_pingouin():
     assert row["cohen_dz_cells"] == pytest.approx(d.mean() / d.std(ddof=1))
     # the primary d_z is over the 32 paired instances: 14 instances +1, 1 instance -1, 17 instances 0
     inst = np.r_[np.ones(14), -np.ones(1), np.zeros(17)]
-    assert row["cohen_dz"] == pytest.approx(pingouin.compute_effsize(inst, np.zeros(32), paired=True,
-                                                                     eftype="cohen_dz"))
+    assert row["cohen_dz"] == pytest.approx(
+        pingouin.compute_effsize(inst, np.zeros(32), paired=True, eftype="cohen_dz")
+    )
     assert row["cohen_dz"] == pytest.approx(inst.mean() / inst.std(ddof=1))
 
 
@@ -172,8 +182,15 @@ def test_anova_model_by_arm_matches_hand_computed_balanced_sums_of_squares():
     for m in ("a/x", "b/y", "c/z"):
         for arm in ("nl", "code"):
             for cell in range(5):
-                rows.append({"model": m, "arm": arm, "kind": "add", "size": cell,
-                             "accuracy": rng.random() + (0.3 if arm == "code" else 0.0)})
+                rows.append(
+                    {
+                        "model": m,
+                        "arm": arm,
+                        "kind": "add",
+                        "size": cell,
+                        "accuracy": rng.random() + (0.3 if arm == "code" else 0.0),
+                    }
+                )
     cells = pd.DataFrame(rows)
     table, note = st.anova(cells, "accuracy", ["model", "arm"])
     assert note == ""
@@ -193,8 +210,9 @@ def test_anova_model_by_arm_matches_hand_computed_balanced_sums_of_squares():
 
 
 def test_anova_with_one_model_drops_the_factor_and_says_so():
-    cells = pd.DataFrame({"model": "a/x", "arm": ["nl", "code"] * 4, "accuracy": [0.1, 0.5, 0.2, 0.6, 0.0, 0.7, 0.1,
-                                                                                  0.4]})
+    cells = pd.DataFrame(
+        {"model": "a/x", "arm": ["nl", "code"] * 4, "accuracy": [0.1, 0.5, 0.2, 0.6, 0.0, 0.7, 0.1, 0.4]}
+    )
     table, note = st.anova(cells, "accuracy", ["model", "arm"])
     assert "'model' has one level" in note
     assert list(table["Source"]) == ["arm", "Within"]
@@ -216,8 +234,7 @@ def test_all_zero_accuracy_gives_undefined_statistics_not_a_crash():
 
 def test_prepare_names_missing_columns_and_duplicates():
     with pytest.raises(UsageError, match="kind"):
-        st.prepare(pd.DataFrame({"instance_id": ["a"], "model": ["m"], "arm": ["nl"], "size": [1],
-                                 "correct": [True]}))
+        st.prepare(pd.DataFrame({"instance_id": ["a"], "model": ["m"], "arm": ["nl"], "size": [1], "correct": [True]}))
     df = _cell_records(CODE_CELLS, NL_CELLS)
     with pytest.raises(UsageError, match="duplicate row for instance add-2-0"):
         st.prepare(pd.concat([df, df.iloc[[0]]], ignore_index=True))
@@ -291,8 +308,12 @@ def test_weighted_anova2_matches_statsmodels_wls_type2_and_pingouin_when_unweigh
     assert "weighted" in note
     ref = anova_lm(smf.wls("diff ~ C(model) * C(kind)", data=cells, weights=cells["n"]).fit(), typ=2)
     t = table.set_index("Source")
-    for ours, theirs in (("model", "C(model)"), ("kind", "C(kind)"), ("model * kind", "C(model):C(kind)"),
-                         ("Residual", "Residual")):
+    for ours, theirs in (
+        ("model", "C(model)"),
+        ("kind", "C(kind)"),
+        ("model * kind", "C(model):C(kind)"),
+        ("Residual", "Residual"),
+    ):
         assert t.loc[ours, "SS"] == pytest.approx(ref.loc[theirs, "sum_sq"])
         assert t.loc[ours, "DF"] == ref.loc[theirs, "df"]
     assert st.interaction_p(table, "model", "kind") == pytest.approx(ref.loc["C(model):C(kind)", "PR(>F)"])
@@ -305,12 +326,14 @@ def test_model_by_kind_interaction_keeps_its_level_when_cells_differ_in_size():
     # No interaction planted (Code - NL is the same for every model and kind), but cells hold 30, 10 or 125
     # paired instances as on the plan's grid (one seed).  The unweighted ANOVA of cell differences rejected in
     # about half of such runs; the stats stage must stay near its 5% level.
-    from codenl.commands import stats as stats_cli
     from codenl.analysis.synthetic import synthetic_records
+    from codenl.commands import stats as stats_cli
 
-    cells = ([(k, d, 30) for k in ("add", "sub", "mul", "lcs") for d in range(2, 21, 2)]
-             + [("clrs30", d, 125) for d in (4, 8, 12, 16)]
-             + [(k, lvl, 10) for k in ("spp", "tsp", "msp", "gcp") for lvl in (1, 2, 3)])
+    cells = (
+        [(k, d, 30) for k in ("add", "sub", "mul", "lcs") for d in range(2, 21, 2)]
+        + [("clrs30", d, 125) for d in (4, 8, 12, 16)]
+        + [(k, lvl, 10) for k in ("spp", "tsp", "msp", "gcp") for lvl in (1, 2, 3)]
+    )
     acc = {m: {"nl": 0.45, "sim": 0.6, "controlsim": 0.6, "code": 0.8} for m in ("a/w", "b/x", "c/y", "d/z")}
     ps = []
     for r in range(16):

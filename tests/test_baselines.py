@@ -48,11 +48,23 @@ def test_majority_is_the_most_frequent_gold_per_kind_algorithm_size_with_smalles
 
 def test_strategies_of_an_integer_kind_and_their_grades() -> None:
     inst = make_instance("rod", 4, 0, 0)
-    inst = {**inst, "data": {"prices": [1, 5, 8, 9]}, "answer": 10,
-            "statement": "A rod of length 4 sells for prices = [1, 5, 8, 9]."}
+    inst = {
+        **inst,
+        "data": {"prices": [1, 5, 8, 9]},
+        "answer": 10,
+        "statement": "A rod of length 4 sells for prices = [1, 5, 8, 9].",
+    }
     answers = strategies(inst, {("rod", None, 4): 10})
-    assert answers == {"uncut": 9, "unit_pieces": 4, "constant_0": 0, "constant_1": 1, "first_number": 4,
-                       "last_number": 9, "largest_number": 9, "majority": 10}
+    assert answers == {
+        "uncut": 9,
+        "unit_pieces": 4,
+        "constant_0": 0,
+        "constant_1": 1,
+        "first_number": 4,
+        "last_number": 9,
+        "largest_number": 9,
+        "majority": 10,
+    }
     rec = evaluate(inst, {("rod", None, 4): 10})
     assert rec["solved"] == {name: name == "majority" for name in answers}
     assert rec["heuristic"] == "uncut" and rec["heuristic_solved"] is False and rec["easy"] is True
@@ -201,8 +213,10 @@ def test_cli_writes_a_record_per_instance_and_refuses_in_sample_training(tmp_pat
             shards[(seed, size)] = path
     own = [str(shards[(0, 6)]), str(shards[(0, 9)])]
     outs = [str(tmp_path / "baselines" / "gcp_d" / str(size) / "seed0.jsonl") for size in (6, 9)]
-    assert main(["baselines", "--problems", *own, "--out", *outs,
-                 "--train", str(shards[(1, 6)]), str(shards[(1, 9)])]) == 0
+    assert (
+        main(["baselines", "--problems", *own, "--out", *outs, "--train", str(shards[(1, 6)]), str(shards[(1, 9)])])
+        == 0
+    )
     rows = [json.loads(line) for line in open(outs[0])]
     insts = [json.loads(line) for line in shards[(0, 6)].read_text().splitlines()]
     assert [r["id"] for r in rows] == [i["id"] for i in insts]
@@ -219,24 +233,39 @@ def test_cli_writes_a_record_per_instance_and_refuses_in_sample_training(tmp_pat
 
 def test_stats_baseline_columns_by_hand() -> None:
     long = pd.DataFrame(
-        [("a", "k", 2, 0, "s1", 0, True, True, True), ("a", "k", 2, 0, "s2", 1, False, False, True),
-         ("b", "k", 2, 0, "s1", 0, False, True, False), ("b", "k", 2, 0, "s2", 1, False, False, False),
-         ("c", "k", 2, 0, "s1", 0, False, True, True), ("c", "k", 2, 0, "s2", 1, True, False, True),
-         ("d", "k", 2, 0, "s1", 0, True, True, True)],  # d: not in the records
-        columns=list(bs.LONG_COLUMNS))
+        [
+            ("a", "k", 2, 0, "s1", 0, True, True, True),
+            ("a", "k", 2, 0, "s2", 1, False, False, True),
+            ("b", "k", 2, 0, "s1", 0, False, True, False),
+            ("b", "k", 2, 0, "s2", 1, False, False, False),
+            ("c", "k", 2, 0, "s1", 0, False, True, True),
+            ("c", "k", 2, 0, "s2", 1, True, False, True),
+            ("d", "k", 2, 0, "s1", 0, True, True, True),
+        ],  # d: not in the records
+        columns=list(bs.LONG_COLUMNS),
+    )
     long = bs.restrict(long, ["a", "b", "c"])
     table = bs.baselines_table(long)
     assert table[["strategy", "n", "n_correct", "best", "standard"]].values.tolist() == [
-        ["s1", 3, 1, True, True], ["s2", 3, 1, False, False]]  # tie: the earlier strategy is best
+        ["s1", 3, 1, True, True],
+        ["s2", 3, 1, False, False],
+    ]  # tie: the earlier strategy is best
     inst = bs.per_instance(long, table).set_index("instance_id")
     assert inst["baseline_correct"].to_dict() == {"a": 1.0, "b": 0.0, "c": 0.0}
     assert inst["hardness"].to_dict() == {"a": "easy", "b": "hard", "c": "easy"}
     from codenl.commands import stats as stats_cli
 
-    records = pd.DataFrame([
-        {"instance_id": i, "model": "m", "arm": arm, "kind": "k", "size": 2, "seed": 0, "outcome": outcome}
-        for i, outcomes in (("a", ("correct", "wrong")), ("b", ("correct", "correct")), ("c", ("wrong", "infra_error")))
-        for arm, outcome in zip(("nl", "code"), outcomes, strict=True)])
+    records = pd.DataFrame(
+        [
+            {"instance_id": i, "model": "m", "arm": arm, "kind": "k", "size": 2, "seed": 0, "outcome": outcome}
+            for i, outcomes in (
+                ("a", ("correct", "wrong")),
+                ("b", ("correct", "correct")),
+                ("c", ("wrong", "infra_error")),
+            )
+            for arm, outcome in zip(("nl", "code"), outcomes, strict=True)
+        ]
+    )
     res = stats_cli.compute(records, n_boot=50, baselines=long)
     acc = res["accuracy_arm"].set_index("arm")
     assert acc.loc["nl", "baseline"] == pytest.approx(1 / 3) and acc.loc["code", "baseline"] == pytest.approx(1 / 2)
@@ -252,17 +281,40 @@ def test_figures_draw_the_baseline_dashed_and_a_hardness_panel() -> None:
     from codenl.analysis import plots
 
     arms = ("nl", "sim", "controlsim", "code")
-    acc = pd.DataFrame([{"model": "m/x", "arm": a, "kind": k, "accuracy": 0.5, "ci_low": 0.4, "ci_high": 0.6,
-                         "baseline": b} for k, b in (("tsp", 0.25), ("gcp", float("nan"))) for a in arms])
+    acc = pd.DataFrame(
+        [
+            {"model": "m/x", "arm": a, "kind": k, "accuracy": 0.5, "ci_low": 0.4, "ci_high": 0.6, "baseline": b}
+            for k, b in (("tsp", 0.25), ("gcp", float("nan")))
+            for a in arms
+        ]
+    )
     fig = plots.by_kind_figure(acc)
     tsp, gcp = fig.axes[0], fig.axes[1]
     dashed = [ln for ln in tsp.get_lines() if ln.get_label() == plots.BASELINE_LABEL]
     assert len(dashed) == 1 and dashed[0].get_linestyle() == "--" and list(dashed[0].get_ydata()) == [0.25, 0.25]
     assert not [ln for ln in gcp.get_lines() if ln.get_label() == plots.BASELINE_LABEL]
-    fam = pd.DataFrame([{"arm": a, "family": "nphard", "size": s, "accuracy": 0.5, "ci_low": 0.4, "ci_high": 0.6,
-                         "baseline": s / 10} for a in arms for s in (2, 4)])
-    hard = pd.DataFrame([{"arm": a, "hardness": h, "accuracy": acc_, "ci_low": 0.0, "ci_high": 1.0, "n_instances": 7}
-                         for a in arms for h, acc_ in (("hard", 0.2), ("easy", 0.9))])
+    fam = pd.DataFrame(
+        [
+            {
+                "arm": a,
+                "family": "nphard",
+                "size": s,
+                "accuracy": 0.5,
+                "ci_low": 0.4,
+                "ci_high": 0.6,
+                "baseline": s / 10,
+            }
+            for a in arms
+            for s in (2, 4)
+        ]
+    )
+    hard = pd.DataFrame(
+        [
+            {"arm": a, "hardness": h, "accuracy": acc_, "ci_low": 0.0, "ci_high": 1.0, "n_instances": 7}
+            for a in arms
+            for h, acc_ in (("hard", 0.2), ("easy", 0.9))
+        ]
+    )
     fig = plots.by_size_figure(fam, hard)
     assert [ax.get_title() for ax in fig.axes] == ["nphard", "heuristic-hard vs -easy instances"]
     base = [ln for ln in fig.axes[0].get_lines() if ln.get_label() == plots.BASELINE_LABEL]
@@ -339,6 +391,20 @@ def test_stats_refuse_an_instance_twice_and_a_malformed_baseline_record(tmp_path
     records = tmp_path / "r.csv"
     row = {"instance_id": "x", "model": "m", "arm": "nl", "kind": "ksp", "size": 6, "outcome": "wrong"}
     pd.DataFrame([row]).to_csv(records, index=False)
-    assert main(["stats", "--records", str(records), "--out", str(tmp_path / "s"), "--n-boot", "5",
-                 "--baselines", str(tmp_path / "missing.jsonl")]) == 2
+    assert (
+        main(
+            [
+                "stats",
+                "--records",
+                str(records),
+                "--out",
+                str(tmp_path / "s"),
+                "--n-boot",
+                "5",
+                "--baselines",
+                str(tmp_path / "missing.jsonl"),
+            ]
+        )
+        == 2
+    )
     assert "missing.jsonl: no such file" in capsys.readouterr().err

@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import importlib
-import re
 import pkgutil
+import re
 import subprocess
 import sys
 

@@ -14,8 +14,8 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from codenl.arms import ARMS
 from codenl import config as cfg
+from codenl.arms import ARMS
 from codenl.errors import UsageError
 from codenl.problems import KIND_NAMES, get_kind
 from codenl.problems import clrs as clrs_family
@@ -64,7 +64,9 @@ def test_default_config_runs_a_small_grid_on_the_registered_local_model() -> Non
 def test_plan_config_is_the_plan() -> None:
     c = cfg.load_config([ROOT / "workflow" / "experiments" / "scaled_code_nl.yaml"])
     assert [m["name"] for m in c["models"]] == [
-        "mistralai/codestral-2508", "mistralai/mistral-large-2411", "google/gemini-2.0-flash-001",
+        "mistralai/codestral-2508",
+        "mistralai/mistral-large-2411",
+        "google/gemini-2.0-flash-001",
         "mistralai/mixtral-8x22b-instruct",
     ]
     assert {m["provider"] for m in c["models"]} == {"openrouter"}
@@ -121,18 +123,28 @@ def test_unknown_validation_threshold_stops_at_load(tmp_path: Path) -> None:
 
 
 def test_sizes_and_n_most_specific_wins(tmp_path: Path) -> None:
-    c = load(tmp_path, {
-        **LOCAL, "kinds": ["add", "lcs", "tsp", "clrs30"],
-        "sizes": {"fine_grained": [2, 4], "lcs": [7], "nphard": [5, 6]},
-        "n": {"default": 3, "fine_grained": 4, "add": 5}, "totals": {"nphard": 5}, "clrs_samples": 7,
-    })
+    c = load(
+        tmp_path,
+        {
+            **LOCAL,
+            "kinds": ["add", "lcs", "tsp", "clrs30"],
+            "sizes": {"fine_grained": [2, 4], "lcs": [7], "nphard": [5, 6]},
+            "n": {"default": 3, "fine_grained": 4, "add": 5},
+            "totals": {"nphard": 5},
+            "clrs_samples": 7,
+        },
+    )
     assert cfg.counts_of(c, "add") == [(2, 5), (4, 5)]
     assert cfg.counts_of(c, "lcs") == [(7, 4)]
     assert cfg.counts_of(c, "tsp") == [(5, 3), (6, 2)]
     assert cfg.counts_of(c, "clrs30") == [(s, n) for s, n in zip(clrs_family.DEFAULT_SIZES, [2, 2, 2, 1])]
     cells = cfg.expected_cells(c)
     assert {(x["kind"], x["family"]) for x in cells} == {
-        ("add", "fine_grained"), ("lcs", "fine_grained"), ("tsp", "nphard"), ("clrs30", "clrs")}
+        ("add", "fine_grained"),
+        ("lcs", "fine_grained"),
+        ("tsp", "nphard"),
+        ("clrs30", "clrs"),
+    }
     assert all(x["model_slug"] == "smollm2-135m-instruct" for x in cells)
 
 
@@ -145,8 +157,16 @@ def test_spread_is_even_and_complete(total: int, parts: int) -> None:
 
 def test_expected_cells_cover_models_seeds_kinds_sizes(tmp_path: Path) -> None:
     models = [{"name": "a/b", "provider": "openrouter"}, {"name": "c/d", "provider": "openrouter"}]
-    c = load(tmp_path, {"models": models, "seeds": [0, 5], "kinds": ["mul", "gcp"],
-                        "sizes": {"mul": [3, 9], "gcp": [6]}, "n": {"default": 2}})
+    c = load(
+        tmp_path,
+        {
+            "models": models,
+            "seeds": [0, 5],
+            "kinds": ["mul", "gcp"],
+            "sizes": {"mul": [3, 9], "gcp": [6]},
+            "n": {"default": 2},
+        },
+    )
     cells = cfg.expected_cells(c)
     keys = [(x["model"], x["seed"], x["kind"], x["size"]) for x in cells]
     assert len(keys) == len(set(keys)) == 2 * 2 * 3
@@ -157,66 +177,115 @@ def test_expected_cells_cover_models_seeds_kinds_sizes(tmp_path: Path) -> None:
 # -- errors name the key --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("data", "expected"), [
-    ({"models": []}, "config: models: must not be empty"),
-    ({}, "config: (top level): 'models' is a required property"),
-    ({"models": [{"name": "a/b", "provider": "bogus"}]}, "config: models[0].provider: 'bogus' is not one of"),
-    ({**LOCAL, "kinds": ["add", "nope"]}, "config: kinds[1]: unknown kind 'nope'"),
-    ({**LOCAL, "n": {"default": -1}}, "config: n.default: -1 is less than the minimum 1"),
-    ({**LOCAL, "seeds": [-2]}, "config: seeds[0]: -2 is less than the minimum 0"),
-    ({**LOCAL, "sizes": {"fine_grained": [2, 4, 999]}},
-     "config: sizes.fine_grained[2]: 999 is out of range for kind 'add' (1..100)"),
-    ({**LOCAL, "kinds": ["lcs"], "sizes": {"lcs": [0]}},
-     "config: sizes.lcs[0]: 0 is out of range for kind 'lcs' (1..200)"),
-    ({**LOCAL, "sizes": {"nphrd": [5]}}, "config: sizes.nphrd: not a family or a kind"),
-    ({**LOCAL, "sampling": {"max_tokens": 0}}, "config: sampling.max_tokens: 0 is less than the minimum 1"),
-    ({**LOCAL, "sampling": {"temprature": 0}}, "config: sampling: unknown key 'temprature'"),
-    ({**LOCAL, "modles": 1}, "config: (top level): unknown key 'modles'"),
-    ({"models": [{"name": "a--b", "provider": "openrouter"}]},
-     "config: models[0].name: model id 'a--b' cannot be used in paths"),
-    ({"models": [{"name": "a/b", "provider": "openrouter"}, {"name": "a/b", "provider": "openrouter"}]},
-     "config: models[1].name: 'a/b' is listed twice"),
-    ({"models": [{"name": "x", "provider": "openai_compatible"}]},
-     "config: models[0].base_url: provider openai_compatible needs a base_url"),
-    ({"models": [{"name": "x", "provider": "openai_compatible", "base_url": "ftp://h/v1"}]}, "is not an http(s) URL"),
-    ({"models": [{"name": "x", "provider": "local", "base_url": "http://h/v1"}]},
-     "provider 'local' starts its own server"),
-    ({**LOCAL, "pricing": {"other/model": {"prompt": 1, "completion": 2}}},
-     "config: pricing.other/model: not a configured model"),
-    ({**LOCAL, "kinds": ["clrs30"], "sizes": {"clrs": [4, 8]}, "clrs_samples": 1},
-     "config: clrs_samples: 1 is fewer than the 2"),
-    ({**LOCAL, "concurrency": {"local": {"jobs": 0, "window": 1}}},
-     "config: concurrency.local.jobs: 0 is less than the minimum 1"),
-    ({"models": [{"name": "x", "provider": "openai_compatible", "base_url": "http://h/v1",
-                  "routing": {"order": ["a"]}}]},
-     "config: models[0].routing: routing preferences are OpenRouter's; provider 'openai_compatible'"),
-    ({"models": [{"name": "a/b", "provider": "openrouter", "routing": {"quantizations": ["fp7"]}}]},
-     "config: models[0].routing.quantizations[0]: 'fp7' is not one of int4"),
-    ({"models": [{"name": "a/b", "provider": "openrouter", "routing": {"sort": "price"}}]},
-     "config: models[0].routing: unknown key 'sort'"),
-    ({**LOCAL, "retries": {"reask": -1}}, "config: retries.reask: -1 is less than the minimum 0"),
-])
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"models": []}, "config: models: must not be empty"),
+        ({}, "config: (top level): 'models' is a required property"),
+        ({"models": [{"name": "a/b", "provider": "bogus"}]}, "config: models[0].provider: 'bogus' is not one of"),
+        ({**LOCAL, "kinds": ["add", "nope"]}, "config: kinds[1]: unknown kind 'nope'"),
+        ({**LOCAL, "n": {"default": -1}}, "config: n.default: -1 is less than the minimum 1"),
+        ({**LOCAL, "seeds": [-2]}, "config: seeds[0]: -2 is less than the minimum 0"),
+        (
+            {**LOCAL, "sizes": {"fine_grained": [2, 4, 999]}},
+            "config: sizes.fine_grained[2]: 999 is out of range for kind 'add' (1..100)",
+        ),
+        (
+            {**LOCAL, "kinds": ["lcs"], "sizes": {"lcs": [0]}},
+            "config: sizes.lcs[0]: 0 is out of range for kind 'lcs' (1..200)",
+        ),
+        ({**LOCAL, "sizes": {"nphrd": [5]}}, "config: sizes.nphrd: not a family or a kind"),
+        ({**LOCAL, "sampling": {"max_tokens": 0}}, "config: sampling.max_tokens: 0 is less than the minimum 1"),
+        ({**LOCAL, "sampling": {"temprature": 0}}, "config: sampling: unknown key 'temprature'"),
+        ({**LOCAL, "modles": 1}, "config: (top level): unknown key 'modles'"),
+        (
+            {"models": [{"name": "a--b", "provider": "openrouter"}]},
+            "config: models[0].name: model id 'a--b' cannot be used in paths",
+        ),
+        (
+            {"models": [{"name": "a/b", "provider": "openrouter"}, {"name": "a/b", "provider": "openrouter"}]},
+            "config: models[1].name: 'a/b' is listed twice",
+        ),
+        (
+            {"models": [{"name": "x", "provider": "openai_compatible"}]},
+            "config: models[0].base_url: provider openai_compatible needs a base_url",
+        ),
+        (
+            {"models": [{"name": "x", "provider": "openai_compatible", "base_url": "ftp://h/v1"}]},
+            "is not an http(s) URL",
+        ),
+        (
+            {"models": [{"name": "x", "provider": "local", "base_url": "http://h/v1"}]},
+            "provider 'local' starts its own server",
+        ),
+        (
+            {**LOCAL, "pricing": {"other/model": {"prompt": 1, "completion": 2}}},
+            "config: pricing.other/model: not a configured model",
+        ),
+        (
+            {**LOCAL, "kinds": ["clrs30"], "sizes": {"clrs": [4, 8]}, "clrs_samples": 1},
+            "config: clrs_samples: 1 is fewer than the 2",
+        ),
+        (
+            {**LOCAL, "concurrency": {"local": {"jobs": 0, "window": 1}}},
+            "config: concurrency.local.jobs: 0 is less than the minimum 1",
+        ),
+        (
+            {
+                "models": [
+                    {
+                        "name": "x",
+                        "provider": "openai_compatible",
+                        "base_url": "http://h/v1",
+                        "routing": {"order": ["a"]},
+                    }
+                ]
+            },
+            "config: models[0].routing: routing preferences are OpenRouter's; provider 'openai_compatible'",
+        ),
+        (
+            {"models": [{"name": "a/b", "provider": "openrouter", "routing": {"quantizations": ["fp7"]}}]},
+            "config: models[0].routing.quantizations[0]: 'fp7' is not one of int4",
+        ),
+        (
+            {"models": [{"name": "a/b", "provider": "openrouter", "routing": {"sort": "price"}}]},
+            "config: models[0].routing: unknown key 'sort'",
+        ),
+        ({**LOCAL, "retries": {"reask": -1}}, "config: retries.reask: -1 is less than the minimum 0"),
+    ],
+)
 def test_bad_configs_name_the_key(tmp_path: Path, data: dict, expected: str) -> None:
     assert expected in error_of(tmp_path, data)
 
 
-@pytest.mark.parametrize(("data", "expected"), [
-    ({**LOCAL, "n": {"default": 1000000000}},
-     "config: n.default: 1000000000 is more than the maximum 100000000 (no plan this big is supported"),
-    ({**LOCAL, "kinds": ["add"], "n": {"default": 20000}},
-     "config: n.default: 20,000 instances of kind 'add' at size 2 is more than limits.max_n = 10,000; to run a "
-     "bigger plan on purpose, raise limits.max_n in your config"),
-    ({**LOCAL, "kinds": ["add"], "totals": {"add": 200000}}, "config: totals.add: 20,000 instances of kind 'add'"),
-    ({**LOCAL, "kinds": ["clrs30"], "clrs_samples": 300000}, "config: clrs_samples: 75,000 instances"),
-    ({**LOCAL, "kinds": ["lcs"], "sizes": {"lcs": list(range(1, 61))}},
-     "config: sizes: kind 'lcs' has 60 sizes, more than limits.max_sizes = 50; to run a bigger plan on purpose, "
-     "raise limits.max_sizes"),
-    ({**LOCAL, "kinds": ["add"], "sizes": {"add": [2]}, "seeds": list(range(40)), "n": {"default": 9000}},
-     "config: the plan asks 1,080,000 requests (9,000 instances per model and seed x 1 model(s) x 40 seed(s) x 3 "
-     "asked arms), more than limits.max_requests = 1,000,000; to run a bigger plan on purpose, raise "
-     "limits.max_requests"),
-    ({**LOCAL, "seeds": list(range(1001))}, "config: seeds: more than 1000 entries"),
-])
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (
+            {**LOCAL, "n": {"default": 1000000000}},
+            "config: n.default: 1000000000 is more than the maximum 100000000 (no plan this big is supported",
+        ),
+        (
+            {**LOCAL, "kinds": ["add"], "n": {"default": 20000}},
+            "config: n.default: 20,000 instances of kind 'add' at size 2 is more than limits.max_n = 10,000; to run a "
+            "bigger plan on purpose, raise limits.max_n in your config",
+        ),
+        ({**LOCAL, "kinds": ["add"], "totals": {"add": 200000}}, "config: totals.add: 20,000 instances of kind 'add'"),
+        ({**LOCAL, "kinds": ["clrs30"], "clrs_samples": 300000}, "config: clrs_samples: 75,000 instances"),
+        (
+            {**LOCAL, "kinds": ["lcs"], "sizes": {"lcs": list(range(1, 61))}},
+            "config: sizes: kind 'lcs' has 60 sizes, more than limits.max_sizes = 50; to run a bigger plan on purpose, "
+            "raise limits.max_sizes",
+        ),
+        (
+            {**LOCAL, "kinds": ["add"], "sizes": {"add": [2]}, "seeds": list(range(40)), "n": {"default": 9000}},
+            "config: the plan asks 1,080,000 requests (9,000 instances per model and seed x 1 model(s) x 40 seed(s) "
+            "x 3 asked arms), more than limits.max_requests = 1,000,000; to run a bigger plan on purpose, raise "
+            "limits.max_requests",
+        ),
+        ({**LOCAL, "seeds": list(range(1001))}, "config: seeds: more than 1000 entries"),
+    ],
+)
 def test_typos_that_would_make_a_huge_plan_stop_with_the_way_to_run_one_on_purpose(
     tmp_path: Path, data: dict, expected: str
 ) -> None:
@@ -256,12 +325,22 @@ def test_out_of_range_uses_the_registry_ranges(tmp_path: Path) -> None:
 
 
 def test_required_and_missing_keys(tmp_path: Path) -> None:
-    c = load(tmp_path, {"models": [
-        {"name": "a/b", "provider": "openrouter"},
-        {"name": "c", "provider": "openai_compatible", "base_url": "http://127.0.0.1:1/v1", "api_key_env": "MY_KEY"},
-        {"name": "d", "provider": "openai_compatible", "base_url": "http://127.0.0.1:1/v1"},
-        {"name": "smollm2-135m", "provider": "local"},
-    ]})
+    c = load(
+        tmp_path,
+        {
+            "models": [
+                {"name": "a/b", "provider": "openrouter"},
+                {
+                    "name": "c",
+                    "provider": "openai_compatible",
+                    "base_url": "http://127.0.0.1:1/v1",
+                    "api_key_env": "MY_KEY",
+                },
+                {"name": "d", "provider": "openai_compatible", "base_url": "http://127.0.0.1:1/v1"},
+                {"name": "smollm2-135m", "provider": "local"},
+            ]
+        },
+    )
     assert cfg.required_keys(c) == ["MY_KEY", "OPENROUTER_API_KEY"]
     dotenv = tmp_path / ".env"
     with pytest.raises(UsageError, match=r"models\[0\] \(a/b, provider openrouter\) .* OPENROUTER_API_KEY"):
@@ -280,20 +359,28 @@ def test_required_and_missing_keys(tmp_path: Path) -> None:
 
 
 def test_plan_counts_requests_tokens_and_cost(tmp_path: Path) -> None:
-    from codenl.prompts import build_messages
     from codenl.commands import plan
+    from codenl.prompts import build_messages
 
-    c = load(tmp_path, {
-        "models": [{"name": "mistralai/codestral-2508", "provider": "openrouter"},
-                   {"name": "x/unpriced", "provider": "openrouter"}],
-        "kinds": ["add", "tsp_d"], "sizes": {"add": [2, 3], "tsp_d": [6]}, "n": {"default": 2},
-        "sampling": {"max_tokens": 100},
-    })
+    c = load(
+        tmp_path,
+        {
+            "models": [
+                {"name": "mistralai/codestral-2508", "provider": "openrouter"},
+                {"name": "x/unpriced", "provider": "openrouter"},
+            ],
+            "kinds": ["add", "tsp_d"],
+            "sizes": {"add": [2, 3], "tsp_d": [6]},
+            "n": {"default": 2},
+            "sampling": {"max_tokens": 100},
+        },
+    )
     results = tmp_path / "results"
     ledger = results / "ledger" / "mistralai--codestral-2508" / "nl" / "add" / "seed0.jsonl"
     ledger.parent.mkdir(parents=True)
-    ledger.write_text('{"key":"k1","status":"ok"}\n{"key":"k2","status":"infra_error"}\n'
-                      '{"key":"k1","status":"ok"}\n{"trunc')
+    ledger.write_text(
+        '{"key":"k1","status":"ok"}\n{"key":"k2","status":"infra_error"}\n{"key":"k1","status":"ok"}\n{"trunc'
+    )
     p = plan.make_plan(c, results, completion_tokens=40)
     assert p.instances_per_model == 6
     nl = p.arms[("mistralai/codestral-2508", "nl")]
@@ -312,11 +399,16 @@ def test_plan_counts_requests_tokens_and_cost(tmp_path: Path) -> None:
 
 def test_plan_command_line_sends_nothing(tmp_path: Path) -> None:
     model = {"name": "a/b", "provider": "openrouter", "base_url": "http://127.0.0.1:9/v1"}
-    path = write(tmp_path, "c.yaml", {"models": [model],
-                                      "kinds": ["sub"], "sizes": {"sub": [2]}, "n": {"default": 3}})
+    path = write(tmp_path, "c.yaml", {"models": [model], "kinds": ["sub"], "sizes": {"sub": [2]}, "n": {"default": 3}})
     env = {k: v for k, v in os.environ.items() if k != "OPENROUTER_API_KEY"}
-    out = subprocess.run([PY, "-m", "codenl", "plan", "--configfile", path, "--results", str(tmp_path / "r")],
-                         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    out = subprocess.run(
+        [PY, "-m", "codenl", "plan", "--configfile", path, "--results", str(tmp_path / "r")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     assert "3 instances per model" in out.stdout and "total" in out.stdout
     assert not (tmp_path / "r").exists()
@@ -333,10 +425,26 @@ def test_check_one_line_per_model_against_a_server(tmp_path: Path, monkeypatch: 
     from .fake_openai import FakeServerThread
 
     with FakeServerThread(log_path=tmp_path / "req.log", require_key="sk-test-123456") as srv:
-        path = write(tmp_path, "c.yaml", {"models": [
-            {"name": "fake/model", "provider": "openai_compatible", "base_url": srv.url, "api_key_env": "FAKE_KEY"},
-            {"name": "fake/modle", "provider": "openai_compatible", "base_url": srv.url, "api_key_env": "FAKE_KEY"},
-        ]})
+        path = write(
+            tmp_path,
+            "c.yaml",
+            {
+                "models": [
+                    {
+                        "name": "fake/model",
+                        "provider": "openai_compatible",
+                        "base_url": srv.url,
+                        "api_key_env": "FAKE_KEY",
+                    },
+                    {
+                        "name": "fake/modle",
+                        "provider": "openai_compatible",
+                        "base_url": srv.url,
+                        "api_key_env": "FAKE_KEY",
+                    },
+                ]
+            },
+        )
         monkeypatch.chdir(tmp_path)
         monkeypatch.setenv("FAKE_KEY", "sk-test-123456")
         out = io.StringIO()
@@ -382,13 +490,20 @@ def test_run_lock_clears_only_stale_snakemake_state(tmp_path: Path) -> None:
     (meta / "metadata").mkdir()
     (meta / "metadata" / "keep").write_text("{}")
     holder = subprocess.Popen(
-        [PY, "-c", textwrap.dedent(f"""
+        [
+            PY,
+            "-c",
+            textwrap.dedent(f"""
             import sys, time
             from codenl.workflow import runlock
             assert runlock.acquire({str(tmp_path)!r})
             print("held", flush=True)
             time.sleep(60)
-        """)], stdout=subprocess.PIPE, text=True)
+        """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         (meta / "locks" / "0.output.lock").write_text("results/x\n")  # the live run's own lock

@@ -16,15 +16,27 @@ import jsonschema
 import pytest
 
 from codenl import cli
-from codenl.problems import KIND_NAMES, generate, get_kind, make_instance
-from codenl.problems import families
+from codenl.problems import KIND_NAMES, families, generate, get_kind, make_instance
 from codenl.problems.base import instance_id
 from codenl.records import dumps, read_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((ROOT / "workflow" / "schemas" / "instance.schema.json").read_text())
-FIELDS = ("id", "kind", "family", "algorithm", "size", "seed", "index", "statement", "answer_format",
-          "answer_type", "answer", "data", "generator_version")
+FIELDS = (
+    "id",
+    "kind",
+    "family",
+    "algorithm",
+    "size",
+    "seed",
+    "index",
+    "statement",
+    "answer_format",
+    "answer_type",
+    "answer",
+    "data",
+    "generator_version",
+)
 
 
 def default_size(kind_name: str) -> int:
@@ -38,8 +50,14 @@ def default_size(kind_name: str) -> int:
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "codenl", "generate", *args], capture_output=True, text=True,
-                          cwd=ROOT, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "codenl", "generate", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
 
 
 def conforms(value: Any, answer_type: str) -> bool:
@@ -119,8 +137,10 @@ def test_records_are_complete_typed_and_valid(kind: str, validator, tmp_path: Pa
     size = default_size(kind)
     n = 30 if kind == "clrs30" else 5
     out = tmp_path / "shard.jsonl"
-    assert cli.main(["generate", "--kind", kind, "--size", str(size), "--seed", "3", "--n", str(n),
-                     "--out", str(out)]) == 0
+    assert (
+        cli.main(["generate", "--kind", kind, "--size", str(size), "--seed", "3", "--n", str(n), "--out", str(out)])
+        == 0
+    )
     records = list(read_jsonl(out))
     assert len(records) == n
     assert records == generate(kind, size, 3, n)  # JSON round trip loses nothing (no tuples, no numpy scalars)
@@ -144,8 +164,13 @@ def test_records_are_complete_typed_and_valid(kind: str, validator, tmp_path: Pa
 
 
 def test_ids_are_unique_across_kinds_sizes_seeds_and_indices() -> None:
-    ids = [instance_id(kind, size, seed, index, f"{kind}/1")
-           for kind in KIND_NAMES for size in (2, 4) for seed in (0, 1, 2) for index in range(20)]
+    ids = [
+        instance_id(kind, size, seed, index, f"{kind}/1")
+        for kind in KIND_NAMES
+        for size in (2, 4)
+        for seed in (0, 1, 2)
+        for index in range(20)
+    ]
     assert len(set(ids)) == len(ids)
 
 
@@ -184,8 +209,7 @@ def test_conforms_checker_can_fail() -> None:
 
 def test_several_sizes_write_one_file_each(tmp_path: Path) -> None:
     pattern = str(tmp_path / "{size}" / "seed0.jsonl")
-    assert cli.main(["generate", "--kind", "add", "--size", "3", "5", "--seed", "0", "--n", "2",
-                     "--out", pattern]) == 0
+    assert cli.main(["generate", "--kind", "add", "--size", "3", "5", "--seed", "0", "--n", "2", "--out", pattern]) == 0
     for size in (3, 5):
         recs = list(read_jsonl(tmp_path / str(size) / "seed0.jsonl"))
         assert [r["size"] for r in recs] == [size, size]
@@ -217,8 +241,7 @@ def test_size_out_of_range_names_the_size_for_every_kind(kind: str, tmp_path: Pa
     k = get_kind(kind)
     for bad in (k.min_size - 1, k.max_size + 1):
         out = tmp_path / f"{bad}.jsonl"
-        code = cli.main(["generate", "--kind", kind, "--size", str(bad), "--seed", "0", "--n", "1",
-                         "--out", str(out)])
+        code = cli.main(["generate", "--kind", kind, "--size", str(bad), "--seed", "0", "--n", "1", "--out", str(out)])
         err = capsys.readouterr().err.strip().splitlines()
         assert code == 2 and len(err) == 1
         assert f"size {bad}" in err[0] and f"{k.min_size}..{k.max_size}" in err[0]

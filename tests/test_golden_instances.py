@@ -24,7 +24,8 @@ def test_instances_match_the_golden_hashes_of_their_generator_version(kind: str)
     version = get_kind(kind).generator_version
     assert stored["version"] == version, (
         f"kind {kind!r} is at generator version {version} but the golden hashes are of {stored['version']}: after a "
-        f"deliberate bump run `make golden` to record the new version's instances")
+        f"deliberate bump run `make golden` to record the new version's instances"
+    )
     changed = golden.changed_cases(kind, stored)
     assert not changed, golden.bump_message(kind, changed)
 

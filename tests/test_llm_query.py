@@ -112,10 +112,14 @@ def test_controlsim_without_code_or_after_infra_error_sends_nothing(tmp_path: Pa
     insts = list(read_jsonl(problems[0]))
     base = {"kind": "add", "size": 2, "seed": 1, "model": "fake/model", "provider": "x", "arm": "sim"}
     sims = [
-        {**base, "instance_id": insts[0]["id"], "status": "ok", "text": "no program here {\"answer\": 3}"},
+        {**base, "instance_id": insts[0]["id"], "status": "ok", "text": 'no program here {"answer": 3}'},
         {**base, "instance_id": insts[1]["id"], "status": "infra_error", "text": None},
-        {**base, "instance_id": insts[2]["id"], "status": "ok",
-         "text": "```python\ndef solution():\n    return 5\n```"},
+        {
+            **base,
+            "instance_id": insts[2]["id"],
+            "status": "ok",
+            "text": "```python\ndef solution():\n    return 5\n```",
+        },
     ]
     sim_file = tmp_path / "sim.jsonl"
     sim_file.write_text("".join(json.dumps(s) + "\n" for s in sims))
@@ -135,8 +139,13 @@ def test_controlsim_without_code_or_after_infra_error_sends_nothing(tmp_path: Pa
 def test_transient_faults_end_in_ok_or_infra_error_and_the_job_finishes(tmp_path: Path) -> None:
     problems = generate(tmp_path, sizes=(2, 3, 4), n=6)
     outs = [tmp_path / f"o{i}.jsonl" for i in range(3)]
-    with FakeServerThread(log_path=tmp_path / "fake.jsonl", fault_rate=0.4, seed=5, latency=0.01,
-                          faults=["429:0", "500", "502", "503", "reset", "malformed", "empty_choices", "400"]) as srv:
+    with FakeServerThread(
+        log_path=tmp_path / "fake.jsonl",
+        fault_rate=0.4,
+        seed=5,
+        latency=0.01,
+        faults=["429:0", "500", "502", "503", "reset", "malformed", "empty_choices", "400"],
+    ) as srv:
         proc = run_query(query_cmd("nl", srv.url, problems, outs, tmp_path / "l.jsonl", max_attempts=3))
     assert proc.returncode == 0, proc.stderr
     recs = [r for o in outs for r in read_jsonl(o)]
@@ -189,7 +198,7 @@ def test_killed_job_resumes_without_sending_a_completed_request_again(tmp_path: 
     resent = {ledger_to_server[k] for k in done_before} & set(after)
     assert not resent, f"{len(resent)} completed requests were sent again"
     # every instance was asked, at most the in-flight ones (window 3) twice
-    assert len(set(e["key"] for e in log)) == 45
+    assert len({e["key"] for e in log}) == 45
     assert len(log) - 45 <= 3
     assert sum(r["attempts"] for r in recs) >= 45
 

@@ -99,7 +99,7 @@ def test_transport_failures_between_successes_do_not_trip_and_are_recorded(tmp_p
 
     async def go() -> list[Any]:
         # one request at a time: reset, ok, reset, ok, ...; the streak never passes 1
-        async with running(script=["reset", "ok"] * 10) as (fake, url):
+        async with running(script=["reset", "ok"] * 10) as (_fake, url):
             async with ChatClient(provider(url), "m", window=1, policy=one, ledger=ledger, breaker=2) as c:
                 return await c.complete_many([(msgs(i), SAMPLING) for i in range(20)])
 
@@ -196,8 +196,15 @@ def _entry(key: str, text: str = "answer ✓") -> bytes:
 
 def test_damaged_lines_anywhere_are_skipped_and_named(tmp_path: Path) -> None:
     path = tmp_path / "l.jsonl"
-    path.write_bytes(_entry("a") + b"null\n" + b"\xff\xfe garbage\n" + b"[1, 2]\n" + b"{}\n" + _entry("b")
-                     + b'{"key": "c", "status": "ok", "result": {"text": "cut in the middle of \xe2\x9c')
+    path.write_bytes(
+        _entry("a")
+        + b"null\n"
+        + b"\xff\xfe garbage\n"
+        + b"[1, 2]\n"
+        + b"{}\n"
+        + _entry("b")
+        + b'{"key": "c", "status": "ok", "result": {"text": "cut in the middle of \xe2\x9c'
+    )
     led = Ledger(path)
     assert set(led.completed) == {"a", "b"}
     assert [n for n, _ in led.damaged] == [2, 3, 4, 5, 7]
@@ -216,8 +223,12 @@ def test_shard_files_stay_strict_and_name_the_damaged_line(tmp_path: Path) -> No
     from codenl.errors import RecordError
 
     path = tmp_path / "shard.jsonl"
-    for bad, reason in ((b"\xe2\x9c\n", "not valid UTF-8 (byte 1)"), (b"null\n", "expected a JSON object, got NoneType"),
-                        (b'{"a": \n', "not valid JSON (Expecting value at column 7)")):
+    cases = (
+        (b"\xe2\x9c\n", "not valid UTF-8 (byte 1)"),
+        (b"null\n", "expected a JSON object, got NoneType"),
+        (b'{"a": \n', "not valid JSON (Expecting value at column 7)"),
+    )
+    for bad, reason in cases:
         path.write_bytes(_entry("a") + bad)
         with pytest.raises(RecordError) as info:
             list(iter_jsonl(path))
@@ -340,8 +351,7 @@ def test_property_damaged_ledger_never_pays_a_valid_entry_twice(
 
 @pytest.mark.timeout(20)
 def test_routing_is_sent_to_openrouter_and_is_part_of_the_key() -> None:
-    routing = {"order": ["deepinfra"], "allow_fallbacks": False, "require_parameters": True,
-               "quantizations": ["fp8"]}
+    routing = {"order": ["deepinfra"], "allow_fallbacks": False, "require_parameters": True, "quantizations": ["fp8"]}
 
     async def go() -> tuple[Any, Any, list[str], str]:
         async with running(script=["routed:DeepInfra"]) as (fake, url):
@@ -373,8 +383,9 @@ def test_query_sends_the_configured_routing_and_records_who_answered(tmp_path: P
         cmd = query_cmd("nl", srv.url, problems, out, tmp_path / "l.jsonl", provider="openrouter")
         proc = run_query(cmd + ["--routing", json.dumps(routing)], env=env)
         assert proc.returncode == 0, proc.stderr
-        wrong = run_query(query_cmd("nl", srv.url, problems, out, tmp_path / "l2.jsonl")
-                          + ["--routing", json.dumps(routing)])
+        wrong = run_query(
+            query_cmd("nl", srv.url, problems, out, tmp_path / "l2.jsonl") + ["--routing", json.dumps(routing)]
+        )
     assert [e["routing"] for e in read_log(tmp_path / "fake.jsonl")] == [routing, routing]
     assert [r["answered_provider"] for r in iter_records(out[0])] == ["DeepInfra", "DeepInfra"]
     assert wrong.returncode == 2 and "--routing applies only to provider openrouter" in wrong.stderr

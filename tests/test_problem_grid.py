@@ -54,8 +54,7 @@ def test_sub_gold_has_both_signs_at_every_digit_level() -> None:
 def test_ilp_prod_capacities_bind() -> None:
     """Producing every product up to its demand is rarely feasible: the resources decide the answer."""
     recs = [r for per_size in grid_records("ilp_prod", DIGITS, PER_SIZE).values() for r in per_size]
-    saturated = sum(r["answer"] == sum(p * d for p, d in zip(r["data"]["profit"], r["data"]["demand"]))
-                    for r in recs)
+    saturated = sum(r["answer"] == sum(p * d for p, d in zip(r["data"]["profit"], r["data"]["demand"])) for r in recs)
     assert saturated / len(recs) < 0.1
 
 

@@ -28,8 +28,22 @@ from scipy.spatial import ConvexHull
 
 from codenl.problems import generate, get_kind, grade, make_instance
 from codenl.problems.base import instance_rng
-from codenl.problems.clrs import ALGORITHMS, ALGOS, DEFAULT_SIZES, Clrs30, algorithm_for, algorithm_order
-from codenl.problems.clrs import divide_conquer, dynamic, geometry, graphs, greedy, searching, sorting, strings
+from codenl.problems.clrs import (
+    ALGORITHMS,
+    ALGOS,
+    DEFAULT_SIZES,
+    Clrs30,
+    algorithm_for,
+    algorithm_order,
+    divide_conquer,
+    dynamic,
+    geometry,
+    graphs,
+    greedy,
+    searching,
+    sorting,
+    strings,
+)
 from tests.conftest import ROOT
 
 SIZES = (4, 7, 12, 32)
@@ -117,13 +131,19 @@ def test_cli_generates_and_rejects_sizes_out_of_range(tmp_path, python):
     out = tmp_path / "clrs30" / "{size}" / "seed0.jsonl"
     env_cmd = [python, "-m", "codenl", "generate", "--kind", "clrs30", "--seed", "0", "--n", "31"]
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    done = subprocess.run(env_cmd + ["--size", "4", "16", "--out", str(out)], capture_output=True, text=True,
-                          cwd=ROOT, env=env)
+    done = subprocess.run(
+        env_cmd + ["--size", "4", "16", "--out", str(out)], capture_output=True, text=True, cwd=ROOT, env=env
+    )
     assert done.returncode == 0, done.stderr
     lines = (tmp_path / "clrs30" / "16" / "seed0.jsonl").read_text().splitlines()
     assert len(lines) == 31 and json.loads(lines[30])["algorithm"] == algorithm_for(0, 16)
-    bad = subprocess.run(env_cmd + ["--size", "33", "--out", str(tmp_path / "x.jsonl")], capture_output=True,
-                         text=True, cwd=ROOT, env=env)
+    bad = subprocess.run(
+        env_cmd + ["--size", "33", "--out", str(tmp_path / "x.jsonl")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+    )
     assert bad.returncode == 2 and "size" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
 
 
@@ -172,7 +192,7 @@ def test_statement_tells_the_truth_about_the_signs_of_the_weights(algorithm):
                 assert min(weights) > 0, inst["statement"]
 
 
-WRONG_TYPES = [None, "", "42", True, 1.5, {"answer": 1}, [None], [[["deep"]]], [True, False], -10**30]
+WRONG_TYPES = [None, "", "42", True, 1.5, {"answer": 1}, [None], [[["deep"]]], [True, False], -(10**30)]
 
 
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
@@ -197,10 +217,32 @@ def _bump(value: Any, rng: random.Random) -> Any:
     return value
 
 
-EXACT = {"insertion_sort", "bubble_sort", "heapsort", "quicksort", "quickselect", "minimum", "binary_search",
-         "matrix_chain_order", "lcs_length", "optimal_bst", "task_scheduling", "dfs", "bellman_ford", "dijkstra",
-         "dag_shortest_paths", "floyd_warshall", "naive_string_matcher", "kmp_matcher", "segments_intersect",
-         "articulation_points", "strongly_connected_components", "bridges", "graham_scan", "jarvis_march"}
+EXACT = {
+    "insertion_sort",
+    "bubble_sort",
+    "heapsort",
+    "quicksort",
+    "quickselect",
+    "minimum",
+    "binary_search",
+    "matrix_chain_order",
+    "lcs_length",
+    "optimal_bst",
+    "task_scheduling",
+    "dfs",
+    "bellman_ford",
+    "dijkstra",
+    "dag_shortest_paths",
+    "floyd_warshall",
+    "naive_string_matcher",
+    "kmp_matcher",
+    "segments_intersect",
+    "articulation_points",
+    "strongly_connected_components",
+    "bridges",
+    "graham_scan",
+    "jarvis_march",
+}
 
 
 @pytest.mark.parametrize("algorithm", sorted(EXACT))
@@ -231,7 +273,7 @@ def test_max_subarray_accepts_any_maximum_block_and_rejects_others():
         best = inst["answer"][2]
         for lo in range(len(a)):
             for hi in range(lo, len(a)):
-                s = sum(a[lo:hi + 1])
+                s = sum(a[lo : hi + 1])
                 assert is_correct(inst, [lo, hi, s]) == (s == best)
                 other_valid += s == best and [lo, hi] != inst["answer"][:2]
                 wrong_blocks += s != best
@@ -269,8 +311,7 @@ def test_bfs_accepts_any_breadth_first_tree_only():
             for p in [-1] + list(range(n)):
                 cand = list(gold)
                 cand[v] = p
-                valid = (p == -1) if (v == src or v not in dist) else (
-                    p in g[v] and dist.get(p) == dist[v] - 1)
+                valid = (p == -1) if (v == src or v not in dist) else (p in g[v] and dist.get(p) == dist[v] - 1)
                 assert is_correct(inst, cand) == valid, (v, p)
                 others += valid and p != gold[v]
     assert others > 0
@@ -403,13 +444,13 @@ def test_searching_agrees_with_builtins():
 def test_max_subarray_agrees_with_brute_force_and_kadane():
     for p in _problems("find_maximum_subarray", (4, 9, 20), 100):
         a = p.data["array"]
-        brute = max(sum(a[i:j + 1]) for i in range(len(a)) for j in range(i, len(a)))
+        brute = max(sum(a[i : j + 1]) for i in range(len(a)) for j in range(i, len(a)))
         best = cur = a[0]
         for x in a[1:]:
             cur = max(x, cur + x)
             best = max(best, cur)
         low, high, total = p.answer
-        assert total == brute == best == sum(a[low:high + 1])
+        assert total == brute == best == sum(a[low : high + 1])
 
 
 def _chain_brute(p: list[int], i: int, j: int) -> int:
@@ -447,8 +488,10 @@ def _bst_brute(p: list[int], q: list[int], i: int, j: int, depth: int) -> int:
     """Min cost of keys k_i..k_j (1-based) placed at ``depth``, dummies d_{i-1}..d_j below them."""
     if j < i:
         return (depth + 1) * q[i - 1]
-    return min((depth + 1) * p[r - 1] + _bst_brute(p, q, i, r - 1, depth + 1) + _bst_brute(p, q, r + 1, j, depth + 1)
-               for r in range(i, j + 1))
+    return min(
+        (depth + 1) * p[r - 1] + _bst_brute(p, q, i, r - 1, depth + 1) + _bst_brute(p, q, r + 1, j, depth + 1)
+        for r in range(i, j + 1)
+    )
 
 
 def test_optimal_bst_agrees_with_brute_force():
@@ -463,16 +506,22 @@ def test_activity_selector_agrees_with_brute_force():
     for p in _problems("activity_selector", (4, 8, 12), 30):
         s, f = p.data["start"], p.data["finish"]
         n = len(s)
-        best = max(r for r in range(n + 1) for c in itertools.combinations(range(n), r)
-                   if all(f[i] <= s[j] or f[j] <= s[i] for i, j in itertools.combinations(c, 2)))
+        best = max(
+            r
+            for r in range(n + 1)
+            for c in itertools.combinations(range(n), r)
+            if all(f[i] <= s[j] or f[j] <= s[i] for i, j in itertools.combinations(c, 2))
+        )
         assert len(p.answer) == best
 
 
 def test_task_scheduling_agrees_with_every_schedule():
     for p in _problems("task_scheduling", (4, 5, 7), 24):
         d, w = p.data["deadlines"], p.data["penalties"]
-        best = min(sum(w[task] for slot, task in enumerate(order, start=1) if slot > d[task])
-                   for order in itertools.permutations(range(len(d))))
+        best = min(
+            sum(w[task] for slot, task in enumerate(order, start=1) if slot > d[task])
+            for order in itertools.permutations(range(len(d)))
+        )
         assert p.answer == best
     # CLRS section 16.5 example: penalty 50
     assert greedy.task_scheduling([4, 2, 4, 3, 1, 4, 6], [70, 60, 50, 40, 30, 20, 10]) == 50
@@ -652,7 +701,7 @@ def test_hulls_agree_with_scipy_and_each_other():
 
 # ============================================================================================ property tests
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.integers(-10**6, 10**6), max_size=40))
+@given(st.lists(st.integers(-(10**6), 10**6), max_size=40))
 def test_property_every_sort_equals_sorted(a):
     for solver, _ in sorting.SOLVERS.values():
         assert solver(a) == sorted(a)
@@ -686,8 +735,8 @@ def test_property_lcs_symmetric_and_bounded(x, y):
 @given(st.lists(st.integers(-30, 30), min_size=1, max_size=25))
 def test_property_max_subarray_is_maximal(a):
     low, high, total = divide_conquer.find_maximum_subarray(a)
-    assert sum(a[low:high + 1]) == total
-    assert all(sum(a[i:j + 1]) <= total for i in range(len(a)) for j in range(i, len(a)))
+    assert sum(a[low : high + 1]) == total
+    assert all(sum(a[i : j + 1]) <= total for i in range(len(a)) for j in range(i, len(a)))
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
@@ -722,9 +771,11 @@ json_values = st.recursive(
     max_leaves=20,
 )
 # near misses: the right container shapes with arbitrary (often out-of-range) numbers
-shaped = (st.lists(st.integers(-3, 12), max_size=8)
-          | st.lists(st.lists(st.integers(-3, 12), max_size=3), max_size=8)
-          | st.lists(st.booleans(), max_size=8))
+shaped = (
+    st.lists(st.integers(-3, 12), max_size=8)
+    | st.lists(st.lists(st.integers(-3, 12), max_size=3), max_size=8)
+    | st.lists(st.booleans(), max_size=8)
+)
 
 
 @functools.cache
@@ -750,7 +801,8 @@ def test_answers_are_not_degenerate():
     assert all(i["answer"] > 0 for i in by["task_scheduling"])
     assert sum(len(i["answer"]) > 1 for i in by["activity_selector"]) >= 0.9 * len(by["activity_selector"])
     assert sum(i["answer"][0] != i["answer"][1] for i in by["find_maximum_subarray"]) >= 0.6 * len(
-        by["find_maximum_subarray"])
+        by["find_maximum_subarray"]
+    )
     assert sum(i["answer"] > 0 for i in by["minimum"]) >= 0.5 * len(by["minimum"])
     assert len({i["answer"] for i in by["binary_search"]}) > 5
 

@@ -264,9 +264,13 @@ def milp_knap(weights, values, capacity) -> int:
     from scipy.optimize import Bounds, LinearConstraint, milp
 
     n = len(weights)
-    res = milp(-np.array(values, float), integrality=np.ones(n), bounds=Bounds(0, 1),
-               constraints=LinearConstraint(np.array([weights], float), -np.inf, capacity),
-               options={"mip_rel_gap": 0})
+    res = milp(
+        -np.array(values, float),
+        integrality=np.ones(n),
+        bounds=Bounds(0, 1),
+        constraints=LinearConstraint(np.array([weights], float), -np.inf, capacity),
+        options={"mip_rel_gap": 0},
+    )
     return round(-res.fun)
 
 
@@ -333,8 +337,13 @@ def milp_rod(prices, n: int) -> int:
     from scipy.optimize import Bounds, LinearConstraint, milp
 
     lengths = np.arange(1, n + 1, dtype=float)
-    res = milp(-np.array(prices[:n], float), integrality=np.ones(n), bounds=Bounds(0, n),
-               constraints=LinearConstraint(lengths[None, :], n, n), options={"mip_rel_gap": 0})
+    res = milp(
+        -np.array(prices[:n], float),
+        integrality=np.ones(n),
+        bounds=Bounds(0, n),
+        constraints=LinearConstraint(lengths[None, :], n, n),
+        options={"mip_rel_gap": 0},
+    )
     return round(-res.fun)
 
 
@@ -419,8 +428,11 @@ def test_assign_matches_bitmask_dp_and_networkx() -> None:
             assert rec["answer"] == sum(cost[i][matching[("w", i)][1]] for i in range(size))
 
 
-@given(st.integers(1, 6).flatmap(lambda n: st.lists(st.lists(st.integers(-50, 99), min_size=n, max_size=n),
-                                                     min_size=n, max_size=n)))
+@given(
+    st.integers(1, 6).flatmap(
+        lambda n: st.lists(st.lists(st.integers(-50, 99), min_size=n, max_size=n), min_size=n, max_size=n)
+    )
+)
 @settings(max_examples=150, deadline=None)
 def test_assign_property_brute_force_and_row_shift(cost) -> None:
     v = assignment_min_cost(cost)
@@ -489,11 +501,16 @@ def test_prod_feasibility_checker() -> None:
     assert not production_feasible(usage, capacity, demand, [0])
 
 
-@given(st.integers(1, 4).flatmap(lambda n: st.tuples(
-    st.lists(st.integers(1, 30), min_size=n, max_size=n),
-    st.lists(st.lists(st.integers(0, 9), min_size=n, max_size=n), min_size=1, max_size=3),
-    st.lists(st.integers(0, 40), min_size=3, max_size=3),
-    st.lists(st.integers(0, 4), min_size=n, max_size=n))))
+@given(
+    st.integers(1, 4).flatmap(
+        lambda n: st.tuples(
+            st.lists(st.integers(1, 30), min_size=n, max_size=n),
+            st.lists(st.lists(st.integers(0, 9), min_size=n, max_size=n), min_size=1, max_size=3),
+            st.lists(st.integers(0, 40), min_size=3, max_size=3),
+            st.lists(st.integers(0, 4), min_size=n, max_size=n),
+        )
+    )
+)
 @settings(max_examples=60, deadline=None)
 def test_prod_milp_matches_brute_force_on_random_small_programmes(args) -> None:
     profit, usage, capacity, demand = args
@@ -508,8 +525,9 @@ def test_prod_milp_matches_brute_force_on_random_small_programmes(args) -> None:
 
 def partition_brute(numbers) -> int:
     total = sum(numbers)
-    return max(s for k in range(len(numbers) + 1) for c in itertools.combinations(numbers, k)
-               if 2 * (s := sum(c)) <= total)
+    return max(
+        s for k in range(len(numbers) + 1) for c in itertools.combinations(numbers, k) if 2 * (s := sum(c)) <= total
+    )
 
 
 @pytest.mark.parametrize("size", range(2, 13))
@@ -524,9 +542,13 @@ def milp_partition(numbers) -> int:
     from scipy.optimize import Bounds, LinearConstraint, milp
 
     n = len(numbers)
-    res = milp(-np.array(numbers, float), integrality=np.ones(n), bounds=Bounds(0, 1),
-               constraints=LinearConstraint(np.array([numbers], float), -np.inf, sum(numbers) // 2),
-               options={"mip_rel_gap": 0})
+    res = milp(
+        -np.array(numbers, float),
+        integrality=np.ones(n),
+        bounds=Bounds(0, 1),
+        constraints=LinearConstraint(np.array([numbers], float), -np.inf, sum(numbers) // 2),
+        options={"mip_rel_gap": 0},
+    )
     chosen = [i for i in range(n) if res.x[i] > 0.5]
     return sum(numbers[i] for i in chosen)
 

@@ -248,8 +248,11 @@ def test_spp_every_shortest_path_is_correct_and_others_wrong() -> None:
             assert grade(inst, path).correct
         checked_alternatives += len(shortest) > 1
         longer = next(
-            (p for p in nx.shortest_simple_paths(g, d["source"], d["target"], weight="weight")
-             if nx.path_weight(g, p, "weight") > d["distance"]),
+            (
+                p
+                for p in nx.shortest_simple_paths(g, d["source"], d["target"], weight="weight")
+                if nx.path_weight(g, p, "weight") > d["distance"]
+            ),
             None,
         )
         if longer is not None:
@@ -301,7 +304,7 @@ def test_tsp_bad_tours_are_wrong() -> None:
     assert_wrong(inst, [0] + [tour[1]] * 7, "more than once")  # shorter than the optimum, but not a tour
     assert_wrong(inst, tour[:-1] + [99])
     assert_wrong(inst, [0] + [-c for c in tour[1:]])
-    worse = max((list((0, *p)) for p in itertools.permutations(range(1, 8))), key=lambda t: tour_length(dist, t))
+    worse = max(([0, *p] for p in itertools.permutations(range(1, 8))), key=lambda t: tour_length(dist, t))
     assert tour_length(dist, worse) > inst["data"]["optimum"]
     assert_wrong(inst, worse)
 
@@ -503,9 +506,13 @@ def milp_makespan(durations: list[int], participants: list[list[int]]) -> int:
     cost = np.zeros(nvar)
     cost[m] = 1
     upper = np.full(nvar, float(big))
-    upper[m + 1:] = 1
-    res = milp(cost, constraints=LinearConstraint(np.array(rows), lo, hi), integrality=np.ones(nvar),
-               bounds=Bounds(np.zeros(nvar), upper))
+    upper[m + 1 :] = 1
+    res = milp(
+        cost,
+        constraints=LinearConstraint(np.array(rows), lo, hi),
+        integrality=np.ones(nvar),
+        bounds=Bounds(np.zeros(nvar), upper),
+    )
     assert res.success
     return round(res.fun)
 

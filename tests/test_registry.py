@@ -123,7 +123,7 @@ def test_the_synthetic_plan_grid_is_the_plan_configuration() -> None:
 
     cells = plan_cells()
     assert sum(n for *_, n in cells) == 3470 and {k for k, *_ in cells} == set(REGISTRY)
-    assert FINE_GRAINED == tuple(k for k in REGISTRY if REGISTRY[k].family == "fine_grained") and len(NPHARD) == 9
+    assert tuple(k for k in REGISTRY if REGISTRY[k].family == "fine_grained") == FINE_GRAINED and len(NPHARD) == 9
 
 
 def test_a_registry_line_that_contradicts_its_class_is_refused(toy_dir: Path) -> None:
@@ -196,13 +196,41 @@ def test_a_toy_kind_runs_through_generate_query_execute_and_grade(toy_dir: Path)
     with registered(TOY), FakeServerThread(value=7, log_path=tmp_path / "requests.log") as srv:
         assert "toy" in problems.kind_names()
         run("generate", "--kind", "toy", "--size", "2", "--seed", "0", "--n", "2", "--out", f["problems"])
-        common = ["--model", "fake/model", "--provider", "openai_compatible", "--base-url", srv.url,
-                  "--temperature", "0", "--top-p", "1", "--max-tokens", "64", "--window", "2",
-                  "--max-attempts", "2", "--request-timeout", "30", "--problems", f["problems"]]
+        common = [
+            "--model",
+            "fake/model",
+            "--provider",
+            "openai_compatible",
+            "--base-url",
+            srv.url,
+            "--temperature",
+            "0",
+            "--top-p",
+            "1",
+            "--max-tokens",
+            "64",
+            "--window",
+            "2",
+            "--max-attempts",
+            "2",
+            "--request-timeout",
+            "30",
+            "--problems",
+            f["problems"],
+        ]
         for arm in ASKED_ARMS:
             shown = ["--sim", f[ARM_REGISTRY[arm].code_of]] if ARM_REGISTRY[arm].code_of else []
-            run("query", "--arm", arm, *common, *shown, "--ledger", str(tmp_path / f"ledger-{arm}.jsonl"),
-                "--out", f[arm])
+            run(
+                "query",
+                "--arm",
+                arm,
+                *common,
+                *shown,
+                "--ledger",
+                str(tmp_path / f"ledger-{arm}.jsonl"),
+                "--out",
+                f[arm],
+            )
         run("execute", "--sim", f["sim"], "--out", f["code"], "--workers", "1", "--timeout", "5", "--allow-degraded")
         options = [w for arm in ARMS for w in (f"--{ARM_OPTIONS[arm]}", f[arm])]
         run("grade", "--problems", f["problems"], *options, "--out", f["graded"])
@@ -259,8 +287,20 @@ SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 
 
 def snakemake(workdir: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    cmd = [SNAKEMAKE, "-s", str(ROOT / "Snakefile"), "--profile", str(ROOT / "workflow" / "profiles" / "local"),
-           "-d", str(workdir), "--cores", "2", *args, "--configfile", str(workdir / "test.yaml")]
+    cmd = [
+        SNAKEMAKE,
+        "-s",
+        str(ROOT / "Snakefile"),
+        "--profile",
+        str(ROOT / "workflow" / "profiles" / "local"),
+        "-d",
+        str(workdir),
+        "--cores",
+        "2",
+        *args,
+        "--configfile",
+        str(workdir / "test.yaml"),
+    ]
     return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
 
 
@@ -277,10 +317,12 @@ def test_the_workflow_runs_a_registered_toy_kind_and_regrades_it_alone_when_its_
     site = tmp_path / "site"
     site.mkdir()
     write_toy(site)
-    (site / "sitecustomize.py").write_text(textwrap.dedent(f"""
+    (site / "sitecustomize.py").write_text(
+        textwrap.dedent(f"""
         from codenl.problems import KindSpec, register_kind
         register_kind(KindSpec{(TOY.name, TOY.module, TOY.family, TOY.default_sizes, TOY.answer_type)!r})
-    """))
+    """)
+    )
     env = {k: v for k, v in os.environ.items() if k != "OPENROUTER_API_KEY"}
     env["PYTHONPATH"] = str(site)
     workdir = tmp_path / "run"
@@ -288,7 +330,10 @@ def test_the_workflow_runs_a_registered_toy_kind_and_regrades_it_alone_when_its_
     with FakeServerThread(value=7) as srv:
         cfg: dict[str, Any] = {
             "models": [{"name": "fake/model", "provider": "openai_compatible", "base_url": srv.url}],
-            "seeds": [0], "kinds": ["add", "toy"], "sizes": {"add": [2], "toy": [2]}, "n": {"default": 2},
+            "seeds": [0],
+            "kinds": ["add", "toy"],
+            "sizes": {"add": [2], "toy": [2]},
+            "n": {"default": 2},
             "sampling": {"temperature": 0, "top_p": 1, "max_tokens": 64},
             "concurrency": {"openai_compatible": {"jobs": 2, "window": 2}},
             "retries": {"max_attempts": 2, "request_timeout_s": 30},
@@ -303,7 +348,7 @@ def test_the_workflow_runs_a_registered_toy_kind_and_regrades_it_alone_when_its_
         assert out.returncode == 0, out.stderr[-5000:]
         requests = srv.fake.count
         assert requests == 2 * (2 * 2 + 1)  # per kind as in process: one controlsim request per ledger (kind)
-        before = [r for r in read_jsonl(toy_graded)]
+        before = list(read_jsonl(toy_graded))
         assert {r["detail"] for r in before if r["outcome"] == "wrong"} == {"REASON: not the number asked for"}
         stored = sorted(p for d in ("problems", "responses", "executions") for p in (res / d).rglob("*.jsonl"))
         unchanged = digest([*stored, add_graded])
@@ -320,7 +365,8 @@ def test_the_workflow_runs_a_registered_toy_kind_and_regrades_it_alone_when_its_
 
     # a bump of the toy generator's version: that kind alone is regenerated, asked again, executed and graded
     (site / "codenl_toy_kind.py").write_text(
-        (site / "codenl_toy_kind.py").read_text().replace('version = "1"', 'version = "2"'))
+        (site / "codenl_toy_kind.py").read_text().replace('version = "1"', 'version = "2"')
+    )
     dry = snakemake(workdir, env, *targets, "-n")
     assert dry.returncode == 0, dry.stderr[-3000:]
     jobs: list[tuple[str, str]] = []
@@ -329,7 +375,8 @@ def test_the_workflow_runs_a_registered_toy_kind_and_regrades_it_alone_when_its_
         if line.startswith(("rule ", "localrule ")) and stripped.endswith(":"):
             jobs.append((stripped.split()[1].rstrip(":").split("_")[0], ""))
         elif stripped.startswith("wildcards:") and jobs:
-            wildcards = dict(kv.split("=", 1) for kv in stripped[len("wildcards:"):].strip().split(", "))
+            wildcards = dict(kv.split("=", 1) for kv in stripped[len("wildcards:") :].strip().split(", "))
             jobs[-1] = (jobs[-1][0], wildcards.get("kind", ""))
-    assert sorted(jobs) == sorted([("generate", "toy"), *[("query", "toy")] * len(ASKED_ARMS), ("execute", "toy"),
-                                   ("grade", "toy")])
+    assert sorted(jobs) == sorted(
+        [("generate", "toy"), *[("query", "toy")] * len(ASKED_ARMS), ("execute", "toy"), ("grade", "toy")]
+    )

@@ -19,11 +19,29 @@ SCHEMA = json.loads((ROOT / "workflow/schemas/execution.schema.json").read_text(
 
 
 def response(i: int, text: str | None, status: str = "ok", size: int = 3) -> dict:
-    return {"instance_id": f"{i:016x}", "kind": "add", "size": size, "seed": 1, "model": "org/model",
-            "provider": "local", "arm": "sim", "prompt_version": "p/1", "status": status, "request_key": None,
-            "text": text, "reasoning": None, "finish_reason": "stop", "usage": {}, "cost": None,
-            "latency_s": 0.1, "attempts": 1, "answered_model": None, "system_fingerprint": None, "error": None,
-            "code_sha256": None}
+    return {
+        "instance_id": f"{i:016x}",
+        "kind": "add",
+        "size": size,
+        "seed": 1,
+        "model": "org/model",
+        "provider": "local",
+        "arm": "sim",
+        "prompt_version": "p/1",
+        "status": status,
+        "request_key": None,
+        "text": text,
+        "reasoning": None,
+        "finish_reason": "stop",
+        "usage": {},
+        "cost": None,
+        "latency_s": 0.1,
+        "attempts": 1,
+        "answered_model": None,
+        "system_fingerprint": None,
+        "error": None,
+        "code_sha256": None,
+    }
 
 
 def fenced(code: str) -> str:
@@ -51,8 +69,21 @@ def executed(tmp_path_factory):
     rows = [response(i, text, "infra_error" if text is None else "ok") for i, (text, _, _) in enumerate(CASES)]
     sims[0].write_text("".join(json.dumps(r) + "\n" for r in rows))
     sims[1].write_text(json.dumps(response(99, fenced("def solution():\n    return [[1, 2], [3]]\n"), size=4)) + "\n")
-    code = main(["execute", "--sim", *map(str, sims), "--out", *map(str, outs), "--workers", "2", "--timeout", "1",
-                 "--memory-mb", "256"])
+    code = main(
+        [
+            "execute",
+            "--sim",
+            *map(str, sims),
+            "--out",
+            *map(str, outs),
+            "--workers",
+            "2",
+            "--timeout",
+            "1",
+            "--memory-mb",
+            "256",
+        ]
+    )
     assert code == 0
     return [list(read_jsonl(p)) for p in outs]
 
@@ -108,12 +139,22 @@ def test_malformed_sim_record_names_file_and_line(tmp_path, capsys):
 def test_sandbox_command_prints_one_json_object(tmp_path):
     prog = tmp_path / "p.py"
     prog.write_text("print(sum(range(10)))\n")
-    proc = subprocess.run([sys.executable, "-m", "codenl", "sandbox", str(prog), "--timeout", "2"],
-                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "codenl", "sandbox", str(prog), "--timeout", "2"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert result["status"] == "ok" and result["stdout"] == "45\n"
     assert {"hygiene", "rlimits", "seccomp", "landlock", "bwrap"} <= set(result["layers"])
-    check = subprocess.run([sys.executable, "-m", "codenl", "sandbox", "--self-check"], capture_output=True,
-                           text=True, cwd=ROOT, timeout=60)
+    check = subprocess.run(
+        [sys.executable, "-m", "codenl", "sandbox", "--self-check"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     assert check.returncode == 0 and json.loads(check.stdout)["ok"] is True

@@ -42,7 +42,10 @@ def probe(kind: str, **kw: object) -> str:
         "big_file": "open('f.bin', 'wb').write(bytes(16 * 1024 * 1024))",
     }[kind]
     indented = "\n".join("    " + line for line in body.splitlines())
-    return f"import os, socket\ntry:\n{indented}\n    print('ok')\nexcept BaseException as e:\n    print(type(e).__name__)\n"
+    return (
+        f"import os, socket\ntry:\n{indented}\n    print('ok')\n"
+        "except BaseException as e:\n    print(type(e).__name__)\n"
+    )
 
 
 @pytest.fixture
@@ -68,32 +71,62 @@ def outcomes(config: SandboxConfig, programs: dict[str, str]) -> dict[str, str]:
 
 def test_baseline_without_layers_everything_goes_through(listener, tmp_path):
     target = tmp_path / "outside.txt"
-    got = outcomes(only(), {"read": probe("read"), "fork": probe("fork"), "socket": probe("socket"),
-                            "tcp": probe("tcp", port=listener.getsockname()[1]),
-                            "write_outside": probe("write_outside", path=str(target))})
+    got = outcomes(
+        only(),
+        {
+            "read": probe("read"),
+            "fork": probe("fork"),
+            "socket": probe("socket"),
+            "tcp": probe("tcp", port=listener.getsockname()[1]),
+            "write_outside": probe("write_outside", path=str(target)),
+        },
+    )
     assert got == {"read": "ok", "fork": "ok", "socket": "ok", "tcp": "ok", "write_outside": "ok"}
     assert target.exists()
 
 
 def test_seccomp_alone(listener):
-    got = outcomes(only("seccomp"), {
-        "fork": probe("fork"), "socket": probe("socket"), "kill_parent": probe("kill_parent"),
-        "exec": probe("exec"), "read": probe("read"),
-    })
-    assert got == {"fork": "PermissionError", "socket": "PermissionError", "kill_parent": "PermissionError",
-                   "exec": "PermissionError", "read": "ok"}
+    got = outcomes(
+        only("seccomp"),
+        {
+            "fork": probe("fork"),
+            "socket": probe("socket"),
+            "kill_parent": probe("kill_parent"),
+            "exec": probe("exec"),
+            "read": probe("read"),
+        },
+    )
+    assert got == {
+        "fork": "PermissionError",
+        "socket": "PermissionError",
+        "kill_parent": "PermissionError",
+        "exec": "PermissionError",
+        "read": "ok",
+    }
 
 
 @pytest.mark.skipif(landlock.abi_version() < 6, reason="needs Landlock ABI 6 (TCP and signal scoping)")
 def test_landlock_alone(listener, tmp_path):
     target = tmp_path / "outside.txt"
-    got = outcomes(only("landlock"), {
-        "read": probe("read"), "write_outside": probe("write_outside", path=str(target)),
-        "tcp": probe("tcp", port=listener.getsockname()[1]), "kill_parent": probe("kill_parent"),
-        "exec": probe("exec"), "fork": probe("fork"),
-    })
-    assert got == {"read": "PermissionError", "write_outside": "PermissionError", "tcp": "PermissionError",
-                   "kill_parent": "PermissionError", "exec": "PermissionError", "fork": "ok"}
+    got = outcomes(
+        only("landlock"),
+        {
+            "read": probe("read"),
+            "write_outside": probe("write_outside", path=str(target)),
+            "tcp": probe("tcp", port=listener.getsockname()[1]),
+            "kill_parent": probe("kill_parent"),
+            "exec": probe("exec"),
+            "fork": probe("fork"),
+        },
+    )
+    assert got == {
+        "read": "PermissionError",
+        "write_outside": "PermissionError",
+        "tcp": "PermissionError",
+        "kill_parent": "PermissionError",
+        "exec": "PermissionError",
+        "fork": "ok",
+    }
     assert not target.exists()
 
 
@@ -115,8 +148,9 @@ def test_bwrap_alone(listener):
             assert sb.run(probe("read")).stdout == "FileNotFoundError\n"  # /etc is not there at all
             tcp = sb.run(probe("tcp", port=listener.getsockname()[1])).stdout.strip()
             assert tcp in ("ConnectionRefusedError", "OSError")  # a private loopback: nobody listens there
-            ident = sb.run("import os; print(os.getuid(), os.getgid(), len([p for p in os.listdir('/proc') "
-                           "if p.isdigit()]))").stdout.split()
+            ident = sb.run(
+                "import os; print(os.getuid(), os.getgid(), len([p for p in os.listdir('/proc') if p.isdigit()]))"
+            ).stdout.split()
             assert ident[:2] == ["65534", "65534"] and int(ident[2]) <= 5  # own pid namespace: a handful
             env = sb.run("import os; print(open(f'/proc/{os.getppid()}/environ').read())").stdout
             assert secret not in env
@@ -194,7 +228,7 @@ def test_probe_layers_reports_this_machine():
     report = probe_layers()
     assert report.available["hygiene"] is None and report.available["rlimits"] is None
     assert set(report.available) == {"hygiene", "rlimits", "seccomp", "landlock", "bwrap", "cgroups"}
-    assert all(v is None or isinstance(v, str) and v for v in report.available.values())
+    assert all(v is None or (isinstance(v, str) and v) for v in report.available.values())
 
 
 def test_processes_named_sees_a_named_process():
@@ -228,8 +262,7 @@ def test_self_check_refuses_a_layer_that_is_not_in_force(monkeypatch):
     from codenl.sandbox import seccomp
     from codenl.sandbox.selfcheck import SandboxUnavailable
 
-    allow_all = struct.pack("=HBBI", 0x15, 0, 0, seccomp.PID_PLACEHOLDER) + struct.pack("=HBBI", 0x06, 0, 0,
-                                                                                        0x7FFF0000)
+    allow_all = struct.pack("=HBBI", 0x15, 0, 0, seccomp.PID_PLACEHOLDER) + struct.pack("=HBBI", 0x06, 0, 0, 0x7FFF0000)
     monkeypatch.setattr(seccomp, "build_filter", lambda: allow_all)
     with pytest.raises(SandboxUnavailable, match="seccomp is reported active but the self-check program was not"):
         Sandbox(only("seccomp"), workers=1).start()
@@ -241,5 +274,6 @@ def test_canary_problems():
     good = '{"seccomp": true, "landlock": true, "bwrap": false}\n'
     assert canary_problems(good, ["seccomp", "landlock", "cgroups"]) == []
     assert canary_problems(good, ["bwrap"]) == [
-        "bwrap is reported active but the self-check program was not confined by it"]
+        "bwrap is reported active but the self-check program was not confined by it"
+    ]
     assert "no verdict" in canary_problems("", ["seccomp"])[0]

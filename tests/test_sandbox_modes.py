@@ -36,8 +36,16 @@ PROGRAMS = {
     "harness_no_solution": build_program("x = 3\n"),
     "cpu_timeout": "while True: pass",
 }
-FIELDS = ("status", "timeout_kind", "exit_code", "signal", "exception_type", "exception_message", "stdout",
-          "stdout_truncated")
+FIELDS = (
+    "status",
+    "timeout_kind",
+    "exit_code",
+    "signal",
+    "exception_type",
+    "exception_message",
+    "stdout",
+    "stdout_truncated",
+)
 
 
 @pytest.fixture(scope="module")
@@ -61,11 +69,27 @@ def test_pool_and_fresh_agree(both, name):
 def test_expected_statuses(both):
     pool, _ = both
     expected = {
-        "print": "ok", "unicode": "ok", "nothing": "no_output", "exception": "runtime_error", "syntax": "syntax_error",
-        "indent": "syntax_error", "nul": "syntax_error", "exit_code": "runtime_error", "exit_message": "runtime_error",
-        "memory": "memory_limit", "recursion": "runtime_error", "numpy": "ok", "scratch_file": "ok",
-        "fork": "runtime_error", "segfault": "crashed", "output_cap": "output_limit", "stderr_only": "no_output", "stderr_flood": "output_limit",
-        "harness_ok": "ok", "harness_error": "runtime_error", "harness_no_solution": "runtime_error",
+        "print": "ok",
+        "unicode": "ok",
+        "nothing": "no_output",
+        "exception": "runtime_error",
+        "syntax": "syntax_error",
+        "indent": "syntax_error",
+        "nul": "syntax_error",
+        "exit_code": "runtime_error",
+        "exit_message": "runtime_error",
+        "memory": "memory_limit",
+        "recursion": "runtime_error",
+        "numpy": "ok",
+        "scratch_file": "ok",
+        "fork": "runtime_error",
+        "segfault": "crashed",
+        "output_cap": "output_limit",
+        "stderr_only": "no_output",
+        "stderr_flood": "output_limit",
+        "harness_ok": "ok",
+        "harness_error": "runtime_error",
+        "harness_no_solution": "runtime_error",
         "cpu_timeout": "timeout",
     }
     assert {n: r.status for n, r in pool.items()} == expected
@@ -79,10 +103,10 @@ def test_expected_statuses(both):
 
 def test_pool_keeps_no_state_between_tasks():
     with Sandbox(SandboxConfig(limits=LIMITS), workers=1) as sb:
-        first = sb.run("import sys, json; json.marker = 1; sys.modules['leak'] = 1; "
-                       "open('left.txt', 'w').write('x'); print('set')")
-        second = sb.run("import sys, json, os; print(hasattr(json, 'marker'), 'leak' in sys.modules, "
-                        "os.listdir('.'))")
+        first = sb.run(
+            "import sys, json; json.marker = 1; sys.modules['leak'] = 1; open('left.txt', 'w').write('x'); print('set')"
+        )
+        second = sb.run("import sys, json, os; print(hasattr(json, 'marker'), 'leak' in sys.modules, os.listdir('.'))")
         assert first.stdout == "set\n"
         assert second.stdout == "False False []\n"
 

@@ -35,21 +35,46 @@ SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 def test_tiny_workflow_runs_through_the_slurm_profile(tmp_path: Path) -> None:
     log = tmp_path / "requests.log"
     with FakeServerThread(log_path=log) as srv, SlurmCluster() as cluster:
-        (tmp_path / "tiny.yaml").write_text(yaml.safe_dump({
-            "models": [{"name": "fake/model", "provider": "openai_compatible", "base_url": srv.url}],
-            "kinds": ["add"], "sizes": {"add": [2]}, "n": {"default": 1},
-            "sampling": {"max_tokens": 64},
-            "sandbox": {"allow_degraded": True, "workers": 1},
-        }))
+        (tmp_path / "tiny.yaml").write_text(
+            yaml.safe_dump(
+                {
+                    "models": [{"name": "fake/model", "provider": "openai_compatible", "base_url": srv.url}],
+                    "kinds": ["add"],
+                    "sizes": {"add": [2]},
+                    "n": {"default": 1},
+                    "sampling": {"max_tokens": 64},
+                    "sandbox": {"allow_degraded": True, "workers": 1},
+                }
+            )
+        )
         started = time.monotonic()
         out = subprocess.run(
-            [SNAKEMAKE, "-s", str(ROOT / "Snakefile"), "-d", str(tmp_path),
-             "--profile", str(ROOT / "workflow" / "profiles" / "slurm"), "--configfile", str(tmp_path / "tiny.yaml"),
-             # this cluster has no accounting daemon (no sacct, no accounts) and should be polled often
-             "--slurm-status-command", "squeue", "--slurm-no-account",
-             "--slurm-init-seconds-before-status-checks", "3", "--seconds-between-status-checks", "1",
-             "--latency-wait", "5", "results/aggregate/records.parquet"],
-            env=cluster.env, capture_output=True, text=True, timeout=900,
+            [
+                SNAKEMAKE,
+                "-s",
+                str(ROOT / "Snakefile"),
+                "-d",
+                str(tmp_path),
+                "--profile",
+                str(ROOT / "workflow" / "profiles" / "slurm"),
+                "--configfile",
+                str(tmp_path / "tiny.yaml"),
+                # this cluster has no accounting daemon (no sacct, no accounts) and should be polled often
+                "--slurm-status-command",
+                "squeue",
+                "--slurm-no-account",
+                "--slurm-init-seconds-before-status-checks",
+                "3",
+                "--seconds-between-status-checks",
+                "1",
+                "--latency-wait",
+                "5",
+                "results/aggregate/records.parquet",
+            ],
+            env=cluster.env,
+            capture_output=True,
+            text=True,
+            timeout=900,
         )
         elapsed = time.monotonic() - started
         assert out.returncode == 0, f"{out.stderr[-6000:]}\n{cluster.log_tail()}"

@@ -51,7 +51,7 @@ def test_js_literal_escapes_every_way_out_of_a_script() -> None:
     text = js_assignment("k</script>", {"t": nasty})
     assert "</" not in text.lower() and "<!--" not in text and "\u2028" not in text
     assert text.startswith(f"(window.{GLOBAL}=window.{GLOBAL}||{{}})[")
-    assert json.loads(text[text.index("]=") + 2:].rstrip(";\n")) == {"t": nasty}
+    assert json.loads(text[text.index("]=") + 2 :].rstrip(";\n")) == {"t": nasty}
     assert js_literal(float("nan")) == "null" and js_literal([float("inf")]) == "[null]"
 
 
@@ -62,14 +62,35 @@ def test_short_and_cap_say_what_they_cut() -> None:
 
 
 def _records(rows: list[tuple[str, str, str, bool | None]]) -> pd.DataFrame:
-    return pd.DataFrame([{"instance_id": i, "model": "m/x", "seed": 0, "kind": "add", "size": s, "index": n,
-                          "arm": arm, "outcome": outcome, "fidelity": fid, "answer": "7", "gold": "[1, 2]"}
-                         for (i, s, n), arm, outcome, fid in rows])
+    return pd.DataFrame(
+        [
+            {
+                "instance_id": i,
+                "model": "m/x",
+                "seed": 0,
+                "kind": "add",
+                "size": s,
+                "index": n,
+                "arm": arm,
+                "outcome": outcome,
+                "fidelity": fid,
+                "answer": "7",
+                "gold": "[1, 2]",
+            }
+            for (i, s, n), arm, outcome, fid in rows
+        ]
+    )
 
 
 def test_list_rows_hold_every_arm_in_registry_order_and_sort_by_size_then_index() -> None:
-    df = _records([(("b", 3, 0), "code", "timeout", None), (("a", 2, 1), "nl", "correct", None),
-                   (("a", 2, 1), "sim", "wrong", False), (("c", 2, 0), "controlsim", "infra_error", True)])
+    df = _records(
+        [
+            (("b", 3, 0), "code", "timeout", None),
+            (("a", 2, 1), "nl", "correct", None),
+            (("a", 2, 1), "sim", "wrong", False),
+            (("c", 2, 0), "controlsim", "infra_error", True),
+        ]
+    )
     rows = list_rows(df)
     assert [r[0] for r in rows] == ["c", "a", "b"]
     a = rows[1]
@@ -80,8 +101,14 @@ def test_list_rows_hold_every_arm_in_registry_order_and_sort_by_size_then_index(
 
 
 def test_counts_exclude_nothing_and_count_infra_separately() -> None:
-    df = _records([(("a", 2, 0), "nl", "correct", None), (("b", 2, 1), "nl", "infra_error", None),
-                   (("c", 2, 2), "nl", "wrong", None), (("d", 3, 0), "nl", "correct", None)])
+    df = _records(
+        [
+            (("a", 2, 0), "nl", "correct", None),
+            (("b", 2, 1), "nl", "infra_error", None),
+            (("c", 2, 2), "nl", "wrong", None),
+            (("d", 3, 0), "nl", "correct", None),
+        ]
+    )
     assert sorted(counts_table(df, ["m/x"])) == [[0, "add", 2, 0, "nl", 3, 1, 1], [0, "add", 3, 0, "nl", 1, 1, 0]]
 
 
@@ -97,8 +124,22 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     figures.mkdir()
     (figures / "line.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)  # shown as a file, not decoded here
     out = root / "results" / "viewer"
-    assert main(["viewer", "--records", str(records_path), "--results", str(root / "results"), "--figures",
-                 str(figures), "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "viewer",
+                "--records",
+                str(records_path),
+                "--results",
+                str(root / "results"),
+                "--figures",
+                str(figures),
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     records = pd.read_parquet(records_path)
     problems = {}
     for path in (root / "results" / "problems").rglob("*.jsonl"):
@@ -110,7 +151,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 def _load_js(path: Path) -> Any:
     text = path.read_text(encoding="utf-8")
-    return json.loads(text[text.index("]=") + 2:].rstrip(";\n"))
+    return json.loads(text[text.index("]=") + 2 :].rstrip(";\n"))
 
 
 def test_build_writes_one_list_shard_per_model_kind_seed_and_one_detail_shard_per_size(site: dict) -> None:
@@ -125,8 +166,14 @@ def test_build_writes_one_list_shard_per_model_kind_seed_and_one_detail_shard_pe
         assert len(rows) == shard["n"] == n_rows // len(ARMS)
         for size, file in shard["detail"].items():
             detail = _load_js(out / file)["instances"]
-            ids = set(records[(records.model == model) & (records.kind == kind) & (records.seed == seed)
-                              & (records["size"] == int(size))].instance_id)
+            ids = set(
+                records[
+                    (records.model == model)
+                    & (records.kind == kind)
+                    & (records.seed == seed)
+                    & (records["size"] == int(size))
+                ].instance_id
+            )
             assert set(detail) == ids
     assert sum(c[5] for c in index["counts"]) == len(records)
     assert index["figures"] == ["line.png"] and (out / "figures" / "line.png").exists()
@@ -136,8 +183,9 @@ def test_build_writes_one_list_shard_per_model_kind_seed_and_one_detail_shard_pe
 
 def test_detail_joins_prompt_reply_code_and_execution(site: dict) -> None:
     out, records = site["out"], site["records"]
-    row = records[(records.model == "org/model-a") & (records.arm == "code") & (records.outcome == "runtime_error")
-                  ].iloc[0]
+    row = records[
+        (records.model == "org/model-a") & (records.arm == "code") & (records.outcome == "runtime_error")
+    ].iloc[0]
     index = _load_js(out / "data" / "index.js")
     shard = index["shards"][f"1/{row.kind}/{row.seed}"]
     d = _load_js(out / shard["detail"][str(row["size"])])["instances"][row.instance_id]
@@ -194,8 +242,9 @@ def test_view_serves_the_site_on_loopback_only(site: dict) -> None:
 # in the browser
 
 BROWSER, DRIVER = find_chromium()
-_skip = pytest.mark.skipif(BROWSER is None or DRIVER is None,
-                           reason="chromium and chromedriver are not installed (scripts/setup-system.sh)")
+_skip = pytest.mark.skipif(
+    BROWSER is None or DRIVER is None, reason="chromium and chromedriver are not installed (scripts/setup-system.sh)"
+)
 
 
 def needs_browser(test: Any) -> Any:
@@ -308,16 +357,17 @@ def test_navigation_from_the_headline_table_to_one_instance(page: Page, site: di
 @needs_browser
 def test_every_index_cell_links_to_as_many_instances_as_it_counts(page: Page, site: dict) -> None:
     page.open("#/?model=org%2Fmodel-a")
-    cells = [(a.get_attribute("href"), a.find_element("xpath", "..").text)
-             for a in page.css("#t-size td.num a")]
+    cells = [(a.get_attribute("href"), a.find_element("xpath", "..").text) for a in page.css("#t-size td.num a")]
     assert len(cells) == 2 * len(ARMS)
     for href, text in cells:
-        page.open(href[href.index("#"):])
+        page.open(href[href.index("#") :])
         correct, graded = map(int, re.search(r"(\d+)/(\d+)", text).groups())
         rows = page.css("#list tbody tr")
         arm = re.search(r"arm=(\w+)", href).group(1)
-        badges = [r.find_elements("css selector", "td")[7 + ARMS.index(arm)].find_element("css selector", ".badge").text
-                  for r in rows]
+        badges = [
+            r.find_elements("css selector", "td")[7 + ARMS.index(arm)].find_element("css selector", ".badge").text
+            for r in rows
+        ]
         assert badges.count("correct") == correct
         assert len(badges) - badges.count("infra_error") == graded
 
@@ -325,10 +375,8 @@ def test_every_index_cell_links_to_as_many_instances_as_it_counts(page: Page, si
 @needs_browser
 def test_filters_answer_the_studys_questions(page: Page, site: dict) -> None:
     records = site["records"]
-    wide = records.pivot_table(index=["model", "seed", "instance_id"], columns="arm", values="outcome",
-                               aggfunc="first")
-    fid = records.pivot_table(index=["model", "seed", "instance_id"], columns="arm", values="fidelity",
-                              aggfunc="first")
+    wide = records.pivot_table(index=["model", "seed", "instance_id"], columns="arm", values="outcome", aggfunc="first")
+    fid = records.pivot_table(index=["model", "seed", "instance_id"], columns="arm", values="fidelity", aggfunc="first")
     page.open("#/list")
     assert page.count() == len(wide)
     page.choose("f-arm", "code")
@@ -344,22 +392,26 @@ def test_filters_answer_the_studys_questions(page: Page, site: dict) -> None:
     assert page.count() == int(((wide["nl"] == "correct") & ~wide["code"].isin(["correct", "infra_error"])).sum())
     page.choose("f-dis", "fid")
     page.choose("f-f", "controlsim")
-    assert page.count() == int((fid["controlsim"] == False).sum()) > 0
+    assert page.count() == int(fid["controlsim"].eq(False).sum()) > 0
     assert "ControlSim says X, execution returned Y" in page.d.find_element("id", "list-count").text
     page.choose("f-model", "local-b")
-    assert page.count() == int((fid.loc["local-b"]["controlsim"] == False).sum())
+    assert page.count() == int(fid.loc["local-b"]["controlsim"].eq(False).sum())
     page.choose("f-dis", "")
     page.choose("f-kind", "tsp_d")
     page.choose("f-seed", "0")
-    assert page.count() == records[(records.model == "local-b") & (records.kind == "tsp_d")
-                                   & (records.seed == 0)].instance_id.nunique()
+    assert (
+        page.count()
+        == records[(records.model == "local-b") & (records.kind == "tsp_d") & (records.seed == 0)].instance_id.nunique()
+    )
     page.choose("f-model", "")
     page.choose("f-size", "5")
-    assert page.count() == records[(records.kind == "tsp_d") & (records.seed == 0)].groupby(
-        ["model", "instance_id"]).ngroups
+    assert (
+        page.count()
+        == records[(records.kind == "tsp_d") & (records.seed == 0)].groupby(["model", "instance_id"]).ngroups
+    )
     # the filtered view is itself a permalink
     url = page.d.current_url
-    page.open(url[url.index("#"):])
+    page.open(url[url.index("#") :])
     assert page.d.find_element("id", "f-kind").get_attribute("value") == "tsp_d"
 
 
@@ -371,7 +423,7 @@ def test_an_instance_permalink_opens_the_instance_in_a_fresh_page(page: Page, si
     here = parse_qs(urlsplit(page.d.current_url).fragment.split("?", 1)[1])
     assert parse_qs(link.split("?", 1)[1]) == {k: v for k, v in here.items() if k != "from"}  # no list context
     iid = page.d.find_element("css selector", "h1 code").text
-    page.open(link[link.index("#"):])
+    page.open(link[link.index("#") :])
     assert page.d.find_element("css selector", "h1 code").text == iid
     page.open("#/instance?model=local-b&kind=add&size=2&seed=0&id=0000000000000000")
     assert "No such instance" in page.d.find_element("id", "app").text
@@ -380,8 +432,7 @@ def test_an_instance_permalink_opens_the_instance_in_a_fresh_page(page: Page, si
 @needs_browser
 def test_previous_and_next_step_through_the_list_an_instance_was_opened_from(page: Page, site: dict) -> None:
     records = site["records"]
-    wide = records.pivot_table(index=["model", "seed", "instance_id"], columns="arm", values="outcome",
-                               aggfunc="first")
+    wide = records.pivot_table(index=["model", "seed", "instance_id"], columns="arm", values="outcome", aggfunc="first")
     flips = set(wide[(wide["code"] == "correct") & ~wide["nl"].isin(["correct", "infra_error"])].index)
     page.open("#/list?dis=ab&a=code&b=nl")
     listed = [a.text for a in page.css("a.inst")]
@@ -404,39 +455,61 @@ def test_previous_and_next_step_through_the_list_an_instance_was_opened_from(pag
 @needs_browser
 def test_hostile_model_text_shows_as_text_and_runs_nothing(page: Page, site: dict) -> None:
     records = site["records"]
-    row = records[(records.model == "org/model-a") & (records["index"] == 0) & (records.kind == "add")
-                  & (records.seed == 0)].iloc[0]
+    row = records[
+        (records.model == "org/model-a") & (records["index"] == 0) & (records.kind == "add") & (records.seed == 0)
+    ].iloc[0]
     page.open(f"#/instance?model=org%2Fmodel-a&kind=add&size=2&seed=0&id={row.instance_id}")
     nl = page.d.find_element("css selector", "#arm-nl .reply")
     shown = nl.get_attribute("textContent")
-    for piece in ("<script>window.__pwned = 'script';</script>", "</script><script>window.__pwned = 'close'",
-                  "<img src=x onerror=\"window.__pwned = 'img'\">", "[click me](javascript:window.__pwned='js')",
-                  "<iframe src=\"https://example.invalid/\"></iframe>", "<!-- not a comment -->"):
+    for piece in (
+        "<script>window.__pwned = 'script';</script>",
+        "</script><script>window.__pwned = 'close'",
+        "<img src=x onerror=\"window.__pwned = 'img'\">",
+        "[click me](javascript:window.__pwned='js')",
+        '<iframe src="https://example.invalid/"></iframe>',
+        "<!-- not a comment -->",
+    ):
         assert piece in shown
     code = page.d.find_element("css selector", "#arm-code [data-sec=code] pre").get_attribute("textContent")
     assert "</script><img src=x onerror=window.__pwned='code'>" in code
     # highlighted by the page's own tokenizer: spans that hold text
-    tokens = {cls: [t.text for t in page.css(f"#arm-code [data-sec=code] pre .tk-{cls}")] for cls in
-              ("kw", "def", "str")}
-    assert tokens == {"kw": ["def", "return"], "def": ["solution"],
-                      "str": ["\"</script><img src=x onerror=window.__pwned='code'>\""]}
+    tokens = {
+        cls: [t.text for t in page.css(f"#arm-code [data-sec=code] pre .tk-{cls}")] for cls in ("kw", "def", "str")
+    }
+    assert tokens == {
+        "kw": ["def", "return"],
+        "def": ["solution"],
+        "str": ["\"</script><img src=x onerror=window.__pwned='code'>\""],
+    }
     assert "Upstream<b>Inc</b>" in page.d.find_element("id", "arm-nl").get_attribute("textContent")
     # the value the page holds is the value written, byte for byte (escaped in the file, not changed)
     key = "detail/1/add/2/0"  # models in order: local-b, org/model-a
     text = page.d.execute_script(
-        f"return window.CODENL_DATA[{json.dumps(key)}].instances[arguments[0]].arms.nl.response.text", row.instance_id)
+        f"return window.CODENL_DATA[{json.dumps(key)}].instances[arguments[0]].arms.nl.response.text", row.instance_id
+    )
     assert text.startswith(HOSTILE)
     # an execution record's hostile stderr and exception, and a hostile infra error message
-    runtime = records[(records.model == "org/model-a") & (records.arm == "code") & (records.outcome == "runtime_error")
-                      & (records.kind == "add") & (records.seed == 0)].iloc[0]
+    runtime = records[
+        (records.model == "org/model-a")
+        & (records.arm == "code")
+        & (records.outcome == "runtime_error")
+        & (records.kind == "add")
+        & (records.seed == 0)
+    ].iloc[0]
     page.open(f"#/instance?model=org%2Fmodel-a&kind=add&size=2&seed=0&id={runtime.instance_id}")
     assert "</script><script>window.__pwned='stderr'</script>" in page.d.find_element(
-        "css selector", "#arm-code .out-stderr_tail").get_attribute("textContent")
+        "css selector", "#arm-code .out-stderr_tail"
+    ).get_attribute("textContent")
     record = page.d.find_element("css selector", "#arm-code [data-sec=execution]").text
     assert "allowed packages" in record and "numpy" in record and "future_field" in record and "<b>new</b>" in record
     assert "ValueError: <img src=x onerror=" in record
-    infra = records[(records.model == "org/model-a") & (records.arm == "nl") & (records.outcome == "infra_error")
-                    & (records.kind == "add") & (records.seed == 0)].iloc[0]
+    infra = records[
+        (records.model == "org/model-a")
+        & (records.arm == "nl")
+        & (records.outcome == "infra_error")
+        & (records.kind == "add")
+        & (records.seed == 0)
+    ].iloc[0]
     page.open(f"#/instance?model=org%2Fmodel-a&kind=add&size=2&seed=0&id={infra.instance_id}")
     assert "<script>window.__pwned='err'</script>" in page.d.find_element("id", "arm-nl").get_attribute("textContent")
     assert "No code today." in page.d.find_element("css selector", "#arm-sim .reply").get_attribute("textContent")
@@ -448,8 +521,10 @@ def test_hostile_model_text_shows_as_text_and_runs_nothing(page: Page, site: dic
     hrefs = [a.get_attribute("href") for a in page.css("a")]
     assert hrefs and all(h.startswith(page.base + "#/") for h in hrefs), hrefs
     # and the Content-Security-Policy would stop an inline script even if one got into the page
-    ran = page.d.execute_script("var s = document.createElement('script'); s.textContent = 'window.__inline = 1';"
-                                "document.body.appendChild(s); return window.__inline === 1")
+    ran = page.d.execute_script(
+        "var s = document.createElement('script'); s.textContent = 'window.__inline = 1';"
+        "document.body.appendChild(s); return window.__inline === 1"
+    )
     assert ran is False
     blocked = [e for e in page.d.get_log("browser") if "Content Security Policy" in e.get("message", "")]
     assert blocked, "the inline script was not reported as blocked"
@@ -464,8 +539,9 @@ def test_served_on_loopback_the_pages_load_only_their_own_files(page: Page, site
         origin = f"http://127.0.0.1:{httpd.server_address[1]}/"
         page.base = origin + "index.html"
         records = site["records"]
-        iid = records[(records.model == "org/model-a") & (records["index"] == 0) & (records.kind == "add")
-                      & (records.seed == 0)].instance_id.iloc[0]
+        iid = records[
+            (records.model == "org/model-a") & (records["index"] == 0) & (records.kind == "add") & (records.seed == 0)
+        ].instance_id.iloc[0]
         page.open()
         assert page.css("img[src='figures/line.png']")
         page.click(page.css("#t-model-arm a[href*='list']")[0])

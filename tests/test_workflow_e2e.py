@@ -33,8 +33,13 @@ ARMS = ("nl", "sim", "controlsim", "code")
 def snakemake(
     workdir: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 600
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*BASE, "-d", str(workdir), "--cores", "2", *args], capture_output=True, text=True,
-                          env=env or clean_env(), timeout=timeout)
+    return subprocess.run(
+        [*BASE, "-d", str(workdir), "--cores", "2", *args],
+        capture_output=True,
+        text=True,
+        env=env or clean_env(),
+        timeout=timeout,
+    )
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -132,7 +137,7 @@ def dry_run_jobs(workdir: Path, env: dict[str, str]) -> list[tuple[str, dict[str
         if (line.startswith("rule ") or line.startswith("localrule ")) and stripped.endswith(":"):
             jobs.append((stripped.split()[1].rstrip(":"), {}))
         elif stripped.startswith("wildcards:") and jobs:
-            jobs[-1][1].update(dict(kv.split("=", 1) for kv in stripped[len("wildcards:"):].strip().split(", ")))
+            jobs[-1][1].update(dict(kv.split("=", 1) for kv in stripped[len("wildcards:") :].strip().split(", ")))
     return jobs
 
 
@@ -157,8 +162,15 @@ def test_every_target_is_built_once(finished_run: tuple[Path, dict[str, Any], Pa
     res = workdir / "results"
     for name in ("line.png", "by_kind.png", "by_size.png", "heatmap.png", "pvals.png", "outcomes.png"):
         assert (res / "figures" / name).stat().st_size > 1000, name
-    for path in ("aggregate/records.parquet", "aggregate/validation.md", "aggregate/validation.json",
-                 "stats/hypotheses.md", "stats/report.md", "config.yaml", "provenance.json"):
+    for path in (
+        "aggregate/records.parquet",
+        "aggregate/validation.md",
+        "aggregate/validation.json",
+        "stats/hypotheses.md",
+        "stats/report.md",
+        "config.yaml",
+        "provenance.json",
+    ):
         assert (res / path).stat().st_size > 0, path
     # provenance: this checkout's commit, the run's configuration, the layers the sandbox used; the report shows it
     prov = json.loads((res / "provenance.json").read_text())
@@ -186,7 +198,8 @@ def test_every_target_is_built_once(finished_run: tuple[Path, dict[str, Any], Pa
     assert set(keys) == set(key_map(workdir, cfg))
     # one ledger per (model, arm, kind, seed), outside the outputs
     assert sorted(p.relative_to(res / "ledger").as_posix() for p in (res / "ledger").rglob("*.jsonl")) == sorted(
-        f"fake--model/{a}/{k}/seed0.jsonl" for a in ("nl", "sim", "controlsim") for k in cfg["kinds"])
+        f"fake--model/{a}/{k}/seed0.jsonl" for a in ("nl", "sim", "controlsim") for k in cfg["kinds"]
+    )
 
 
 @pytest.mark.slow
@@ -203,9 +216,15 @@ def test_finished_run_does_nothing_and_versions_rerun_only_what_depends_on_them(
         (site / "sitecustomize.py").write_text(code)
         return clean_env(PYTHONPATH=str(site))
 
-    analysis = {("aggregate", None), ("provenance", None), ("validate", None), ("stats", None), ("plots", None),
-                ("viewer", None),
-                ("all", None)}
+    analysis = {
+        ("aggregate", None),
+        ("provenance", None),
+        ("validate", None),
+        ("stats", None),
+        ("plots", None),
+        ("viewer", None),
+        ("all", None),
+    }
 
     def stage_and_kind(jobs: list[tuple[str, dict[str, str]]]) -> set[tuple[str, str | None]]:
         return {(rule if rule in {a for a, _ in analysis} else rule.split("_")[0], w.get("kind")) for rule, w in jobs}
@@ -214,18 +233,21 @@ def test_finished_run_does_nothing_and_versions_rerun_only_what_depends_on_them(
     # the baselines are graded by the grader too
     assert stage_and_kind(grader) == {(s, k) for s in ("grade", "baselines") for k in cfg["kinds"]} | analysis
 
-    prompt = dry_run_jobs(workdir, bumped(
-        "import codenl.prompts as p\np.PROMPT_VERSIONS['controlsim'] = 'controlsim/test-bump'\n"))
+    prompt = dry_run_jobs(
+        workdir, bumped("import codenl.prompts as p\np.PROMPT_VERSIONS['controlsim'] = 'controlsim/test-bump'\n")
+    )
     queries = [w for r, w in prompt if r.startswith("query_")]
     assert len(queries) == len(cfg["kinds"]) and {w["arm"] for w in queries} == {"controlsim"}
     assert stage_and_kind(prompt) == {(s, k) for s in ("query", "grade") for k in cfg["kinds"]} | analysis
 
-    extraction = dry_run_jobs(workdir, bumped(
-        "import codenl.answers as a\na.CODE_EXTRACTION_VERSION = 'extract/test-bump'\n"))
+    extraction = dry_run_jobs(
+        workdir, bumped("import codenl.answers as a\na.CODE_EXTRACTION_VERSION = 'extract/test-bump'\n")
+    )
     queries = [w for r, w in extraction if r.startswith("query_")]
     assert len(queries) == len(cfg["kinds"]) and {w["arm"] for w in queries} == {"controlsim"}
-    assert stage_and_kind(extraction) == {
-        (s, k) for s in ("query", "execute", "grade") for k in cfg["kinds"]} | analysis
+    assert (
+        stage_and_kind(extraction) == {(s, k) for s in ("query", "execute", "grade") for k in cfg["kinds"]} | analysis
+    )
 
 
 @pytest.mark.slow
@@ -244,8 +266,14 @@ def test_snakemake_report_holds_every_figure_and_key_table(finished_run: tuple[P
     for name in ("line.png", "by_kind.png", "by_size.png", "heatmap.png", "pvals.png", "outcomes.png"):
         data = base64.b64encode((workdir / "results" / "figures" / name).read_bytes()).decode()
         assert data[:2000] in html, name
-    for name in ("hypotheses.csv", "accuracy_model_arm.csv", "comparisons.csv", "diff_model_kind.csv",
-                 "validation.md", "provenance.json"):
+    for name in (
+        "hypotheses.csv",
+        "accuracy_model_arm.csv",
+        "comparisons.csv",
+        "diff_model_kind.csv",
+        "validation.md",
+        "provenance.json",
+    ):
         assert name in html, name
     # and the captions
     assert "Code - NL accuracy difference per model and kind" in html
@@ -291,11 +319,18 @@ def test_interrupted_runs_resume_without_losing_or_repeating_a_request(tmp_path:
         snapshots = []  # (signal, ok ledger keys, server requests so far)
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
             before = len(ledger_ok_keys(workdir))
-            proc = subprocess.Popen([*BASE, "-d", str(workdir), "--cores", "6", "--configfile", path],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=clean_env(),
-                                    start_new_session=True)
+            proc = subprocess.Popen(
+                [*BASE, "-d", str(workdir), "--cores", "6", "--configfile", path],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=clean_env(),
+                start_new_session=True,
+            )
             try:
-                _wait_until(lambda: len(ledger_ok_keys(workdir)) >= before + 8, 300, "requests to complete")
+                _wait_until(
+                    lambda before=before: len(ledger_ok_keys(workdir)) >= before + 8, 300, "requests to complete"
+                )
             finally:
                 if sig == signal.SIGKILL:
                     os.killpg(proc.pid, signal.SIGKILL)  # everything at once, as when the machine dies
@@ -333,12 +368,18 @@ BAD_CONFIGS = {
     "unknown kind": ({"kinds": ["add", "fibonacci"]}, "config: kinds[1]: unknown kind 'fibonacci'"),
     "empty models": ({"models": []}, "config: models: must not be empty"),
     "negative n": ({"n": {"default": -3}}, "config: n.default: -3 is less than the minimum 1"),
-    "size out of range": ({"sizes": {"tsp_d": [99]}},
-                          "config: sizes.tsp_d[0]: 99 is out of range for kind 'tsp_d' (4..15)"),
-    "unknown provider": ({"models": [{"name": "a/b", "provider": "openrouterr"}]},
-                         "config: models[0].provider: 'openrouterr' is not one of"),
-    "missing key": ({"models": [{"name": "a/b", "provider": "openrouter"}]},
-                    "needs the API key in the environment variable OPENROUTER_API_KEY"),
+    "size out of range": (
+        {"sizes": {"tsp_d": [99]}},
+        "config: sizes.tsp_d[0]: 99 is out of range for kind 'tsp_d' (4..15)",
+    ),
+    "unknown provider": (
+        {"models": [{"name": "a/b", "provider": "openrouterr"}]},
+        "config: models[0].provider: 'openrouterr' is not one of",
+    ),
+    "missing key": (
+        {"models": [{"name": "a/b", "provider": "openrouter"}]},
+        "needs the API key in the environment variable OPENROUTER_API_KEY",
+    ),
     # Snakemake reads a --configfile itself before the Snakefile runs, and stops with its own one-line message
     # (load_config's message with file, line and column is for files it reads: tests/test_config.py)
     "malformed yaml": ("models: [\n  {name: a/b\n", "Config file is not valid JSON or YAML"),

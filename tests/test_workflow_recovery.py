@@ -19,8 +19,13 @@ def test_after_an_outage_the_same_command_asks_again_exactly_the_failed_requests
     workdir = tmp_path / "outage"
     log = tmp_path / "requests.log"
     with FakeServerThread(log_path=log, fault_rate=0.5, faults=["500"], seed=3) as srv:
-        cfg = tiny_config(srv.url, kinds=["add"], sizes={"add": [2, 3]}, n={"default": 4},
-                          retries={"max_attempts": 1, "request_timeout_s": 30, "reask": 2})
+        cfg = tiny_config(
+            srv.url,
+            kinds=["add"],
+            sizes={"add": [2, 3]},
+            n={"default": 4},
+            retries={"max_attempts": 1, "request_timeout_s": 30, "reask": 2},
+        )
         path = write_config(workdir, cfg)
         first = snakemake(workdir, "--configfile", path)
         # the outage left infra errors: validation fails, and its report is still there to read
@@ -31,7 +36,8 @@ def test_after_an_outage_the_same_command_asks_again_exactly_the_failed_requests
         assert "**FAIL**" in kept and "infra_error rate" in kept
         assert "report: results/aggregate/validation.failed.md" in first.stdout + first.stderr
         assert "will be asked again" in "".join(
-            p.read_text() for p in (workdir / "results" / "logs" / "query").rglob("*.log"))
+            p.read_text() for p in (workdir / "results" / "logs" / "query").rglob("*.log")
+        )
         first_log = server_log(log)
         failed = {e["key"] for e in first_log if e["action"] == "500"}
         succeeded = {e["key"] for e in first_log if e["action"] == "ok"}
@@ -42,12 +48,12 @@ def test_after_an_outage_the_same_command_asks_again_exactly_the_failed_requests
         srv.fake.fault_rate = 0.0  # the API is back
         second = snakemake(workdir, "--configfile", path)
         assert second.returncode == 0, second.stderr[-5000:]
-        asked = [e["key"] for e in server_log(log)[len(first_log):]]
+        asked = [e["key"] for e in server_log(log)[len(first_log) :]]
         assert not set(asked) & succeeded, "a request that had succeeded was asked again"
         assert failed <= set(asked), "a failed request was not asked again"
         assert max(Counter(asked).values()) == 1
         # the rest are the controlsim requests of sim replies that failed in the first run
-        extra = [e for e in server_log(log)[len(first_log):] if e["key"] not in failed]
+        extra = [e for e in server_log(log)[len(first_log) :] if e["key"] not in failed]
         assert all("Here is a Python program" in e["messages"][0]["content"] for e in extra)
         summary = [line for line in second.stderr.splitlines() if line.startswith("codenl: query:")]
         assert len(summary) == 1, second.stderr[-3000:]
@@ -68,14 +74,20 @@ def test_an_unreachable_api_stops_the_query_jobs_and_the_same_command_resumes(tm
         port = s.getsockname()[1]  # nothing listens here: connection refused
     workdir = tmp_path / "down"
     url = f"http://127.0.0.1:{port}/v1"
-    cfg = tiny_config(url, kinds=["add"], sizes={"add": [2]}, n={"default": 4},
-                      retries={"max_attempts": 2, "request_timeout_s": 5, "breaker": 3})
+    cfg = tiny_config(
+        url,
+        kinds=["add"],
+        sizes={"add": [2]},
+        n={"default": 4},
+        retries={"max_attempts": 2, "request_timeout_s": 5, "breaker": 3},
+    )
     path = write_config(workdir, cfg)
     down = snakemake(workdir, "--configfile", path)
     assert down.returncode != 0
     assert f"codenl query: stopped: 3 requests in a row could not reach {url}" in down.stdout + down.stderr
     assert not (workdir / "results" / "responses").exists() or not any(
-        (workdir / "results" / "responses").rglob("*.jsonl")), "a shard full of failures was written"
+        (workdir / "results" / "responses").rglob("*.jsonl")
+    ), "a shard full of failures was written"
     ledgers = list((workdir / "results" / "ledger").rglob("*.jsonl"))
     assert all(not p.read_text().strip() for p in ledgers), "the outage was recorded against the requests"
     log = tmp_path / "requests.log"

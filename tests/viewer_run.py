@@ -36,10 +36,11 @@ HOSTILE = (
     "Let me think. <script>window.__pwned = 'script';</script> then </script><script>window.__pwned = 'close'"
     "</script> and <img src=x onerror=\"window.__pwned = 'img'\"> and [click me](javascript:window.__pwned='js') "
     "<a href=\"javascript:window.__pwned='a'\">link</a> <!-- not a comment --> line\u2028separator\u2029end "
-    "<iframe src=\"https://example.invalid/\"></iframe> <style>body{display:none}</style>\n"
+    '<iframe src="https://example.invalid/"></iframe> <style>body{display:none}</style>\n'
 )
-HOSTILE_CODE = ("```python\ndef solution():\n    s = \"</script><img src=x onerror=window.__pwned='code'>\"\n"
-                "    return {v}\n```\n")
+HOSTILE_CODE = (
+    "```python\ndef solution():\n    s = \"</script><img src=x onerror=window.__pwned='code'>\"\n    return {v}\n```\n"
+)
 SCHEMAS = ROOT / "workflow" / "schemas"
 
 
@@ -55,39 +56,75 @@ def _response(inst: dict[str, Any], model: str, arm: str, text: str | None, stat
     key = hashlib.sha256(f"{model}|{arm}|{inst['id']}".encode()).hexdigest()
     asked = status != "no_code"
     rec = {
-        "instance_id": inst["id"], "kind": inst["kind"], "size": inst["size"], "seed": inst["seed"], "model": model,
-        "provider": "openrouter" if "/" in model else "local", "arm": arm, "prompt_version": PROMPT_VERSIONS[arm],
-        "status": status, "request_key": key if status == "ok" else None, "text": text if status == "ok" else None,
-        "reasoning": None, "finish_reason": "stop" if status == "ok" else None,
-        "usage": {"prompt_tokens": 120 if asked else None, "completion_tokens": 80 if asked else None,
-                  "reasoning_tokens": None},
-        "cost": 0.00042 if status == "ok" else None, "latency_s": 1.5 if status == "ok" else None,
+        "instance_id": inst["id"],
+        "kind": inst["kind"],
+        "size": inst["size"],
+        "seed": inst["seed"],
+        "model": model,
+        "provider": "openrouter" if "/" in model else "local",
+        "arm": arm,
+        "prompt_version": PROMPT_VERSIONS[arm],
+        "status": status,
+        "request_key": key if status == "ok" else None,
+        "text": text if status == "ok" else None,
+        "reasoning": None,
+        "finish_reason": "stop" if status == "ok" else None,
+        "usage": {
+            "prompt_tokens": 120 if asked else None,
+            "completion_tokens": 80 if asked else None,
+            "reasoning_tokens": None,
+        },
+        "cost": 0.00042 if status == "ok" else None,
+        "latency_s": 1.5 if status == "ok" else None,
         "attempts": 1 if status == "ok" else (3 if asked else 0),
         "answered_model": model if status == "ok" else None,
         "answered_provider": "Upstream<b>Inc</b>" if status == "ok" and "/" in model else None,
-        "system_fingerprint": None, "error": None, "code_sha256": None,
+        "system_fingerprint": None,
+        "error": None,
+        "code_sha256": None,
     }
     if status == "infra_error":
-        rec["error"] = {"type": "retries_exhausted", "message": "HTTP 503 <script>window.__pwned='err'</script>",
-                        "history": [{"attempt": 1, "type": "http_503", "status": 503, "message": "busy",
-                                     "latency_s": 0.1}]}
+        rec["error"] = {
+            "type": "retries_exhausted",
+            "message": "HTTP 503 <script>window.__pwned='err'</script>",
+            "history": [{"attempt": 1, "type": "http_503", "status": 503, "message": "busy", "latency_s": 0.1}],
+        }
     return rec
 
 
 def _execution(inst: dict[str, Any], model: str, status: str, value: Any = None) -> dict[str, Any]:
     rec = {
-        "instance_id": inst["id"], "kind": inst["kind"], "size": inst["size"], "seed": inst["seed"], "model": model,
-        "status": status, "code_sha256": None, "value": value,
-        "value_error": None, "timeout_kind": None, "exit_code": 0 if status == "ok" else None, "signal": None,
-        "exception_type": None, "exception_message": None, "wall_s": 0.05, "cpu_s": 0.02, "peak_rss_kb": 9000,
-        "stdout_truncated": False, "stderr_tail": "", "layers": ["rlimits", "seccomp"], "harness_version": "h/1",
+        "instance_id": inst["id"],
+        "kind": inst["kind"],
+        "size": inst["size"],
+        "seed": inst["seed"],
+        "model": model,
+        "status": status,
+        "code_sha256": None,
+        "value": value,
+        "value_error": None,
+        "timeout_kind": None,
+        "exit_code": 0 if status == "ok" else None,
+        "signal": None,
+        "exception_type": None,
+        "exception_message": None,
+        "wall_s": 0.05,
+        "cpu_s": 0.02,
+        "peak_rss_kb": 9000,
+        "stdout_truncated": False,
+        "stderr_tail": "",
+        "layers": ["rlimits", "seccomp"],
+        "harness_version": "h/1",
         "sandbox_version": "s/1",
     }
     if status == "runtime_error":
-        rec.update(exit_code=1, exception_type="ValueError",
-                   exception_message="<img src=x onerror=\"window.__pwned='exc'\">",
-                   stderr_tail="Traceback (most recent call last):\n</script><script>window.__pwned='stderr'</script>\n"
-                               "ValueError: <img src=x onerror=\"window.__pwned='exc'\">\n")
+        rec.update(
+            exit_code=1,
+            exception_type="ValueError",
+            exception_message="<img src=x onerror=\"window.__pwned='exc'\">",
+            stderr_tail="Traceback (most recent call last):\n</script><script>window.__pwned='stderr'</script>\n"
+            "ValueError: <img src=x onerror=\"window.__pwned='exc'\">\n",
+        )
     return rec
 
 

@@ -38,14 +38,33 @@ class Arm:
 
 
 #: the arms, in the order of tables, figures and graded records
-ARM_REGISTRY: dict[str, Arm] = {arm.name: arm for arm in (
-    Arm("nl", "NL", asked=True, records="nl", template="NL"),
-    Arm("sim", "Sim", asked=True, records="sim", template="SIM", requires_code=True, answer_outside_code=True,
-        fidelity=True),
-    Arm("controlsim", "ControlSim", asked=True, records="controlsim", template="CONTROLSIM", code_of="sim",
-        answer_outside_code=True, fidelity=True),
-    Arm("code", "Code", asked=False, records="executions", code_of="sim"),
-)}
+ARM_REGISTRY: dict[str, Arm] = {
+    arm.name: arm
+    for arm in (
+        Arm("nl", "NL", asked=True, records="nl", template="NL"),
+        Arm(
+            "sim",
+            "Sim",
+            asked=True,
+            records="sim",
+            template="SIM",
+            requires_code=True,
+            answer_outside_code=True,
+            fidelity=True,
+        ),
+        Arm(
+            "controlsim",
+            "ControlSim",
+            asked=True,
+            records="controlsim",
+            template="CONTROLSIM",
+            code_of="sim",
+            answer_outside_code=True,
+            fidelity=True,
+        ),
+        Arm("code", "Code", asked=False, records="executions", code_of="sim"),
+    )
+}
 
 ARMS: tuple[str, ...] = tuple(ARM_REGISTRY)
 #: the arms that ask a model (Code Exec runs the sim code instead)

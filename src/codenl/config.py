@@ -40,6 +40,7 @@ PROVIDER_DEFAULTS: dict[str, tuple[str | None, str | None]] = {
     "local": (None, None),
 }
 
+
 @dataclass(frozen=True)
 class KindInfo:
     """What the configuration needs to know about a kind."""
@@ -271,12 +272,11 @@ def check_semantics(config: dict[str, Any]) -> dict[str, Any]:
             )
     for key, total in config["totals"].items():
         for k in config["kinds"]:
-            if k == key or kind_info(k).family == key:
-                if total < len(sizes_of(config, k)):
-                    raise UsageError(
-                        f"config: totals.{key}: {total} is fewer than the {len(sizes_of(config, k))} sizes of "
-                        f"kind {k!r} it is spread over"
-                    )
+            if (k == key or kind_info(k).family == key) and total < len(sizes_of(config, k)):
+                raise UsageError(
+                    f"config: totals.{key}: {total} is fewer than the {len(sizes_of(config, k))} sizes of "
+                    f"kind {k!r} it is spread over"
+                )
     check_limits(config)
     return config
 
@@ -372,11 +372,18 @@ def expected_cells(config: Mapping[str, Any]) -> list[dict[str, Any]]:
             for kind in config["kinds"]:
                 family = kind_info(kind).family
                 for size, n in counts_of(config, kind):
-                    cells.append({
-                        "model": model["name"], "model_slug": model_slug(model["name"]),
-                        "provider": model["provider"], "seed": seed, "kind": kind, "family": family,
-                        "size": size, "n": n,
-                    })
+                    cells.append(
+                        {
+                            "model": model["name"],
+                            "model_slug": model_slug(model["name"]),
+                            "provider": model["provider"],
+                            "seed": seed,
+                            "kind": kind,
+                            "family": family,
+                            "size": size,
+                            "n": n,
+                        }
+                    )
     return cells
 
 

@@ -63,10 +63,33 @@ OPTIONAL: dict[str, tuple[type, ...]] = {
     "answered_provider": _OPT_STR,
 }
 COLUMNS = (
-    "instance_id", "model", "provider", "seed", "kind", "family", "algorithm", "size", "index", "arm", "outcome",
-    "correct", "answer", "gold", "detail", "fidelity", "prompt_tokens", "completion_tokens", "reasoning_tokens",
-    "cost", "latency_s", "prompt_version", "generator_version", "grader_version", "harness_version",
-    "answered_provider", "source",
+    "instance_id",
+    "model",
+    "provider",
+    "seed",
+    "kind",
+    "family",
+    "algorithm",
+    "size",
+    "index",
+    "arm",
+    "outcome",
+    "correct",
+    "answer",
+    "gold",
+    "detail",
+    "fidelity",
+    "prompt_tokens",
+    "completion_tokens",
+    "reasoning_tokens",
+    "cost",
+    "latency_s",
+    "prompt_version",
+    "generator_version",
+    "grader_version",
+    "harness_version",
+    "answered_provider",
+    "source",
 )
 
 
@@ -86,14 +109,13 @@ def _check(record: Mapping[str, Any], field: str, types: tuple[type, ...], where
     else:
         ok = isinstance(value, types)
     if not ok:
-        raise RecordError(f"{where}: field {field!r} should be {_typename(types)}, got {type(value).__name__} "
-                          f"{value!r:.80}")
+        raise RecordError(
+            f"{where}: field {field!r} should be {_typename(types)}, got {type(value).__name__} {value!r:.80}"
+        )
     return value
 
 
-def check_record(
-    record: Mapping[str, Any], where: str, providers: Mapping[str, str] | None = None
-) -> dict[str, Any]:
+def check_record(record: Mapping[str, Any], where: str, providers: Mapping[str, str] | None = None) -> dict[str, Any]:
     """One graded record as a table row; :class:`RecordError` naming ``where`` (file:line) and the field."""
     row: dict[str, Any] = {}
     for field, types in REQUIRED.items():
@@ -115,9 +137,7 @@ def check_record(
     return row
 
 
-def collect(
-    paths: Iterable[str | os.PathLike[str]], providers: Mapping[str, str] | None = None
-) -> pd.DataFrame:
+def collect(paths: Iterable[str | os.PathLike[str]], providers: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Read and check every graded shard; a duplicate (instance_id, model, seed, arm) is an error.
 
     ``providers`` maps a model id without '/' to its configured provider name."""
@@ -129,8 +149,10 @@ def collect(
             row = check_record(record, where, providers)
             key = (row["instance_id"], row["model"], row["seed"], row["arm"])
             if key in seen:
-                raise RecordError(f"{where}: duplicate record for instance {key[0]} model {key[1]} seed {key[2]} "
-                                  f"arm {key[3]} (first at {seen[key]})")
+                raise RecordError(
+                    f"{where}: duplicate record for instance {key[0]} model {key[1]} seed {key[2]} "
+                    f"arm {key[3]} (first at {seen[key]})"
+                )
             seen[key] = where
             rows.append(row)
     return to_frame(rows)
@@ -164,12 +186,19 @@ def write_parquet_atomic(df: pd.DataFrame, out: Path) -> None:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--graded", nargs="+", default=None,
-                        help="graded shard files (JSONL); default: every graded shard of --configfile's run")
+    parser.add_argument(
+        "--graded",
+        nargs="+",
+        default=None,
+        help="graded shard files (JSONL); default: every graded shard of --configfile's run",
+    )
     parser.add_argument("--out", required=True, help="output Parquet file, e.g. results/aggregate/records.parquet")
-    parser.add_argument("--configfile", nargs="+", default=None,
-                        help="the run's config: its graded shards (without --graded) and the provider name of "
-                             "model ids without '/'")
+    parser.add_argument(
+        "--configfile",
+        nargs="+",
+        default=None,
+        help="the run's config: its graded shards (without --graded) and the provider name of model ids without '/'",
+    )
     parser.add_argument("--results", default="results", help="results directory of the run (without --graded)")
 
 
@@ -191,6 +220,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("give --graded files or the run's --configfile")
     df = collect(graded, providers)
     write_parquet_atomic(df, out)
-    print(f"aggregate: {len(df)} records from {len(graded)} shard(s), "
-          f"{int((df['outcome'] == 'infra_error').sum())} infra errors -> {out}")
+    print(
+        f"aggregate: {len(df)} records from {len(graded)} shard(s), "
+        f"{int((df['outcome'] == 'infra_error').sum())} infra errors -> {out}"
+    )
     return 0

@@ -44,8 +44,19 @@ def read_baselines(paths: Iterable[str | os.PathLike[str]]) -> pd.DataFrame:
             try:
                 solved = rec["solved"]
                 for order, (name, ok) in enumerate(solved.items()):
-                    rows.append((str(rec["id"]), rec["kind"], int(rec["size"]), int(rec["seed"]), name, order,
-                                 bool(ok), name == rec["heuristic"], bool(rec["easy"])))
+                    rows.append(
+                        (
+                            str(rec["id"]),
+                            rec["kind"],
+                            int(rec["size"]),
+                            int(rec["seed"]),
+                            name,
+                            order,
+                            bool(ok),
+                            name == rec["heuristic"],
+                            bool(rec["easy"]),
+                        )
+                    )
             except (KeyError, TypeError, AttributeError, ValueError) as exc:
                 raise RecordError(f"{where}: not a baseline record ({type(exc).__name__}: {exc})") from None
     return pd.DataFrame(rows, columns=list(LONG_COLUMNS))
@@ -60,9 +71,11 @@ def baselines_table(long: pd.DataFrame) -> pd.DataFrame:
     """Per (kind, size, strategy): ``n, n_correct, accuracy, standard, best`` (columns :data:`TABLE_COLUMNS`)."""
     if long.empty:
         return pd.DataFrame(columns=list(TABLE_COLUMNS))
-    t = (long.groupby(["kind", "size", "strategy"], sort=False)
-         .agg(n=("solved", "size"), n_correct=("solved", "sum"), standard=("standard", "any"), order=("order", "min"))
-         .reset_index())
+    t = (
+        long.groupby(["kind", "size", "strategy"], sort=False)
+        .agg(n=("solved", "size"), n_correct=("solved", "sum"), standard=("standard", "any"), order=("order", "min"))
+        .reset_index()
+    )
     t["n_correct"] = t["n_correct"].astype(int)
     t["accuracy"] = t["n_correct"] / t["n"]
     t = t.sort_values(["kind", "size", "order"], kind="stable")
@@ -81,7 +94,8 @@ def per_instance(long: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     best = table[table["best"]][["kind", "size", "strategy"]]
     hit = long.merge(best, on=["kind", "size", "strategy"], how="inner")
     out = hit[["instance_id", "seed", "strategy", "solved", "easy"]].rename(
-        columns={"strategy": "baseline_strategy", "solved": "baseline_correct"})
+        columns={"strategy": "baseline_strategy", "solved": "baseline_correct"}
+    )
     out["baseline_correct"] = out["baseline_correct"].astype(np.float64)
     out["hardness"] = np.where(out["easy"], "easy", "hard")
     return out.drop(columns="easy").reset_index(drop=True)

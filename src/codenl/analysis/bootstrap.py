@@ -30,9 +30,7 @@ def group_rng(seed: int, key: Hashable) -> np.random.Generator:
     return np.random.default_rng([int(seed), zlib.crc32(repr(key).encode("utf-8"))])
 
 
-def ratio_bootstrap(
-    numer: np.ndarray, denom: np.ndarray, *, n_boot: int, rng: np.random.Generator
-) -> np.ndarray:
+def ratio_bootstrap(numer: np.ndarray, denom: np.ndarray, *, n_boot: int, rng: np.random.Generator) -> np.ndarray:
     """Bootstrap replicates of ``sum(numer) / sum(denom)`` when the clusters (entries) are resampled.
 
     ``numer`` and ``denom`` hold one entry per cluster.  A replicate whose resampled ``denom`` sums to 0 is NaN.
@@ -57,9 +55,7 @@ def ratio_bootstrap(
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
 
-def index_bootstrap(
-    numer: np.ndarray, denom: np.ndarray, *, n_boot: int, rng: np.random.Generator
-) -> np.ndarray:
+def index_bootstrap(numer: np.ndarray, denom: np.ndarray, *, n_boot: int, rng: np.random.Generator) -> np.ndarray:
     """The same replicates by explicit index resampling (reference implementation for tests; slower)."""
     numer = np.asarray(numer, dtype=np.float64)
     denom = np.asarray(denom, dtype=np.float64)

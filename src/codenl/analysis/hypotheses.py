@@ -110,8 +110,15 @@ def any_of(verdicts: Iterable[str]) -> str:
 
 
 def _row(rid: str, section: str, criterion: str, operational: str, numbers: str, verdict: str, why: str = "") -> dict:
-    return {"id": rid, "section": section, "criterion": criterion, "operationalised as": operational,
-            "numbers": numbers, "verdict": verdict, "why": why}
+    return {
+        "id": rid,
+        "section": section,
+        "criterion": criterion,
+        "operationalised as": operational,
+        "numbers": numbers,
+        "verdict": verdict,
+        "why": why,
+    }
 
 
 def _model_rows(cmp: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
@@ -147,8 +154,11 @@ def _model_numbers(rows: pd.DataFrame) -> str:
 
 
 def _why_undefined(rows: pd.DataFrame, flags: Sequence[bool | None]) -> str:
-    bad = [f"{r['model']} ({r['note'] or 'undefined'})" for (_, r), f in zip(rows.iterrows(), flags, strict=True)
-           if f is None]
+    bad = [
+        f"{r['model']} ({r['note'] or 'undefined'})"
+        for (_, r), f in zip(rows.iterrows(), flags, strict=True)
+        if f is None
+    ]
     return ("undefined for " + "; ".join(bad)) if bad else ""
 
 
@@ -156,8 +166,9 @@ def _share_need(n: int, share: float) -> int:
     return max(1, math.ceil(share * n - 1e-9))
 
 
-def _h2(kd: pd.DataFrame, fs: pd.DataFrame, fd: pd.DataFrame, tag: str = "", what: str = "") -> tuple[
-        list[dict[str, Any]], str, str, str]:
+def _h2(
+    kd: pd.DataFrame, fs: pd.DataFrame, fd: pd.DataFrame, tag: str = "", what: str = ""
+) -> tuple[list[dict[str, Any]], str, str, str]:
     """The H2 rows (H2a-H2c and H2) from Code - NL by kind, by (family, size) and by family; ``tag`` suffixes the
     ids and ``what`` qualifies the criteria (e.g. the heuristic-hard instances).  Also returns H2a's verdict, its
     reason and its numbers (the success criterion S4 repeats them)."""
@@ -172,8 +183,17 @@ def _h2(kd: pd.DataFrame, fs: pd.DataFrame, fd: pd.DataFrame, tag: str = "", wha
         h2a = count_verdict(kind_flags, _share_need(len(kind_flags), KIND_SHARE))
         why2a = _few(kd, kind_ok, "kind") if h2a == NOT_TESTABLE else ""
     kind_line = f"{n_pos}/{len(kind_flags)} kinds with Code > NL ({kind_nums})"
-    rows.append(_row("H2a" + tag, "H2" + tag, "Code > NL consistent across problem types" + what,
-                     f"Code - NL > 0 (models pooled) in at least {KIND_SHARE:.0%} of kinds", kind_line, h2a, why2a))
+    rows.append(
+        _row(
+            "H2a" + tag,
+            "H2" + tag,
+            "Code > NL consistent across problem types" + what,
+            f"Code - NL > 0 (models pooled) in at least {KIND_SHARE:.0%} of kinds",
+            kind_line,
+            h2a,
+            why2a,
+        )
+    )
     size_ok = _enough(fs)
     size_flags = [None if not ok else bool(d > 0) for d, ok in zip(fs["diff"], size_ok, strict=True)]
     if len(size_flags) < 2:
@@ -182,23 +202,47 @@ def _h2(kd: pd.DataFrame, fs: pd.DataFrame, fd: pd.DataFrame, tag: str = "", wha
         h2b = count_verdict(size_flags, _share_need(len(size_flags), SIZE_SHARE))
         why2b = _few(fs, size_ok, "(family, size) level") if h2b == NOT_TESTABLE else ""
     size_nums = "; ".join(f"{f}/{s}: {_fmt(d)}" for f, s, d in zip(fs["family"], fs["size"], fs["diff"], strict=True))
-    rows.append(_row("H2b" + tag, "H2" + tag, "Code > NL consistent across difficulty (digit sizes)" + what,
-                     f"Code - NL > 0 (models pooled) in at least {SIZE_SHARE:.0%} of (family, size) levels",
-                     f"{sum(f is True for f in size_flags)}/{len(size_flags)} levels ({size_nums or 'no data'})",
-                     h2b, why2b))
+    rows.append(
+        _row(
+            "H2b" + tag,
+            "H2" + tag,
+            "Code > NL consistent across difficulty (digit sizes)" + what,
+            f"Code - NL > 0 (models pooled) in at least {SIZE_SHARE:.0%} of (family, size) levels",
+            f"{sum(f is True for f in size_flags)}/{len(size_flags)} levels ({size_nums or 'no data'})",
+            h2b,
+            why2b,
+        )
+    )
     fam_pos = [None if not math.isfinite(lo) else bool(lo > 0) for lo in fd["ci_low"]]
     if len(fam_pos) < 2:
         h2c, why2c = NOT_TESTABLE, f"{len(fam_pos)} family(ies) present: comparing types needs at least two"
     else:
         h2c, why2c = count_verdict(fam_pos, len(fam_pos)), ""
-    rows.append(_row("H2c" + tag, "H2" + tag, "Code > NL in each family (fine-grained, CLRS, NP-hard)" + what,
-                     "every family: 95% CI of Code - NL (models pooled) above 0",
-                     "; ".join(f"{f}: {_fmt(d)} [{_fmt(lo)}, {_fmt(hi)}]" for f, d, lo, hi in
-                               zip(fd["family"], fd["diff"], fd["ci_low"], fd["ci_high"], strict=True)) or "no data",
-                     h2c, why2c))
-    rows.append(_row("H2" + tag, "H2" + tag, "H2 (secondary): the Code > NL effect is consistent across "
-                     "difficulty and types" + what, f"H2a{tag} and H2b{tag} and H2c{tag}", f"see H2a{tag}-H2c{tag}",
-                     all_of([h2a, h2b, h2c])))
+    rows.append(
+        _row(
+            "H2c" + tag,
+            "H2" + tag,
+            "Code > NL in each family (fine-grained, CLRS, NP-hard)" + what,
+            "every family: 95% CI of Code - NL (models pooled) above 0",
+            "; ".join(
+                f"{f}: {_fmt(d)} [{_fmt(lo)}, {_fmt(hi)}]"
+                for f, d, lo, hi in zip(fd["family"], fd["diff"], fd["ci_low"], fd["ci_high"], strict=True)
+            )
+            or "no data",
+            h2c,
+            why2c,
+        )
+    )
+    rows.append(
+        _row(
+            "H2" + tag,
+            "H2" + tag,
+            "H2 (secondary): the Code > NL effect is consistent across difficulty and types" + what,
+            f"H2a{tag} and H2b{tag} and H2c{tag}",
+            f"see H2a{tag}-H2c{tag}",
+            all_of([h2a, h2b, h2c]),
+        )
+    )
     return rows, h2a, why2a, kind_line
 
 
@@ -215,28 +259,58 @@ def evaluate(ev: Evidence) -> pd.DataFrame:
     # ---------------- H1
     sig_b = [_sig(r, alpha_b) for _, r in cn.iterrows()]
     h1a = count_verdict(sig_b, m) if m else NOT_TESTABLE
-    rows.append(_row("H1a", "H1", "every model: Code > NL significant at the Bonferroni alpha",
-                     f"Wilcoxon over (kind, size) cells, two-sided p < {alpha_b:.4g} (0.05/{m}) in the direction "
-                     "Code > NL, and Code - NL > 0",
-                     _model_numbers(cn), h1a, _why_undefined(cn, sig_b) if h1a == NOT_TESTABLE else ""))
+    rows.append(
+        _row(
+            "H1a",
+            "H1",
+            "every model: Code > NL significant at the Bonferroni alpha",
+            f"Wilcoxon over (kind, size) cells, two-sided p < {alpha_b:.4g} (0.05/{m}) in the direction "
+            "Code > NL, and Code - NL > 0",
+            _model_numbers(cn),
+            h1a,
+            _why_undefined(cn, sig_b) if h1a == NOT_TESTABLE else "",
+        )
+    )
     fam_flags, fam_nums = [], []
     for _, r in ev.model_family_diff.iterrows():
         flag = None if not math.isfinite(r["ci_low"]) else bool(r["ci_low"] > 0)
         fam_flags.append(flag)
         fam_nums.append(f"{r['model']}/{r['family']}: {_fmt(r['diff'])} [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]")
     h1b = count_verdict(fam_flags, len(fam_flags)) if fam_flags else NOT_TESTABLE
-    rows.append(_row("H1b", "H1", "Code > NL across all problem categories",
-                     "for every model and family, the 95% cluster-bootstrap CI of Code - NL lies above 0",
-                     "; ".join(fam_nums) or "no data", h1b,
-                     "a CI is undefined (too few pairs)" if h1b == NOT_TESTABLE else ""))
+    rows.append(
+        _row(
+            "H1b",
+            "H1",
+            "Code > NL across all problem categories",
+            "for every model and family, the 95% cluster-bootstrap CI of Code - NL lies above 0",
+            "; ".join(fam_nums) or "no data",
+            h1b,
+            "a CI is undefined (too few pairs)" if h1b == NOT_TESTABLE else "",
+        )
+    )
     adv = [None if not math.isfinite(r["diff"]) else bool(r["diff"] >= H1_ADVANTAGE) for _, r in cn.iterrows()]
     h1c = count_verdict(adv, m) if m else NOT_TESTABLE
-    rows.append(_row("H1c", "H1", "the 40%+ advantage of the screening is maintained",
-                     f"every model: mean paired Code - NL >= {H1_ADVANTAGE:.2f}",
-                     "; ".join(f"{r['model']}: {_fmt(r['diff'])}" for _, r in cn.iterrows()) or "no data", h1c,
-                     "no paired instances" if h1c == NOT_TESTABLE else ""))
-    rows.append(_row("H1", "H1", "H1 (primary): significant Code > NL in every model, across all categories, "
-                     "40%+ advantage", "H1a and H1b and H1c", "see H1a-H1c", all_of([h1a, h1b, h1c])))
+    rows.append(
+        _row(
+            "H1c",
+            "H1",
+            "the 40%+ advantage of the screening is maintained",
+            f"every model: mean paired Code - NL >= {H1_ADVANTAGE:.2f}",
+            "; ".join(f"{r['model']}: {_fmt(r['diff'])}" for _, r in cn.iterrows()) or "no data",
+            h1c,
+            "no paired instances" if h1c == NOT_TESTABLE else "",
+        )
+    )
+    rows.append(
+        _row(
+            "H1",
+            "H1",
+            "H1 (primary): significant Code > NL in every model, across all categories, 40%+ advantage",
+            "H1a and H1b and H1c",
+            "see H1a-H1c",
+            all_of([h1a, h1b, h1c]),
+        )
+    )
 
     # ---------------- H2 (and the consistency criterion)
     kd = ev.kind_diff
@@ -244,27 +318,56 @@ def evaluate(ev: Evidence) -> pd.DataFrame:
     h2_rows, h2a, why2a, kind_line = _h2(kd, ev.family_size_diff, ev.family_diff)
     rows += h2_rows
     if ev.hard is not None:
-        hard_rows, _, _, _ = _h2(ev.hard.kind_diff, ev.hard.family_size_diff, ev.hard.family_diff, HARD_TAG,
-                                 " (heuristic-hard instances only)")
+        hard_rows, _, _, _ = _h2(
+            ev.hard.kind_diff,
+            ev.hard.family_size_diff,
+            ev.hard.family_diff,
+            HARD_TAG,
+            " (heuristic-hard instances only)",
+        )
         rows += hard_rows
 
     # ---------------- H3
     sig_s = [_sig(r, ALPHA_EXPLORATORY) for _, r in cs.iterrows()]
     h3a = count_verdict(sig_s, len(sig_s)) if len(sig_s) else NOT_TESTABLE
-    rows.append(_row("H3a", "H3", "Code Exec > Code Sim in every model",
-                     f"Wilcoxon two-sided p < {ALPHA_EXPLORATORY} (exploratory alpha) in the direction Code > Sim, and "
-                     "Code - Sim > 0",
-                     _model_numbers(cs), h3a, _why_undefined(cs, sig_s) if h3a == NOT_TESTABLE else ""))
+    rows.append(
+        _row(
+            "H3a",
+            "H3",
+            "Code Exec > Code Sim in every model",
+            f"Wilcoxon two-sided p < {ALPHA_EXPLORATORY} (exploratory alpha) in the direction Code > Sim, and "
+            "Code - Sim > 0",
+            _model_numbers(cs),
+            h3a,
+            _why_undefined(cs, sig_s) if h3a == NOT_TESTABLE else "",
+        )
+    )
     ps = _pooled_row(cmp, "code", "sim")
     if ps is None or not math.isfinite(ps["ci_low"]):
         h3b, num3b = NOT_TESTABLE, "no paired instances"
     else:
         h3b = MET if ps["ci_low"] > 0 else NOT_MET
         num3b = f"{_fmt(ps['diff'])} [{_fmt(ps['ci_low'])}, {_fmt(ps['ci_high'])}], n {int(ps['n_pairs'])}"
-    rows.append(_row("H3b", "H3", "Code Exec > Code Sim, all models pooled",
-                     "95% cluster-bootstrap CI of Code - Sim above 0", num3b, h3b))
-    rows.append(_row("H3", "H3", "H3 (exploratory): code execution beats code simulation", "H3a and H3b",
-                     "see H3a-H3b", all_of([h3a, h3b])))
+    rows.append(
+        _row(
+            "H3b",
+            "H3",
+            "Code Exec > Code Sim, all models pooled",
+            "95% cluster-bootstrap CI of Code - Sim above 0",
+            num3b,
+            h3b,
+        )
+    )
+    rows.append(
+        _row(
+            "H3",
+            "H3",
+            "H3 (exploratory): code execution beats code simulation",
+            "H3a and H3b",
+            "see H3a-H3b",
+            all_of([h3a, h3b]),
+        )
+    )
 
     # ---------------- success criteria
     pms = ev.per_model_seed
@@ -277,33 +380,71 @@ def evaluate(ev: Evidence) -> pd.DataFrame:
         s1 = MET if low >= MIN_SAMPLES_PER_MODEL_SEED else NOT_MET
         n1 = f"minimum {low} graded instances per (model, seed); " + "; ".join(
             f"{r['model']}/seed {r['seed']}: {r[col]}" + (f" of {r['n_instances']}" if col != "n_instances" else "")
-            for _, r in pms.iterrows())
-    rows.append(_row("S1", "success", "Sample size: >= 3,000 samples per model per seed",
-                     f"distinct instances per (model, seed) with at least one arm graded (not an infra error) >= "
-                     f"{MIN_SAMPLES_PER_MODEL_SEED}", n1, s1))
+            for _, r in pms.iterrows()
+        )
+    rows.append(
+        _row(
+            "S1",
+            "success",
+            "Sample size: >= 3,000 samples per model per seed",
+            f"distinct instances per (model, seed) with at least one arm graded (not an infra error) >= "
+            f"{MIN_SAMPLES_PER_MODEL_SEED}",
+            n1,
+            s1,
+        )
+    )
     if m < 2:
         s2, why2 = NOT_TESTABLE, f"{m} model(s): a share of models needs several"
     else:
         s2 = count_verdict(sig_b, _share_need(m, SUCCESS_SIG_SHARE))
         why2 = _why_undefined(cn, sig_b) if s2 == NOT_TESTABLE else ""
-    rows.append(_row("S2", "success", "Wilcoxon p < 0.0125 (Bonferroni) for Code > NL in at least 3/4 models",
-                     f"at least {_share_need(m, SUCCESS_SIG_SHARE) if m else '-'} of {m} models significant at "
-                     f"{alpha_b:.4g}", f"{sum(f is True for f in sig_b)}/{m} significant; " + _model_numbers(cn),
-                     s2, why2))
+    rows.append(
+        _row(
+            "S2",
+            "success",
+            "Wilcoxon p < 0.0125 (Bonferroni) for Code > NL in at least 3/4 models",
+            f"at least {_share_need(m, SUCCESS_SIG_SHARE) if m else '-'} of {m} models significant at {alpha_b:.4g}",
+            f"{sum(f is True for f in sig_b)}/{m} significant; " + _model_numbers(cn),
+            s2,
+            why2,
+        )
+    )
     dz = math.nan if pooled is None else float(pooled["cohen_dz"])
     per_model_d = "; ".join(f"{r['model']}: {_fmt(r['cohen_dz'], '.2f')}" for _, r in cn.iterrows())
-    cells_d = "n/a" if pooled is None else (f"cell-level d_z {_fmt(pooled['cohen_dz_cells'], '.2f')}, "
-                                            f"d_av {_fmt(pooled['cohen_dav_cells'], '.2f')}")
+    cells_d = (
+        "n/a"
+        if pooled is None
+        else (f"cell-level d_z {_fmt(pooled['cohen_dz_cells'], '.2f')}, d_av {_fmt(pooled['cohen_dav_cells'], '.2f')}")
+    )
     dnum = f"pooled d_z {_fmt(dz, '.2f')} ({cells_d}); per model {per_model_d or 'n/a'}"
     why_d = "" if math.isfinite(dz) else "d undefined: " + (pooled["note"] if pooled is not None else "no data")
     s3 = NOT_TESTABLE if not math.isfinite(dz) else (MET if dz >= D_MEDIUM else NOT_MET)
-    rows.append(_row("S3", "success", "Effect size: Cohen's d >= 0.5 for Code - NL",
-                     "Cohen's d_z of paired instance differences, all models pooled, >= 0.5", dnum, s3, why_d))
-    rows.append(_row("S4", "success", "Consistency: Code > NL in >= 80% of problem kinds",
-                     f"Code - NL > 0 (models pooled) in at least {KIND_SHARE:.0%} of kinds", kind_line, h2a, why2a))
+    rows.append(
+        _row(
+            "S3",
+            "success",
+            "Effect size: Cohen's d >= 0.5 for Code - NL",
+            "Cohen's d_z of paired instance differences, all models pooled, >= 0.5",
+            dnum,
+            s3,
+            why_d,
+        )
+    )
+    rows.append(
+        _row(
+            "S4",
+            "success",
+            "Consistency: Code > NL in >= 80% of problem kinds",
+            f"Code - NL > 0 (models pooled) in at least {KIND_SHARE:.0%} of kinds",
+            kind_line,
+            h2a,
+            why2a,
+        )
+    )
     s_all = all_of([s1, s2, s3, h2a])
-    rows.append(_row("S", "success", "All success criteria met (H1 confirmed)", "S1 and S2 and S3 and S4",
-                     "see S1-S4", s_all))
+    rows.append(
+        _row("S", "success", "All success criteria met (H1 confirmed)", "S1 and S2 and S3 and S4", "see S1-S4", s_all)
+    )
 
     # ---------------- failure criteria
     sig_05 = [_sig(r, ALPHA) for _, r in cn.iterrows()]
@@ -313,19 +454,46 @@ def evaluate(ev: Evidence) -> pd.DataFrame:
     else:
         f1 = count_verdict(nonsig, _share_need(m, FAILURE_NONSIG_SHARE))
         whyf1 = _why_undefined(cn, nonsig) if f1 == NOT_TESTABLE else ""
-    rows.append(_row("F1", "failure", "Wilcoxon p > 0.05 for Code > NL in >= 2 models",
-                     f"at least {_share_need(m, FAILURE_NONSIG_SHARE) if m else '-'} of {m} models without "
-                     "significant Code > NL at 0.05 (two-sided p, Wilcoxon and mean difference both Code > NL)",
-                     f"{sum(f is True for f in nonsig)}/{m} not significant", f1, whyf1))
+    rows.append(
+        _row(
+            "F1",
+            "failure",
+            "Wilcoxon p > 0.05 for Code > NL in >= 2 models",
+            f"at least {_share_need(m, FAILURE_NONSIG_SHARE) if m else '-'} of {m} models without "
+            "significant Code > NL at 0.05 (two-sided p, Wilcoxon and mean difference both Code > NL)",
+            f"{sum(f is True for f in nonsig)}/{m} not significant",
+            f1,
+            whyf1,
+        )
+    )
     f2 = NOT_TESTABLE if not math.isfinite(dz) else (MET if dz < D_SMALL else NOT_MET)
-    rows.append(_row("F2", "failure", "Effect size Cohen's d < 0.2",
-                     "pooled Cohen's d_z of paired instance differences < 0.2", dnum, f2, why_d))
+    rows.append(
+        _row(
+            "F2",
+            "failure",
+            "Effect size Cohen's d < 0.2",
+            "pooled Cohen's d_z of paired instance differences < 0.2",
+            dnum,
+            f2,
+            why_d,
+        )
+    )
     below = [None if not math.isfinite(r["diff"]) else bool(r["diff"] < 0) for _, r in cn.iterrows()]
     f3 = count_verdict(below, 1) if m else NOT_TESTABLE
-    rows.append(_row("F3", "failure", "Code < NL accuracy for any model on aggregate",
-                     "some model's mean paired Code - NL < 0",
-                     "; ".join(f"{r['model']}: Code {_fmt(r['acc_a'], '.3f')} vs NL {_fmt(r['acc_b'], '.3f')}"
-                               for _, r in cn.iterrows()) or "no data", f3))
+    rows.append(
+        _row(
+            "F3",
+            "failure",
+            "Code < NL accuracy for any model on aggregate",
+            "some model's mean paired Code - NL < 0",
+            "; ".join(
+                f"{r['model']}: Code {_fmt(r['acc_a'], '.3f')} vs NL {_fmt(r['acc_b'], '.3f')}"
+                for _, r in cn.iterrows()
+            )
+            or "no data",
+            f3,
+        )
+    )
     f_any = any_of([f1, f2, f3])
     rows.append(_row("F", "failure", "Any failure criterion met (H1 rejected)", "F1 or F2 or F3", "see F1-F3", f_any))
 
@@ -338,27 +506,62 @@ def evaluate(ev: Evidence) -> pd.DataFrame:
         mixed = [m / 4 < k < 3 * m / 4 for k in range(lo_k, hi_k + 1)]
         a1 = MET if all(mixed) else NOT_MET if not any(mixed) else NOT_TESTABLE
         whya1 = _why_undefined(cn, sig_b) if a1 == NOT_TESTABLE else ""
-    rows.append(_row("A1", "ambiguous", "Mixed results: 2 models significant, 2 not",
-                     "the number k of models significant at the Bonferroni alpha satisfies M/4 < k < 3M/4",
-                     f"{sum(f is True for f in sig_b)}/{m} significant", a1, whya1))
+    rows.append(
+        _row(
+            "A1",
+            "ambiguous",
+            "Mixed results: 2 models significant, 2 not",
+            "the number k of models significant at the Bonferroni alpha satisfies M/4 < k < 3M/4",
+            f"{sum(f is True for f in sig_b)}/{m} significant",
+            a1,
+            whya1,
+        )
+    )
     finite = kd["diff"][kind_ok] if len(kd) else pd.Series(dtype=float)
     if len(finite) < 2:
-        a2, sd_k, whya2 = NOT_TESTABLE, math.nan, (
-            f"fewer than two kinds with at least {MIN_PAIRS_PER_LEVEL} paired instances: n too small")
+        a2, sd_k, whya2 = (
+            NOT_TESTABLE,
+            math.nan,
+            (f"fewer than two kinds with at least {MIN_PAIRS_PER_LEVEL} paired instances: n too small"),
+        )
     else:
         sd_k = float(finite.std(ddof=1))
         a2, whya2 = (MET if sd_k > KIND_SD_LARGE else NOT_MET), ""
-    rows.append(_row("A2", "ambiguous", "Large variance across problem kinds",
-                     f"SD over kinds of Code - NL (models pooled) > {KIND_SD_LARGE}",
-                     f"SD {_fmt(sd_k, '.3f')} over {len(finite)} kinds", a2, whya2))
+    rows.append(
+        _row(
+            "A2",
+            "ambiguous",
+            "Large variance across problem kinds",
+            f"SD over kinds of Code - NL (models pooled) > {KIND_SD_LARGE}",
+            f"SD {_fmt(sd_k, '.3f')} over {len(finite)} kinds",
+            a2,
+            whya2,
+        )
+    )
     ip = ev.interaction_p
     a3 = NOT_TESTABLE if not math.isfinite(ip) else (MET if ip < INTERACTION_ALPHA else NOT_MET)
-    rows.append(_row("A3", "ambiguous", "Significant model x kind interaction effects",
-                     "two-way ANOVA of Code - NL cell differences on model x kind (cells weighted by their pairs): "
-                     "interaction p < 0.05",
-                     f"interaction p {_p(ip)}", a3, ev.interaction_note if a3 == NOT_TESTABLE else ""))
-    rows.append(_row("A", "ambiguous", "Any ambiguous-zone criterion met (follow-up needed)", "A1 or A2 or A3",
-                     "see A1-A3", any_of([a1, a2, a3])))
+    rows.append(
+        _row(
+            "A3",
+            "ambiguous",
+            "Significant model x kind interaction effects",
+            "two-way ANOVA of Code - NL cell differences on model x kind (cells weighted by their pairs): "
+            "interaction p < 0.05",
+            f"interaction p {_p(ip)}",
+            a3,
+            ev.interaction_note if a3 == NOT_TESTABLE else "",
+        )
+    )
+    rows.append(
+        _row(
+            "A",
+            "ambiguous",
+            "Any ambiguous-zone criterion met (follow-up needed)",
+            "A1 or A2 or A3",
+            "see A1-A3",
+            any_of([a1, a2, a3]),
+        )
+    )
     return pd.DataFrame(rows)
 
 
@@ -391,8 +594,10 @@ def conclusion(table: pd.DataFrame) -> str:
     elif v.get("A") == MET:
         text = "Ambiguous: an ambiguous-zone criterion is met; follow-up needed."
     elif v.get("S") == NOT_MET and v.get("F") == NOT_MET:
-        text = ("Neither confirmed nor rejected: a success criterion is not met, no failure criterion is met, and no "
-                "ambiguous-zone criterion is met" + ("." if v.get("A") == NOT_MET else " that could be decided."))
+        text = (
+            "Neither confirmed nor rejected: a success criterion is not met, no failure criterion is met, and no "
+            "ambiguous-zone criterion is met" + ("." if v.get("A") == NOT_MET else " that could be decided.")
+        )
     else:
         text = "Undecided: neither the success nor the failure criteria are decided by this data (see 'not testable')."
     if v.get("S") == MET and v.get("H1") != MET:

@@ -28,13 +28,13 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
 
-from codenl.analysis.stats import (  # noqa: E402
+from codenl.analysis.stats import (
     ALL_MODELS,
     ARM_LABELS,
     ARMS,
@@ -43,7 +43,7 @@ from codenl.analysis.stats import (  # noqa: E402
     OUTCOMES,
     provider_of,
 )
-from codenl.errors import UsageError  # noqa: E402
+from codenl.errors import UsageError
 
 FIGURE_NAMES = ("line.png", "by_kind.png", "by_size.png", "heatmap.png", "pvals.png", "outcomes.png")
 INFRA_CAPTION = "infra errors excluded as missing"
@@ -80,8 +80,12 @@ def model_styles(models: Sequence[str], providers: dict[str, str] | None = None)
     for m in sorted(models):
         i = seen.get(prov[m], 0)
         seen[prov[m]] = i + 1
-        styles[m] = {"color": palette[prov[m]], "marker": _MARKERS[i % len(_MARKERS)],
-                     "linestyle": _LINESTYLES[i % len(_LINESTYLES)], "provider": prov[m]}
+        styles[m] = {
+            "color": palette[prov[m]],
+            "marker": _MARKERS[i % len(_MARKERS)],
+            "linestyle": _LINESTYLES[i % len(_LINESTYLES)],
+            "provider": prov[m],
+        }
     return styles
 
 
@@ -111,11 +115,19 @@ def _draw_arm_lines(ax, acc: pd.DataFrame, pooled: pd.DataFrame | None, styles: 
     for i, model in enumerate(models):
         s = styles[model]
         dodge = (i - (len(models) - 1) / 2) * 0.05 + (0.03 if pooled is not None else 0.0)  # overlapping CIs
-        _errorbar(ax, x + dodge, _by_arm(acc[acc["model"] == model]), f"{model} ({s['provider']})",
-                  color=s["color"], marker=s["marker"], linestyle=s["linestyle"], linewidth=1.6, markersize=6)
+        _errorbar(
+            ax,
+            x + dodge,
+            _by_arm(acc[acc["model"] == model]),
+            f"{model} ({s['provider']})",
+            color=s["color"],
+            marker=s["marker"],
+            linestyle=s["linestyle"],
+            linewidth=1.6,
+            markersize=6,
+        )
     if pooled is not None and not pooled.empty:
-        _errorbar(ax, x, _by_arm(pooled), ALL_MODELS, color="black", marker="o", linewidth=3.0, markersize=7,
-                  zorder=5)
+        _errorbar(ax, x, _by_arm(pooled), ALL_MODELS, color="black", marker="o", linewidth=3.0, markersize=7, zorder=5)
 
 
 def line_figure(acc_model_arm: pd.DataFrame, acc_arm: pd.DataFrame) -> Figure:
@@ -155,7 +167,7 @@ def by_kind_figure(acc_model_arm_kind: pd.DataFrame, acc_model_arm: pd.DataFrame
         _arm_axis(ax)
         ax.set_title(kind, fontsize=11)
         ax.tick_params(axis="x", labelsize=8)
-    for ax in list(axes.flat)[len(kinds):]:
+    for ax in list(axes.flat)[len(kinds) :]:
         ax.set_visible(False)
     for ax in axes[:, 0]:
         ax.set_ylabel("Accuracy")
@@ -197,13 +209,28 @@ def by_size_figure(acc_arm_family_size: pd.DataFrame, acc_arm_hardness: pd.DataF
             if a.empty:
                 continue
             dodge = (i - 1.5) * 0.06 * step  # arms side by side so that equal values stay visible
-            _errorbar(ax, a["size"].to_numpy() + dodge, a, ARM_LABELS[arm], color=palette[arm],
-                      marker=_MARKERS[i], linewidth=1.6)
+            _errorbar(
+                ax,
+                a["size"].to_numpy() + dodge,
+                a,
+                ARM_LABELS[arm],
+                color=palette[arm],
+                marker=_MARKERS[i],
+                linewidth=1.6,
+            )
         if "baseline" in sub.columns:
             base = sub.groupby("size")["baseline"].mean().reindex(sizes)
             if base.notna().any():
-                ax.plot(sizes, base.to_numpy(dtype=float), color="grey", linestyle="--", marker="_", linewidth=1.3,
-                        label=BASELINE_LABEL, zorder=1)
+                ax.plot(
+                    sizes,
+                    base.to_numpy(dtype=float),
+                    color="grey",
+                    linestyle="--",
+                    marker="_",
+                    linewidth=1.3,
+                    label=BASELINE_LABEL,
+                    zorder=1,
+                )
         ax.set_xticks(sizes)
         ax.set_xticklabels([str(int(x)) for x in sizes])
         ax.set_title(fam, fontsize=11)
@@ -218,8 +245,16 @@ def by_size_figure(acc_arm_family_size: pd.DataFrame, acc_arm_hardness: pd.DataF
             counts = pd.to_numeric(rows["n_instances"], errors="coerce")
             n = int(counts.max()) if counts.notna().any() else 0
             color, ls, marker = styles[level]
-            _errorbar(ax, np.arange(len(ARMS)) + (j - 0.5) * 0.08, rows, f"heuristic-{level} (n={n})", color=color,
-                      linestyle=ls, marker=marker, linewidth=1.6)
+            _errorbar(
+                ax,
+                np.arange(len(ARMS)) + (j - 0.5) * 0.08,
+                rows,
+                f"heuristic-{level} (n={n})",
+                color=color,
+                linestyle=ls,
+                marker=marker,
+                linewidth=1.6,
+            )
         _arm_axis(ax)
         ax.set_title("heuristic-hard vs -easy instances", fontsize=11)
         ax.add_artist(ax.legend(loc="lower left", fontsize=8))
@@ -231,9 +266,7 @@ def by_size_figure(acc_arm_family_size: pd.DataFrame, acc_arm_hardness: pd.DataF
     return fig
 
 
-def heatmap_figure(
-    diff_model_kind: pd.DataFrame, kinds: Sequence[str] = (), models: Sequence[str] = ()
-) -> Figure:
+def heatmap_figure(diff_model_kind: pd.DataFrame, kinds: Sequence[str] = (), models: Sequence[str] = ()) -> Figure:
     """Code - NL accuracy difference (mean over paired instances), model x kind.
 
     ``kinds`` and ``models`` add rows and columns that have no paired instance (drawn empty)."""
@@ -241,11 +274,21 @@ def heatmap_figure(
     present = set(diff_model_kind["kind"]) | set(kinds)
     kinds = [k for k in KIND_ORDER if k in present] + sorted(present - set(KIND_ORDER))
     all_models = sorted(set(diff_model_kind["model"]) | set(models))
-    grid = diff_model_kind.pivot(index="model", columns="kind", values="diff").reindex(index=all_models,
-                                                                                        columns=kinds)
+    grid = diff_model_kind.pivot(index="model", columns="kind", values="diff").reindex(index=all_models, columns=kinds)
     fig, ax = plt.subplots(figsize=(0.62 * len(kinds) + 3.5, 0.55 * len(grid) + 2.8))
-    sns.heatmap(grid, ax=ax, cmap="vlag_r", center=0.0, vmin=-1.0, vmax=1.0, annot=len(kinds) <= 25, fmt=".2f",
-                annot_kws={"fontsize": 8}, linewidths=0.5, cbar_kws={"label": "Code - NL accuracy"})
+    sns.heatmap(
+        grid,
+        ax=ax,
+        cmap="vlag_r",
+        center=0.0,
+        vmin=-1.0,
+        vmax=1.0,
+        annot=len(kinds) <= 25,
+        fmt=".2f",
+        annot_kws={"fontsize": 8},
+        linewidths=0.5,
+        cbar_kws={"label": "Code - NL accuracy"},
+    )
     ax.set_xlabel("Problem kind (empty: no paired instance)")
     ax.set_ylabel("Model")
     ax.tick_params(axis="y", labelrotation=0)
@@ -271,12 +314,21 @@ def pvals_figure(comparisons: pd.DataFrame, alpha_bonferroni: float, alpha_explo
         x = np.arange(len(models)) - 0.4 + width * (j + 0.5)
         p = sub["wilcoxon_p"].to_numpy(dtype=float)
         shown = np.isfinite(p) & (p >= floor)
-        ax.scatter(x[shown], p[shown], color=palette[comp], s=55, label=comp, zorder=3, edgecolor="black",
-                   linewidth=0.5)
+        ax.scatter(
+            x[shown], p[shown], color=palette[comp], s=55, label=comp, zorder=3, edgecolor="black", linewidth=0.5
+        )
         below = np.isfinite(p) & (p < floor)
         if below.any():  # off the scale: a downward triangle on the floor
-            ax.scatter(x[below], np.full(below.sum(), floor), color=palette[comp], s=70, marker="v", zorder=3,
-                       edgecolor="black", linewidth=0.5)
+            ax.scatter(
+                x[below],
+                np.full(below.sum(), floor),
+                color=palette[comp],
+                s=70,
+                marker="v",
+                zorder=3,
+                edgecolor="black",
+                linewidth=0.5,
+            )
         for xi, pi in zip(x, p, strict=True):
             if not np.isfinite(pi):
                 ax.text(xi, 0.5, "n/a", ha="center", va="center", fontsize=7, rotation=90, color=palette[comp])
@@ -289,9 +341,12 @@ def pvals_figure(comparisons: pd.DataFrame, alpha_bonferroni: float, alpha_explo
     ax.set_xticks(range(len(models)))
     ax.set_xticklabels(models, rotation=20, ha="right", fontsize=9)
     ax.set_ylabel("Wilcoxon p (two-sided, log scale)")
-    ax.set_title(f"Paired Wilcoxon signed-rank over (kind, size) cells (All models: (model, kind, size));\n"
-                 "n/a = no differing cell; "
-                 f"v = p < {floor:.0e}", fontsize=10)
+    ax.set_title(
+        f"Paired Wilcoxon signed-rank over (kind, size) cells (All models: (model, kind, size));\n"
+        "n/a = no differing cell; "
+        f"v = p < {floor:.0e}",
+        fontsize=10,
+    )
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9)
     fig.tight_layout()
     return fig
@@ -311,8 +366,15 @@ def outcomes_figure(outcomes: pd.DataFrame) -> Figure:
         left = np.zeros(len(ARMS))
         for o in present:
             vals = frac[o].to_numpy(dtype=float)
-            ax.barh(np.arange(len(ARMS)), vals, left=left, color=OUTCOME_COLOURS.get(o, "#333333"), label=o,
-                    edgecolor="white", linewidth=0.5)
+            ax.barh(
+                np.arange(len(ARMS)),
+                vals,
+                left=left,
+                color=OUTCOME_COLOURS.get(o, "#333333"),
+                label=o,
+                edgecolor="white",
+                linewidth=0.5,
+            )
             left += vals
         ax.set_yticks(range(len(ARMS)))
         ax.set_yticklabels([ARM_LABELS[a] for a in ARMS])
@@ -361,21 +423,27 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--records {records}: no such file")
     models = sorted(pd.read_parquet(records, columns=["model"])["model"].astype(str).unique())
     if models != sorted(summary["models"]):
-        raise UsageError(f"--stats {stats_dir} was computed for models {summary['models']}, but {records} holds "
-                         f"{models}: re-run the stats stage")
+        raise UsageError(
+            f"--stats {stats_dir} was computed for models {summary['models']}, but {records} holds "
+            f"{models}: re-run the stats stage"
+        )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     acc_model_arm = _read_csv(stats_dir, "accuracy_model_arm.csv")
     figures = {
         "line.png": lambda: line_figure(acc_model_arm, _read_csv(stats_dir, "accuracy_arm.csv")),
         "by_kind.png": lambda: by_kind_figure(_read_csv(stats_dir, "accuracy_model_arm_kind.csv"), acc_model_arm),
-        "by_size.png": lambda: by_size_figure(_read_csv(stats_dir, "accuracy_arm_family_size.csv"),
-                                              _read_csv(stats_dir, "accuracy_arm_hardness.csv")),
-        "heatmap.png": lambda: heatmap_figure(_read_csv(stats_dir, "diff_model_kind.csv"),
-                                              kinds=list(_read_csv(stats_dir, "accuracy_model_arm_kind.csv")["kind"]),
-                                              models=list(acc_model_arm["model"])),
-        "pvals.png": lambda: pvals_figure(_read_csv(stats_dir, "comparisons.csv"), summary["alpha_bonferroni"],
-                                          summary["alpha_exploratory"]),
+        "by_size.png": lambda: by_size_figure(
+            _read_csv(stats_dir, "accuracy_arm_family_size.csv"), _read_csv(stats_dir, "accuracy_arm_hardness.csv")
+        ),
+        "heatmap.png": lambda: heatmap_figure(
+            _read_csv(stats_dir, "diff_model_kind.csv"),
+            kinds=list(_read_csv(stats_dir, "accuracy_model_arm_kind.csv")["kind"]),
+            models=list(acc_model_arm["model"]),
+        ),
+        "pvals.png": lambda: pvals_figure(
+            _read_csv(stats_dir, "comparisons.csv"), summary["alpha_bonferroni"], summary["alpha_exploratory"]
+        ),
         "outcomes.png": lambda: outcomes_figure(_read_csv(stats_dir, "outcomes.csv")),
     }
     for name, build in figures.items():

@@ -13,8 +13,11 @@ from codenl.arms import ARMS
 FIGURES = (
     ("line.png", "Accuracy per arm, one line per model (colour = provider) and all models, 95% CIs"),
     ("by_kind.png", "Accuracy per arm for each problem kind (dashed: best cheap strategy)"),
-    ("by_size.png", "Difficulty scaling: accuracy by size, per family (all models pooled; dashed: best cheap "
-     "strategy), and on heuristic-hard vs heuristic-easy instances"),
+    (
+        "by_size.png",
+        "Difficulty scaling: accuracy by size, per family (all models pooled; dashed: best cheap "
+        "strategy), and on heuristic-hard vs heuristic-easy instances",
+    ),
     ("heatmap.png", "Code - NL accuracy difference, model x kind"),
     ("pvals.png", "Wilcoxon p-values per model and comparison, with the alpha lines"),
     ("outcomes.png", "Outcome mix per arm: why answers fail"),
@@ -86,9 +89,29 @@ def stats_report(
     """The Markdown report: summary, main tables, verdicts, links to every CSV and figure."""
     acc_cols = ["model", "arm", "accuracy", "ci_low", "ci_high", "baseline", "n", "n_correct", "n_infra_excluded"]
     acc_cols = [c for c in acc_cols if c in acc_model_arm.columns]
-    cmp_cols = ["model", "comparison", "n_pairs", "n_unpaired", "acc_a", "acc_b", "diff", "ci_low", "ci_high",
-                "wilcoxon_p", "wilcoxon_p_greater", "n_cells", "cohen_dz", "cohen_dz_cells", "cohen_dav_cells",
-                "mcnemar_b", "mcnemar_c", "mcnemar_p", "mcnemar_method", "mde", "note"]
+    cmp_cols = [
+        "model",
+        "comparison",
+        "n_pairs",
+        "n_unpaired",
+        "acc_a",
+        "acc_b",
+        "diff",
+        "ci_low",
+        "ci_high",
+        "wilcoxon_p",
+        "wilcoxon_p_greater",
+        "n_cells",
+        "cohen_dz",
+        "cohen_dz_cells",
+        "cohen_dav_cells",
+        "mcnemar_b",
+        "mcnemar_c",
+        "mcnemar_p",
+        "mcnemar_method",
+        "mde",
+        "note",
+    ]
     all_rows = acc_arm.assign(model="All models")
     mix = outcomes.pivot_table(index="arm", columns="outcome", values="count", aggfunc="sum", fill_value=0)
     mix = mix.reindex([a for a in ARMS if a in mix.index]).reset_index()
@@ -128,9 +151,14 @@ def stats_report(
         "kind's standard heuristic, a number of the statement, a constant or the majority answer on non-boolean "
         "answers); H2 is also read on the hard ones (rows H2*-hard of the verdicts).",
         "",
-        markdown_table(acc_hardness if acc_hardness is not None else pd.DataFrame(),
-                       [c for c in ("arm", "hardness", "accuracy", "ci_low", "ci_high", "baseline", "n_instances",
-                                    "n") if acc_hardness is not None and c in acc_hardness.columns]),
+        markdown_table(
+            acc_hardness if acc_hardness is not None else pd.DataFrame(),
+            [
+                c
+                for c in ("arm", "hardness", "accuracy", "ci_low", "ci_high", "baseline", "n_instances", "n")
+                if acc_hardness is not None and c in acc_hardness.columns
+            ],
+        ),
         "## Cheap strategies: the best per (kind, size) and the standard heuristic",
         "",
         markdown_table(_baseline_summary(baselines)),
@@ -177,9 +205,15 @@ def _baseline_summary(baselines: pd.DataFrame | None) -> pd.DataFrame:
     for (kind, size), sub in baselines.groupby(["kind", "size"], sort=False):
         best = sub[sub["best"].astype(bool)].iloc[0]
         std = sub[sub["standard"].astype(bool)]
-        rows.append({"kind": kind, "size": size, "best strategy": best["strategy"],
-                     "best accuracy": float(best["accuracy"]),
-                     "standard heuristic": std["strategy"].iloc[0] if len(std) else "",
-                     "heuristic accuracy": float(std["accuracy"].iloc[0]) if len(std) else math.nan,
-                     "n": int(best["n"])})
+        rows.append(
+            {
+                "kind": kind,
+                "size": size,
+                "best strategy": best["strategy"],
+                "best accuracy": float(best["accuracy"]),
+                "standard heuristic": std["strategy"].iloc[0] if len(std) else "",
+                "heuristic accuracy": float(std["accuracy"].iloc[0]) if len(std) else math.nan,
+                "n": int(best["n"]),
+            }
+        )
     return pd.DataFrame(rows, columns=cols)

@@ -30,8 +30,11 @@ def serving_table(records: pd.DataFrame) -> pd.DataFrame:
     totals = counts.groupby(["model", "arm"], observed=True)["n"].transform("sum")
     counts["share"] = (counts["n"] / totals).round(4)
     order = {a: i for i, a in enumerate(ARMS)}
-    counts = counts.sort_values(["model", "arm", "n", "answered_provider"], ascending=[True, True, False, True],
-                                key=lambda col: col.map(order) if col.name == "arm" else col)
+    counts = counts.sort_values(
+        ["model", "arm", "n", "answered_provider"],
+        ascending=[True, True, False, True],
+        key=lambda col: col.map(order) if col.name == "arm" else col,
+    )
     return counts[COLUMNS].reset_index(drop=True)
 
 
@@ -41,13 +44,17 @@ def served_differently(table: pd.DataFrame, tolerance: float) -> dict[str, str]:
     out: dict[str, str] = {}
     asked = table[table["arm"].isin(ASKED_ARMS)]
     for model, sub in asked.groupby("model", observed=True):
-        shares = {arm: dict(zip(g["answered_provider"], g["share"], strict=True))
-                  for arm, g in sub.groupby("arm", observed=True)}
+        shares = {
+            arm: dict(zip(g["answered_provider"], g["share"], strict=True))
+            for arm, g in sub.groupby("arm", observed=True)
+        }
         if len(shares) < 2:
             continue
         providers = sorted({p for mix in shares.values() for p in mix})
-        spread = max(max(mix.get(p, 0.0) for mix in shares.values()) - min(mix.get(p, 0.0) for mix in shares.values())
-                     for p in providers)
+        spread = max(
+            max(mix.get(p, 0.0) for mix in shares.values()) - min(mix.get(p, 0.0) for mix in shares.values())
+            for p in providers
+        )
         if spread > tolerance:
             out[str(model)] = "; ".join(
                 f"{arm}: " + ", ".join(f"{p} {mix[p]:.0%}" for p in sorted(mix, key=lambda p: -mix[p]))

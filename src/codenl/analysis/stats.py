@@ -433,15 +433,30 @@ def mcnemar(b: int, c: int) -> dict[str, Any]:
     """McNemar's test on b (A right, B wrong) and c (B right, A wrong) discordant pairs."""
     n = b + c
     if n == 0:
-        return {"mcnemar_b": b, "mcnemar_c": c, "mcnemar_stat": math.nan, "mcnemar_p": math.nan,
-                "mcnemar_method": "no discordant pairs"}
+        return {
+            "mcnemar_b": b,
+            "mcnemar_c": c,
+            "mcnemar_stat": math.nan,
+            "mcnemar_p": math.nan,
+            "mcnemar_method": "no discordant pairs",
+        }
     if n < MCNEMAR_EXACT_BELOW:
         p = float(sps.binomtest(b, n, 0.5, alternative="two-sided").pvalue)
-        return {"mcnemar_b": b, "mcnemar_c": c, "mcnemar_stat": float(min(b, c)), "mcnemar_p": p,
-                "mcnemar_method": "exact binomial"}
+        return {
+            "mcnemar_b": b,
+            "mcnemar_c": c,
+            "mcnemar_stat": float(min(b, c)),
+            "mcnemar_p": p,
+            "mcnemar_method": "exact binomial",
+        }
     stat = (abs(b - c) - 1.0) ** 2 / n
-    return {"mcnemar_b": b, "mcnemar_c": c, "mcnemar_stat": stat, "mcnemar_p": float(sps.chi2.sf(stat, 1)),
-            "mcnemar_method": "chi-squared, continuity corrected"}
+    return {
+        "mcnemar_b": b,
+        "mcnemar_c": c,
+        "mcnemar_stat": stat,
+        "mcnemar_p": float(sps.chi2.sf(stat, 1)),
+        "mcnemar_method": "chi-squared, continuity corrected",
+    }
 
 
 def paired_power(delta: float, sd: float, n: int, alpha: float) -> float:
@@ -487,13 +502,24 @@ def compare_arms(
     out: dict[str, Any] = {"a": a, "b": b, "n_pairs": len(p), "n_unpaired": len(pairs_wide) - len(p)}
     if p.empty:
         out.update(wilcoxon_cells(np.array([]), np.array([])), **mcnemar(0, 0))
-        out.update(acc_a=math.nan, acc_b=math.nan, diff=math.nan, ci_low=math.nan, ci_high=math.nan,
-                   cohen_dz=math.nan, cohen_dz_cells=math.nan, cohen_dav_cells=math.nan, sd_diff=math.nan,
-                   mde=math.nan, note="no paired instances")
+        out.update(
+            acc_a=math.nan,
+            acc_b=math.nan,
+            diff=math.nan,
+            ci_low=math.nan,
+            ci_high=math.nan,
+            cohen_dz=math.nan,
+            cohen_dz_cells=math.nan,
+            cohen_dav_cells=math.nan,
+            sd_diff=math.nan,
+            mde=math.nan,
+            note="no paired instances",
+        )
         return out
     per_cluster = p.groupby("cluster", sort=False).agg(d=("d", "sum"), n=("d", "size"))
-    diff, lo, hi = ratio_ci(per_cluster["d"].to_numpy(), per_cluster["n"].to_numpy(),
-                            key=("cmp", a, b, key), n_boot=n_boot, seed=seed)
+    diff, lo, hi = ratio_ci(
+        per_cluster["d"].to_numpy(), per_cluster["n"].to_numpy(), key=("cmp", a, b, key), n_boot=n_boot, seed=seed
+    )
     cells = p.groupby(list(cell_by), observed=True).agg(ca=(a, "mean"), cb=(b, "mean"))
     ca = cells["ca"].to_numpy()
     cb = cells["cb"].to_numpy()
@@ -529,7 +555,11 @@ def compare_arms(
 
 
 def comparisons_table(
-    wide: pd.DataFrame, *, alpha_mde: float, n_boot: int = N_BOOT, seed: int = SEED,
+    wide: pd.DataFrame,
+    *,
+    alpha_mde: float,
+    n_boot: int = N_BOOT,
+    seed: int = SEED,
     pairs: Sequence[tuple[str, str]] = COMPARISONS,
 ) -> pd.DataFrame:
     """Per model (cells = (kind, size)) and for all models pooled (cells = (model, kind, size), instances as
@@ -539,11 +569,29 @@ def comparisons_table(
     for a, b in pairs:
         for model in models:
             sub = wide[wide["model"] == model]
-            rows.append({"model": model, **compare_arms(sub, a, b, cell_by=("kind", "size"), key=model,
-                                                        alpha_mde=alpha_mde, n_boot=n_boot, seed=seed)})
-        rows.append({"model": ALL_MODELS, **compare_arms(wide, a, b, cell_by=("model", "kind", "size"),
-                                                         key=ALL_MODELS, alpha_mde=alpha_mde, n_boot=n_boot,
-                                                         seed=seed)})
+            rows.append(
+                {
+                    "model": model,
+                    **compare_arms(
+                        sub, a, b, cell_by=("kind", "size"), key=model, alpha_mde=alpha_mde, n_boot=n_boot, seed=seed
+                    ),
+                }
+            )
+        rows.append(
+            {
+                "model": ALL_MODELS,
+                **compare_arms(
+                    wide,
+                    a,
+                    b,
+                    cell_by=("model", "kind", "size"),
+                    key=ALL_MODELS,
+                    alpha_mde=alpha_mde,
+                    n_boot=n_boot,
+                    seed=seed,
+                ),
+            }
+        )
     table = pd.DataFrame(rows)
     table["comparison"] = [f"{ARM_LABELS[a]} - {ARM_LABELS[b]}" for a, b in zip(table["a"], table["b"], strict=True)]
     first = ["model", "comparison", "a", "b"]
@@ -581,8 +629,9 @@ def anova(cells: pd.DataFrame, dv: str, factors: Sequence[str]) -> tuple[pd.Data
     try:
         with warnings.catch_warnings():  # pingouin's own pandas deprecations, not ours
             warnings.filterwarnings("ignore", message="The inplace keyword")
-            table = pingouin.anova(data=cells, dv=dv, between=present if len(present) > 1 else present[0],
-                                   detailed=True)
+            table = pingouin.anova(
+                data=cells, dv=dv, between=present if len(present) > 1 else present[0], detailed=True
+            )
     except (ValueError, np.linalg.LinAlgError) as exc:  # pragma: no cover - pingouin's own refusal
         return empty, "; ".join(notes + [f"pingouin could not compute the ANOVA: {exc}"])
     table = table.rename(columns={"p-unc": "p_unc"}).reset_index(drop=True)
@@ -637,18 +686,38 @@ def weighted_anova2(cells: pd.DataFrame, dv: str, weight: str, factors: Sequence
         rss_add, rank_add = _weighted_rss(y, sw, np.column_stack([one, xa, xb]))
         rss_a, rank_a = _weighted_rss(y, sw, np.column_stack([one, xa]))
         rss_b, rank_b = _weighted_rss(y, sw, np.column_stack([one, xb]))
-        terms += [(a, rss_b - rss_add, rank_add - rank_b), (b, rss_a - rss_add, rank_add - rank_a),
-                  (f"{a} * {b}", rss_add - rss_full, rank_full - rank_add)]
+        terms += [
+            (a, rss_b - rss_add, rank_add - rank_b),
+            (b, rss_a - rss_add, rank_add - rank_a),
+            (f"{a} * {b}", rss_add - rss_full, rank_full - rank_add),
+        ]
     rows = []
     for name, ss, df in terms:
         ss = max(ss, 0.0)
         ms = ss / df if df > 0 else math.nan
         f = ms / ms_resid if df > 0 and ms_resid > 0 else math.nan
-        rows.append({"Source": name, "SS": ss, "DF": df, "MS": ms, "F": f,
-                     "p_unc": float(sps.f.sf(f, df, df_resid)) if math.isfinite(f) else math.nan,
-                     "np2": ss / (ss + rss_full) if ss + rss_full > 0 else math.nan})
-    rows.append({"Source": "Residual", "SS": rss_full, "DF": df_resid, "MS": ms_resid, "F": math.nan,
-                 "p_unc": math.nan, "np2": math.nan})
+        rows.append(
+            {
+                "Source": name,
+                "SS": ss,
+                "DF": df,
+                "MS": ms,
+                "F": f,
+                "p_unc": float(sps.f.sf(f, df, df_resid)) if math.isfinite(f) else math.nan,
+                "np2": ss / (ss + rss_full) if ss + rss_full > 0 else math.nan,
+            }
+        )
+    rows.append(
+        {
+            "Source": "Residual",
+            "SS": rss_full,
+            "DF": df_resid,
+            "MS": ms_resid,
+            "F": math.nan,
+            "p_unc": math.nan,
+            "np2": math.nan,
+        }
+    )
     return pd.DataFrame(rows), "; ".join(notes + [f"weighted least squares, weight = {weight} per cell"])
 
 

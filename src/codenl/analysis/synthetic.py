@@ -39,8 +39,11 @@ def plan_cells() -> list[tuple[str, int, int]]:
 
     config = load_config([PLAN_CONFIG])
     first = expected_cells(config)[0]
-    return [(c["kind"], c["size"], c["n"]) for c in expected_cells(config)
-            if c["model"] == first["model"] and c["seed"] == first["seed"]]
+    return [
+        (c["kind"], c["size"], c["n"])
+        for c in expected_cells(config)
+        if c["model"] == first["model"] and c["seed"] == first["seed"]
+    ]
 
 
 def synthetic_records(
@@ -70,8 +73,10 @@ def synthetic_records(
     index_a = np.array(indexes)
     seed_a = np.array(seeds_col)
     n_inst = kinds_a.size
-    ids = np.char.add(np.char.add(np.char.add(kinds_a, "-"), sizes_a.astype(str)),
-                      np.char.add(np.char.add("-s", seed_a.astype(str)), np.char.add("-", index_a.astype(str))))
+    ids = np.char.add(
+        np.char.add(np.char.add(kinds_a, "-"), sizes_a.astype(str)),
+        np.char.add(np.char.add("-s", seed_a.astype(str)), np.char.add("-", index_a.astype(str))),
+    )
     z = rng.standard_normal(n_inst)
     frames = []
     for model, per_arm in accuracy.items():

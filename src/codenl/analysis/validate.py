@@ -155,10 +155,13 @@ def validate(records: pd.DataFrame, expected: Sequence[Mapping[str, Any]], thres
     """Check a records table against the expected cells (``model, seed, kind, family, size, n``) and thresholds."""
     th = merge_thresholds(thresholds)
     rep = Report(thresholds=th)
-    err = lambda check, cell, msg: rep.findings.append(Finding(check, "error", cell, msg))  # noqa: E731
-    warn = lambda check, cell, msg: rep.findings.append(Finding(check, "warning", cell, msg))  # noqa: E731
-    rep.summary = {"n_rows": int(len(records)), "n_expected_cells": len(expected),
-                   "n_models": int(records["model"].nunique()) if "model" in records.columns else 0}
+    err = lambda check, cell, msg: rep.findings.append(Finding(check, "error", cell, msg))
+    warn = lambda check, cell, msg: rep.findings.append(Finding(check, "warning", cell, msg))
+    rep.summary = {
+        "n_rows": len(records),
+        "n_expected_cells": len(expected),
+        "n_models": int(records["model"].nunique()) if "model" in records.columns else 0,
+    }
 
     missing_cols = [c for c in REQUIRED_COLUMNS if c not in records.columns]
     if missing_cols:
@@ -171,18 +174,27 @@ def validate(records: pd.DataFrame, expected: Sequence[Mapping[str, Any]], thres
         bad = df[df[col].isna()]
         if len(bad):
             row = bad.iloc[0]
-            err("missing", _cell(row, [c for c in CELL if c != col and pd.notna(row[c])]),
-                f"{len(bad)} row(s) with no value in required column {col!r}{_first_source(bad)}")
+            err(
+                "missing",
+                _cell(row, [c for c in CELL if c != col and pd.notna(row[c])]),
+                f"{len(bad)} row(s) with no value in required column {col!r}{_first_source(bad)}",
+            )
     df = df.dropna(subset=list(REQUIRED_COLUMNS))
     for col, allowed in (("arm", ARMS), ("outcome", OUTCOMES)):
         bad = df[~df[col].isin(allowed)]
         for value, sub in bad.groupby(col):
-            err("values", _cell(sub.iloc[0], CELL), f"{len(sub)} row(s) with unknown {col} {value!r}"
-                f"{_first_source(sub)}")
+            err(
+                "values",
+                _cell(sub.iloc[0], CELL),
+                f"{len(sub)} row(s) with unknown {col} {value!r}{_first_source(sub)}",
+            )
     incons = df[df["correct"].astype(bool) != (df["outcome"] == "correct")]
     if len(incons):
-        err("values", _cell(incons.iloc[0], CELL), f"{len(incons)} row(s) where 'correct' disagrees with the outcome"
-            f"{_first_source(incons)}")
+        err(
+            "values",
+            _cell(incons.iloc[0], CELL),
+            f"{len(incons)} row(s) where 'correct' disagrees with the outcome{_first_source(incons)}",
+        )
     df = df[df["arm"].isin(ARMS) & df["outcome"].isin(OUTCOMES)]
     rep.summary["n_infra"] = int((df["outcome"] == "infra_error").sum())
 
@@ -214,7 +226,7 @@ def validate(records: pd.DataFrame, expected: Sequence[Mapping[str, Any]], thres
         key = (row["model"], int(row["seed"]), row["kind"], int(row["size"]))
         if key in exp_family and exp_family[key] != row["family"]:
             err("family", _cell(row, CELL), f"family {row['family']!r}, config says {exp_family[key]!r}")
-    for kind, sizes in exp.groupby("kind")["size"].apply(lambda s: sorted(set(int(x) for x in s))).items():
+    for kind, sizes in exp.groupby("kind")["size"].apply(lambda s: sorted({int(x) for x in s})).items():
         present = set(df.loc[df["kind"] == kind, "size"].astype(int))
         if not present:
             err("coverage", {"kind": kind}, "configured kind has no records at all")
@@ -227,8 +239,11 @@ def validate(records: pd.DataFrame, expected: Sequence[Mapping[str, Any]], thres
     if len(unbalanced):
         first = unbalanced.index[0]
         arms = sorted(df[(df["instance_id"] == first[0]) & (df["model"] == first[1]) & (df["seed"] == first[2])]["arm"])
-        err("arms", {"instance_id": first[0], "model": first[1], "seed": int(first[2])},
-            f"{len(unbalanced)} instance(s) without exactly one row per arm; this one has {arms}")
+        err(
+            "arms",
+            {"instance_id": first[0], "model": first[1], "seed": int(first[2])},
+            f"{len(unbalanced)} instance(s) without exactly one row per arm; this one has {arms}",
+        )
 
     # ---- rates and accuracy per (model, arm)
     g = df.assign(
@@ -247,18 +262,28 @@ def validate(records: pd.DataFrame, expected: Sequence[Mapping[str, Any]], thres
         for what, rate in (("infra_error", r["infra_rate"]), ("parse_error", r["parse_rate"])):
             short = "infra" if what == "infra_error" else "parse"
             if rate > th[f"max_{short}_error_rate"]:
-                err(f"{short} rate", cell, f"{what} rate {rate:.3f} ({int(r[short])}/{int(r['rows'])}) is above "
-                    f"max_{short}_error_rate {th[f'max_{short}_error_rate']}")
+                err(
+                    f"{short} rate",
+                    cell,
+                    f"{what} rate {rate:.3f} ({int(r[short])}/{int(r['rows'])}) is above "
+                    f"max_{short}_error_rate {th[f'max_{short}_error_rate']}",
+                )
             elif rate > th[f"warn_{short}_error_rate"]:
-                warn(f"{short} rate", cell, f"{what} rate {rate:.3f} ({int(r[short])}/{int(r['rows'])}) is above "
-                     f"warn_{short}_error_rate {th[f'warn_{short}_error_rate']}")
+                warn(
+                    f"{short} rate",
+                    cell,
+                    f"{what} rate {rate:.3f} ({int(r[short])}/{int(r['rows'])}) is above "
+                    f"warn_{short}_error_rate {th[f'warn_{short}_error_rate']}",
+                )
         acc = r["accuracy"]
         if not math.isfinite(acc):
             warn("accuracy", cell, "no graded rows (all infra errors): accuracy undefined")
         elif not 0.0 <= acc <= 1.0:
             err("accuracy", cell, f"accuracy {acc} outside [0, 1]")
-    rep.rates = order_rows(rates[["model", "arm", "rows", "graded", "infra", "infra_rate", "parse", "parse_rate",
-                                  "accuracy"]], ["model", "arm"])
+    rep.rates = order_rows(
+        rates[["model", "arm", "rows", "graded", "infra", "infra_rate", "parse", "parse_rate", "accuracy"]],
+        ["model", "arm"],
+    )
 
     # ---- totals per (model, seed, arm): expected vs found
     found = df.groupby(["model", "seed", "arm"], observed=True).size().rename("found")
@@ -269,8 +294,12 @@ def validate(records: pd.DataFrame, expected: Sequence[Mapping[str, Any]], thres
 
     # ---- serving: the arms of one model answered by the same mix of upstream providers
     for model, mix in served_differently(serving_table(df), th["warn_provider_share_difference"]).items():
-        warn("serving", {"model": model}, f"the arms were served by different upstream providers ({mix}); an arm "
-             "difference may be a serving difference: pin routing (models[].routing) and rerun")
+        warn(
+            "serving",
+            {"model": model},
+            f"the arms were served by different upstream providers ({mix}); an arm "
+            "difference may be a serving difference: pin routing (models[].routing) and rerun",
+        )
     return rep
 
 
@@ -317,8 +346,10 @@ def run(args: argparse.Namespace) -> int:
     lines = [f"validate: error: {f.line()}" for f in report.errors[:20]]
     if len(report.errors) > 20:
         lines.append(f"validate: ... {len(report.errors) - 20} more errors in {where}")
-    lines.append(f"validate: {'PASS' if report.ok else 'FAIL'}: {len(report.errors)} error(s), "
-                 f"{len(report.warnings)} warning(s); report: {where}")
+    lines.append(
+        f"validate: {'PASS' if report.ok else 'FAIL'}: {len(report.errors)} error(s), "
+        f"{len(report.warnings)} warning(s); report: {where}"
+    )
     for line in lines:
         print(line)
     if not report.ok:  # also in the job's log, which Snakemake shows for a failed job

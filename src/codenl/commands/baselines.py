@@ -21,6 +21,7 @@ from codenl.errors import UsageError
 from codenl.problems import generate
 from codenl.records import iter_jsonl, write_jsonl_atomic
 
+
 def _read(paths: list[str]) -> dict[str, list[dict[str, Any]]]:
     shards: dict[str, list[dict[str, Any]]] = {}
     for path in paths:
@@ -41,10 +42,20 @@ def held_out(shards: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--problems", nargs="+", required=True, metavar="FILE.jsonl", help="problem shards")
-    parser.add_argument("--out", nargs="+", required=True, metavar="FILE.jsonl",
-                        help="baseline files, one per --problems shard (e.g. results/baselines/K/D/seedS.jsonl)")
-    parser.add_argument("--train", nargs="*", default=[], metavar="FILE.jsonl",
-                        help="shards of other seeds to learn the majority answer from (default: generate seed + 1)")
+    parser.add_argument(
+        "--out",
+        nargs="+",
+        required=True,
+        metavar="FILE.jsonl",
+        help="baseline files, one per --problems shard (e.g. results/baselines/K/D/seedS.jsonl)",
+    )
+    parser.add_argument(
+        "--train",
+        nargs="*",
+        default=[],
+        metavar="FILE.jsonl",
+        help="shards of other seeds to learn the majority answer from (default: generate seed + 1)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,11 +69,12 @@ def run(args: argparse.Namespace) -> int:
     train = [r for records in train_shards.values() for r in records]
     overlap = seeds & {int(r["seed"]) for r in train}
     if overlap:
-        raise UsageError(f"--train holds seed(s) {sorted(overlap)} of --problems: the majority answer must be "
-                         "learned out of sample")
+        raise UsageError(
+            f"--train holds seed(s) {sorted(overlap)} of --problems: the majority answer must be learned out of sample"
+        )
     majority = majority_answers(train if args.train else held_out(shards))
     total = easy = 0
-    for (path, records), out in zip(shards.items(), args.out, strict=True):
+    for records, out in zip(shards.values(), args.out, strict=True):
         rows = [evaluate(inst, majority) for inst in records]
         write_jsonl_atomic(out, rows)
         total += len(rows)

@@ -56,8 +56,10 @@ async def _tiny_request(provider: Any, model: str) -> Any:
 
     policy = RetryPolicy(max_attempts=2, base_delay=0.5, max_delay=5.0, max_retry_after=30.0)
     async with ChatClient(provider, model, window=1, policy=policy, request_timeout=120.0) as client:
-        return await client.complete([{"role": "user", "content": "Reply with the word ok."}],
-                                     Sampling(temperature=0.0, top_p=1.0, max_tokens=1, seed=0))
+        return await client.complete(
+            [{"role": "user", "content": "Reply with the word ok."}],
+            Sampling(temperature=0.0, top_p=1.0, max_tokens=1, seed=0),
+        )
 
 
 def tiny_request(provider: Any, model: str) -> str | None:
@@ -134,10 +136,16 @@ def check_local(model: Mapping[str, Any], list_only: bool) -> tuple[bool, str]:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--configfile", nargs="+", required=True, metavar="FILE",
-                        help="configuration file(s); later files replace the top-level keys they name")
-    parser.add_argument("--list-only", action="store_true",
-                        help="only the model lists, no tiny request (nothing at all is spent)")
+    parser.add_argument(
+        "--configfile",
+        nargs="+",
+        required=True,
+        metavar="FILE",
+        help="configuration file(s); later files replace the top-level keys they name",
+    )
+    parser.add_argument(
+        "--list-only", action="store_true", help="only the model lists, no tiny request (nothing at all is spent)"
+    )
 
 
 def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:

@@ -11,12 +11,22 @@ from codenl.records import write_jsonl_atomic
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kind", required=True, help=f"one of: {' '.join(KIND_NAMES)}")
-    parser.add_argument("--size", required=True, type=int, nargs="+", metavar="D",
-                        help="size(s) ('digits'); several sizes need --out with a {size} placeholder")
+    parser.add_argument(
+        "--size",
+        required=True,
+        type=int,
+        nargs="+",
+        metavar="D",
+        help="size(s) ('digits'); several sizes need --out with a {size} placeholder",
+    )
     parser.add_argument("--seed", required=True, type=int, help="seed the instances are generated from")
     parser.add_argument("--n", required=True, type=int, help="number of instances per size (>= 1)")
-    parser.add_argument("--out", required=True, metavar="FILE.jsonl",
-                        help="output file; may contain {size}, e.g. results/problems/add/{size}/seed0.jsonl")
+    parser.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE.jsonl",
+        help="output file; may contain {size}, e.g. results/problems/add/{size}/seed0.jsonl",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -51,11 +51,20 @@ class Plan:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--configfile", nargs="+", required=True, metavar="FILE",
-                        help="configuration file(s); later files replace the top-level keys they name")
-    parser.add_argument("--completion-tokens", type=int, default=DEFAULT_COMPLETION_TOKENS, metavar="N",
-                        help=f"expected completion tokens per reply (default {DEFAULT_COMPLETION_TOKENS}; "
-                             "capped at max_tokens)")
+    parser.add_argument(
+        "--configfile",
+        nargs="+",
+        required=True,
+        metavar="FILE",
+        help="configuration file(s); later files replace the top-level keys they name",
+    )
+    parser.add_argument(
+        "--completion-tokens",
+        type=int,
+        default=DEFAULT_COMPLETION_TOKENS,
+        metavar="N",
+        help=f"expected completion tokens per reply (default {DEFAULT_COMPLETION_TOKENS}; capped at max_tokens)",
+    )
     parser.add_argument("--results", default="results", help="results directory (for problems and ledgers)")
 
 
@@ -113,7 +122,7 @@ def make_plan(config: Mapping[str, Any], results: Path, completion_tokens: int) 
     """The plan of a configuration (reads only; sends nothing)."""
     max_tokens = config["sampling"]["max_tokens"]
     expected = min(completion_tokens, max_tokens)
-    per_arm_prompt = {arm: 0 for arm in ASKED_ARMS}
+    per_arm_prompt = dict.fromkeys(ASKED_ARMS, 0)
     per_arm_prompt_max = 0
     count = 0
     for inst in instances_of(config, results):
@@ -180,12 +189,20 @@ def render(plan: Plan, config: Mapping[str, Any], completion_tokens: int) -> str
     )
     lines.append("")
     for name, price in plan.prices.items():
-        lines.append(f"price {name}: " + ("unknown (add it under pricing:)" if price is None else
-                                          f"${price.prompt:g} prompt, ${price.completion:g} completion per M tokens"))
+        lines.append(
+            f"price {name}: "
+            + (
+                "unknown (add it under pricing:)"
+                if price is None
+                else f"${price.prompt:g} prompt, ${price.completion:g} completion per M tokens"
+            )
+        )
     for provider in sorted({m["provider"] for m in config["models"]}):
         c = config["concurrency"][provider]
-        lines.append(f"API bound {provider}: {c['jobs']} query job(s) x {c['window']} requests = "
-                     f"{c['jobs'] * c['window']} in flight at most")
+        lines.append(
+            f"API bound {provider}: {c['jobs']} query job(s) x {c['window']} requests = "
+            f"{c['jobs'] * c['window']} in flight at most"
+        )
     return "\n".join(lines)
 
 

@@ -23,14 +23,24 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, default=10.0, help="CPU seconds (default 10)")
     parser.add_argument("--wall", type=float, default=None, help="wall seconds (default 2 x timeout + 1)")
     parser.add_argument("--memory-mb", type=int, default=512, help="memory budget in MiB (default 512)")
-    parser.add_argument("--mode", choices=("pool", "fresh"), default="fresh",
-                        help="fresh process (default for one program) or a pool worker")
+    parser.add_argument(
+        "--mode",
+        choices=("pool", "fresh"),
+        default="fresh",
+        help="fresh process (default for one program) or a pool worker",
+    )
     parser.add_argument("--allow-degraded", action="store_true", help="run even if a required layer is missing")
-    parser.add_argument("--layers", default=None,
-                        help="comma-separated layers to enable (default: all that are present)")
+    parser.add_argument(
+        "--layers", default=None, help="comma-separated layers to enable (default: all that are present)"
+    )
     parser.add_argument("--self-check", action="store_true", help="print the layers this machine offers and exit")
-    parser.add_argument("--allowed-packages", nargs="*", default=[], metavar="NAME",
-                        help="distributions the program may import beside the standard library (default: none)")
+    parser.add_argument(
+        "--allowed-packages",
+        nargs="*",
+        default=[],
+        metavar="NAME",
+        help="distributions the program may import beside the standard library (default: none)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -63,8 +73,13 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"{path}: no such file")
         source = path.read_bytes().decode("utf-8", errors="surrogateescape")
     limits = Limits(cpu_s=args.timeout, wall_s=args.wall, memory_mb=args.memory_mb)
-    config = SandboxConfig(limits=limits, enable=enable, require=require, allow_degraded=args.allow_degraded,
-                           packages=tuple(args.allowed_packages))
+    config = SandboxConfig(
+        limits=limits,
+        enable=enable,
+        require=require,
+        allow_degraded=args.allow_degraded,
+        packages=tuple(args.allowed_packages),
+    )
     with Sandbox(config, workers=1, mode=args.mode) as sandbox:
         result = sandbox.run(source)
     out = result.to_dict()

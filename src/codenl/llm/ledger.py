@@ -105,7 +105,7 @@ class Ledger:
         if repair:
             self.repaired = repair_log_tail(self.path)
         if self.path.exists():
-            on_damage = lambda lineno, reason: self.damaged.append((lineno, reason))  # noqa: E731
+            on_damage = lambda lineno, reason: self.damaged.append((lineno, reason))
             for lineno, entry in iter_jsonl(self.path, allow_partial_tail=True, on_damage=on_damage):
                 key = entry.get("key")
                 result = entry.get("result")
@@ -149,8 +149,10 @@ class Ledger:
         """One warning line per skipped line (the first ``limit``, then a count), and the tail repair."""
         out = [f"warning: {self.repaired}"] if self.repaired else []
         for lineno, reason in self.damaged[:limit]:
-            out.append(f"warning: {self.path}:{lineno}: skipped a damaged ledger line ({reason}); its request is "
-                       "asked again unless another line completes it")
+            out.append(
+                f"warning: {self.path}:{lineno}: skipped a damaged ledger line ({reason}); its request is "
+                "asked again unless another line completes it"
+            )
         if len(self.damaged) > limit:
             out.append(f"warning: {self.path}: {len(self.damaged) - limit} more damaged line(s) skipped")
         return out
@@ -159,9 +161,7 @@ class Ledger:
         """Append one outcome (flushed and fsynced before returning)."""
         self.record_many([(key, status, result)], model=model, base_url=base_url)
 
-    def record_many(
-        self, outcomes: Sequence[tuple[str, str, Mapping[str, Any]]], *, model: str, base_url: str
-    ) -> None:
+    def record_many(self, outcomes: Sequence[tuple[str, str, Mapping[str, Any]]], *, model: str, base_url: str) -> None:
         """Append several outcomes with one write and one fsync (group commit)."""
         now = round(time.time(), 3)
         entries = [
@@ -197,8 +197,11 @@ def write_summary(ledger: Ledger, stats: Mapping[str, Any]) -> None:
     """The ledger's failure histogram and the last run's counts, beside the ledger (atomic; cheap to read)."""
     path = summary_path(ledger.path)
     size = ledger.path.stat().st_size if ledger.path.exists() else 0
-    data = {"ledger_bytes": size, "failures": {str(k): v for k, v in sorted(ledger.failure_histogram().items())},
-            "last_run": dict(stats)}
+    data = {
+        "ledger_bytes": size,
+        "failures": {str(k): v for k, v in sorted(ledger.failure_histogram().items())},
+        "last_run": dict(stats),
+    }
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(json.dumps(data, sort_keys=True) + "\n", encoding="utf-8")
     os.replace(tmp, path)

@@ -37,7 +37,7 @@ from codenl.llm.models import GGUF_ENV, resolve_gguf
 from codenl.llm.providers import Provider
 
 DEFAULT_ALIAS = "smollm2-135m-instruct"
-__all__ = ["GGUF_ENV", "DEFAULT_ALIAS", "LocalServer", "find_gguf", "llama_server_available"]
+__all__ = ["DEFAULT_ALIAS", "GGUF_ENV", "LocalServer", "find_gguf", "llama_server_available"]
 _PR_SET_PDEATHSIG = 1
 
 
@@ -54,9 +54,10 @@ def find_gguf(explicit: str | os.PathLike[str] | None = None, model: str | None 
 def llama_server_available() -> bool:
     """True when ``llama_cpp.server`` can be imported by this interpreter (without importing it)."""
     try:
-        return importlib.util.find_spec("llama_cpp") is not None and importlib.util.find_spec(
-            "llama_cpp.server"
-        ) is not None
+        return (
+            importlib.util.find_spec("llama_cpp") is not None
+            and importlib.util.find_spec("llama_cpp.server") is not None
+        )
     except (ImportError, ValueError):
         return False
 

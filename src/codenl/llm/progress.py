@@ -13,7 +13,7 @@ def format_eta(seconds: float | None) -> str:
     """``1h02m``, ``4m05s``, ``12s``; ``?`` when unknown."""
     if seconds is None or seconds != seconds or seconds < 0:
         return "?"
-    s = int(round(seconds))
+    s = round(seconds)
     if s >= 3600:
         return f"{s // 3600}h{(s % 3600) // 60:02d}m"
     if s >= 60:

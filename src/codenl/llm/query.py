@@ -65,15 +65,31 @@ def configure(parser: argparse.ArgumentParser) -> None:
     s.add_argument("--max-attempts", type=int, required=True, help="HTTP attempts per request before infra_error")
     s.add_argument("--request-timeout", type=float, required=True, help="seconds per attempt")
     s.add_argument("--progress-every", type=float, default=30.0, help="seconds between progress lines (stderr)")
-    s.add_argument("--reask", type=int, default=3,
-                   help="later runs that ask again a request whose outcome was infra_error (default 3)")
-    s.add_argument("--breaker", type=int, default=20,
-                   help="stop after this many requests in a row could not reach the API (0: never; default 20)")
-    s.add_argument("--routing", metavar="JSON",
-                   help="openrouter: provider routing preferences sent with each request (a JSON object)")
-    s.add_argument("--allowed-packages", nargs="*", default=[], metavar="NAME",
-                   help="sim: packages the sandbox lets a program import beside the standard library (the prompt "
-                        "says so; sandbox.allowed_packages)")
+    s.add_argument(
+        "--reask",
+        type=int,
+        default=3,
+        help="later runs that ask again a request whose outcome was infra_error (default 3)",
+    )
+    s.add_argument(
+        "--breaker",
+        type=int,
+        default=20,
+        help="stop after this many requests in a row could not reach the API (0: never; default 20)",
+    )
+    s.add_argument(
+        "--routing",
+        metavar="JSON",
+        help="openrouter: provider routing preferences sent with each request (a JSON object)",
+    )
+    s.add_argument(
+        "--allowed-packages",
+        nargs="*",
+        default=[],
+        metavar="NAME",
+        help="sim: packages the sandbox lets a program import beside the standard library (the prompt "
+        "says so; sandbox.allowed_packages)",
+    )
     f = parser.add_argument_group("files")
     f.add_argument("--ledger", required=True, help="the job's append-only request ledger")
     f.add_argument("--problems", nargs="+", required=True, help="instance shards")
@@ -206,9 +222,11 @@ def response_record(
             error=item.direct_error,
         )
     else:
-        record.update(status=result.status, request_key=request_key, **{
-            k: v for k, v in result.to_dict().items() if k != "status"
-        })
+        record.update(
+            status=result.status,
+            request_key=request_key,
+            **{k: v for k, v in result.to_dict().items() if k != "status"},
+        )
     record["code_sha256"] = item.code_sha256
     return record
 
@@ -255,8 +273,12 @@ async def ask_all(
         breaker=args.breaker,
         routing=args.routing_prefs,
     ) as client:
-        flat = [(it.messages, Sampling(args.temperature, args.top_p, args.max_tokens, it.instance["seed"]))
-                for shard in shards for it in shard if it.messages is not None]
+        flat = [
+            (it.messages, Sampling(args.temperature, args.top_p, args.max_tokens, it.instance["seed"]))
+            for shard in shards
+            for it in shard
+            if it.messages is not None
+        ]
         reporter = asyncio.create_task(report_every(progress, args.progress_every))
         try:
             answers = iter(await client.complete_many(flat))
@@ -273,14 +295,23 @@ async def ask_all(
             results.append(out)
     infra = [key for shard in results for res, key in shard if res is not None and res.status == "infra_error"]
     pending = sum(ledger.final_failure(k, args.reask) is None for k in infra)
-    write_summary(ledger, {
-        "reasked": progress.reasked, "reasked_failed": progress.reasked_failed, "final": progress.final_failed,
-        "infra_error": len(infra), "pending": pending,
-    })
+    write_summary(
+        ledger,
+        {
+            "reasked": progress.reasked,
+            "reasked_failed": progress.reasked_failed,
+            "final": progress.final_failed,
+            "infra_error": len(infra),
+            "pending": pending,
+        },
+    )
     if infra:
-        print(f"query: {len(infra)} request(s) ended infra_error; {pending} will be asked again by the next run of "
-              f"the same command, {len(infra) - pending} have failed in {args.reask + 1} runs and stay infra_error",
-              file=sys.stderr, flush=True)
+        print(
+            f"query: {len(infra)} request(s) ended infra_error; {pending} will be asked again by the next run of "
+            f"the same command, {len(infra) - pending} have failed in {args.reask + 1} runs and stay infra_error",
+            file=sys.stderr,
+            flush=True,
+        )
     return results, progress
 
 

@@ -11,7 +11,7 @@ made from the same list, so they cannot disagree.
 from __future__ import annotations
 
 FINAL_ANSWER = (
-    'End your response with the final answer as one JSON object on its own line, exactly of the form\n'
+    "End your response with the final answer as one JSON object on its own line, exactly of the form\n"
     '{"answer": ANSWER}\n'
     "where ANSWER follows the answer format above: numbers as JSON numbers (not strings, no thousands "
     "separators), true/false for yes/no answers, lists in square brackets. Write nothing after this JSON object."
@@ -66,9 +66,7 @@ CONTROLSIM = (
     "this JSON object.\n"
 )
 
-STDLIB = (
-    "math, itertools, functools, collections, heapq, bisect, fractions, re, and every name of the typing module"
-)
+STDLIB = "math, itertools, functools, collections, heapq, bisect, fractions, re, and every name of the typing module"
 
 
 def libraries_sentence(packages: tuple[str, ...] | list[str] = ()) -> str:
@@ -77,6 +75,7 @@ def libraries_sentence(packages: tuple[str, ...] | list[str] = ()) -> str:
     if not names:
         return f"Only the Python 3 standard library is available ({STDLIB}); no other package can be imported."
     listed = ", ".join(names)
-    return (f"The Python 3 standard library is available ({STDLIB}), and so are these packages: {listed}; "
-            "no other package can be imported.")
-
+    return (
+        f"The Python 3 standard library is available ({STDLIB}), and so are these packages: {listed}; "
+        "no other package can be imported."
+    )

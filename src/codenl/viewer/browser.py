@@ -12,17 +12,25 @@ from contextlib import contextmanager
 from typing import Any
 
 CHROMIUM_FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--window-size=1400,1000",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1400,1000",
 )
 
 
 def find_chromium() -> tuple[str | None, str | None]:
     """Paths of the browser and of its driver (None when absent)."""
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver = shutil.which("chromedriver") or ("/usr/bin/chromedriver" if os.path.exists("/usr/bin/chromedriver")
-                                              else None)
+    driver = shutil.which("chromedriver") or (
+        "/usr/bin/chromedriver" if os.path.exists("/usr/bin/chromedriver") else None
+    )
     return browser, driver
 
 
@@ -34,8 +42,10 @@ def chromium() -> Iterator[Any]:
 
     browser, driver_path = find_chromium()
     if browser is None or driver_path is None:
-        raise RuntimeError("chromium and chromedriver are not installed (Debian: apt-get install chromium "
-                           "chromium-driver; scripts/setup-system.sh does it)")
+        raise RuntimeError(
+            "chromium and chromedriver are not installed (Debian: apt-get install chromium "
+            "chromium-driver; scripts/setup-system.sh does it)"
+        )
     profile = tempfile.mkdtemp(prefix="codenl-chromium-")
     options = webdriver.ChromeOptions()
     options.binary_location = browser

@@ -116,11 +116,16 @@ def counts_table(records: pd.DataFrame, models: list[str]) -> list[list[Any]]:
     df = records[["model", "kind", "size", "seed", "arm", "outcome"]].copy()
     df["correct"] = df["outcome"] == "correct"
     df["infra"] = df["outcome"] == "infra_error"
-    g = df.groupby(["model", "kind", "size", "seed", "arm"], observed=True).agg(
-        n=("outcome", "size"), correct=("correct", "sum"), infra=("infra", "sum")).reset_index()
+    g = (
+        df.groupby(["model", "kind", "size", "seed", "arm"], observed=True)
+        .agg(n=("outcome", "size"), correct=("correct", "sum"), infra=("infra", "sum"))
+        .reset_index()
+    )
     index = {m: i for i, m in enumerate(models)}
-    return [[index[r.model], str(r.kind), int(r.size), int(r.seed), str(r.arm), int(r.n), int(r.correct),
-             int(r.infra)] for r in g.itertuples(index=False)]
+    return [
+        [index[r.model], str(r.kind), int(r.size), int(r.seed), str(r.arm), int(r.n), int(r.correct), int(r.infra)]
+        for r in g.itertuples(index=False)
+    ]
 
 
 def outcome_counts(records: pd.DataFrame, models: list[str]) -> list[list[Any]]:
@@ -136,8 +141,9 @@ def disagreements(records: pd.DataFrame, models: list[str]) -> dict[str, list[li
     from codenl.analysis.stats import COMPARISONS
 
     index = {m: i for i, m in enumerate(models)}
-    wide = records.pivot_table(index=["model", "seed", "instance_id"], columns="arm", values="outcome",
-                               aggfunc="first", observed=True)
+    wide = records.pivot_table(
+        index=["model", "seed", "instance_id"], columns="arm", values="outcome", aggfunc="first", observed=True
+    )
     pairs = []
     for a, b in COMPARISONS:
         for x, y in ((a, b), (b, a)):
@@ -177,8 +183,7 @@ def list_rows(group: pd.DataFrame) -> list[list[Any]]:
             row = rows[r.instance_id] = [str(r.instance_id), int(r.size), index, short(gold), [None] * len(ARMS)]
         fid = _scalar(r.fidelity) if "fidelity" in has else None
         answer = _json_text(r.answer) if "answer" in has else None
-        row[4][ARMS.index(r.arm)] = [_OUTCOME_INDEX[r.outcome], None if fid is None else int(bool(fid)),
-                                     short(answer)]
+        row[4][ARMS.index(r.arm)] = [_OUTCOME_INDEX[r.outcome], None if fid is None else int(bool(fid)), short(answer)]
     return sorted(rows.values(), key=lambda row: (row[1], -1 if row[2] is None else row[2], row[0]))
 
 
@@ -193,7 +198,7 @@ def _prompt(arm: str, instance: Mapping[str, Any] | None, code: str | None, used
         return None, "the problem shard is missing: the prompt cannot be rebuilt"
     try:
         text = render(arm, instance, code)
-    except Exception as exc:  # noqa: BLE001 - a record the template cannot take is shown, not fatal
+    except Exception as exc:
         return None, f"the prompt cannot be rebuilt: {exc}"
     note = "rebuilt from the instance with the current template"
     if used and used != PROMPT_VERSIONS[arm]:
@@ -227,17 +232,38 @@ def instance_detail(
         "answer_type": instance.get("answer_type") if instance else None,
         "algorithm": (instance or {}).get("algorithm") or _scalar(any_row.get("algorithm")),
         "index": (instance or {}).get("index", _scalar(any_row.get("index"))),
-        "gold": json.dumps(instance["answer"], ensure_ascii=False) if instance and "answer" in instance
+        "gold": json.dumps(instance["answer"], ensure_ascii=False)
+        if instance and "answer" in instance
         else _json_text(any_row.get("gold")),
         "generator_version": (instance or {}).get("generator_version") or _scalar(any_row.get("generator_version")),
         "arms": {},
     }
     for arm in ARMS:
         row = rows.get(arm)
-        entry: dict[str, Any] = {"graded": None if row is None else {
-            k: (_json_text(v) if k == "answer" else _scalar(v)) for k, v in row.items()
-            if k not in ("instance_id", "model", "seed", "kind", "size", "arm", "gold", "family", "algorithm",
-                         "index", "generator_version", "source", "provider")}}
+        entry: dict[str, Any] = {
+            "graded": None
+            if row is None
+            else {
+                k: (_json_text(v) if k == "answer" else _scalar(v))
+                for k, v in row.items()
+                if k
+                not in (
+                    "instance_id",
+                    "model",
+                    "seed",
+                    "kind",
+                    "size",
+                    "arm",
+                    "gold",
+                    "family",
+                    "algorithm",
+                    "index",
+                    "generator_version",
+                    "source",
+                    "provider",
+                )
+            }
+        }
         if arm in ASKED_ARMS:
             response = responses.get(arm)
             entry["response"] = _strip(response)
@@ -247,7 +273,8 @@ def instance_detail(
                 entry["prompt"], entry["prompt_note"] = None, "nothing was asked: the Sim reply has no code"
             else:
                 entry["prompt"], entry["prompt_note"] = _prompt(
-                    arm, instance, code, response.get("prompt_version") if response else None)
+                    arm, instance, code, response.get("prompt_version") if response else None
+                )
             if arm == "sim":
                 entry["code"] = sim_code
                 entry["code_note"] = found.note if found else "no reply text"
@@ -330,7 +357,7 @@ def read_records(path: Path) -> pd.DataFrame:
         raise UsageError(f"--records {path}: no such file")
     try:
         df = pd.read_parquet(path)
-    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a bad file
+    except Exception as exc:
         raise UsageError(f"--records {path}: not a readable Parquet file ({exc})") from None
     check_columns(df, f"--records {path}")
     return df
@@ -348,11 +375,15 @@ def detail_shard(results: Path, model: str, kind: str, size: int, seed: int, gro
     rows: dict[str, dict[str, dict[str, Any]]] = {}
     for record in group.to_dict(orient="records"):
         rows.setdefault(record["instance_id"], {})[record["arm"]] = record
-    return {"notes": notes, "instances": {
-        iid: instance_detail(problems.get(iid), arms, {a: responses[a].get(iid) for a in ASKED_ARMS},
-                             executions.get(iid))
-        for iid, arms in rows.items()
-    }}
+    return {
+        "notes": notes,
+        "instances": {
+            iid: instance_detail(
+                problems.get(iid), arms, {a: responses[a].get(iid) for a in ASKED_ARMS}, executions.get(iid)
+            )
+            for iid, arms in rows.items()
+        },
+    }
 
 
 def copy_figures(figures: Path | None, out: Path) -> list[str]:
@@ -396,8 +427,11 @@ def build(
             details = {}
             for size, sub in group.groupby("size", observed=True, sort=True):
                 detail_file = f"data/detail/m{mi}/{kind}/{int(size)}/seed{int(seed)}.js"
-                write_js(tmp / detail_file, f"detail/{mi}/{kind}/{int(size)}/{int(seed)}",
-                         detail_shard(results, model, kind, int(size), int(seed), sub))
+                write_js(
+                    tmp / detail_file,
+                    f"detail/{mi}/{kind}/{int(size)}/{int(seed)}",
+                    detail_shard(results, model, kind, int(size), int(seed), sub),
+                )
                 details[str(int(size))] = detail_file
             shards[key] = {"list": list_file, "detail": details, "n": int(group["instance_id"].nunique())}
         index = site_index(records, figures=copy_figures(figures, tmp), ci=read_ci(stats), shards=shards)
@@ -413,18 +447,29 @@ def build(
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--records", required=True, help="records table, e.g. results/aggregate/records.parquet")
-    parser.add_argument("--results", default="results",
-                        help="results directory holding problems/, responses/, executions/ (default: results)")
+    parser.add_argument(
+        "--results",
+        default="results",
+        help="results directory holding problems/, responses/, executions/ (default: results)",
+    )
     parser.add_argument("--out", required=True, help="output directory, e.g. results/viewer (replaced whole)")
     parser.add_argument("--figures", default=None, help="directory of the PNG figures to show (optional)")
-    parser.add_argument("--stats", default=None,
-                        help="directory of the stats tables, for the CIs of accuracy_model_arm.csv (optional)")
+    parser.add_argument(
+        "--stats", default=None, help="directory of the stats tables, for the CIs of accuracy_model_arm.csv (optional)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
-    index = build(Path(args.records), Path(args.results), out, Path(args.figures) if args.figures else None,
-                  Path(args.stats) if args.stats else None)
-    print(f"viewer: {index['n_instances']} instances, {index['n_records']} records, {len(index['shards'])} shards, "
-          f"{len(index['figures'])} figures -> {out / 'index.html'}")
+    index = build(
+        Path(args.records),
+        Path(args.results),
+        out,
+        Path(args.figures) if args.figures else None,
+        Path(args.stats) if args.stats else None,
+    )
+    print(
+        f"viewer: {index['n_instances']} instances, {index['n_records']} records, {len(index['shards'])} shards, "
+        f"{len(index['figures'])} figures -> {out / 'index.html'}"
+    )
     return 0

@@ -42,8 +42,11 @@ def run(args: argparse.Namespace) -> int:
     directory = Path(args.dir).resolve()
     httpd = server(directory, args.port)
     host, port = httpd.server_address[:2]
-    print(f"view: serving {directory} at http://{host}:{port}/ (also opens as file://{directory / 'index.html'}); "
-          "Ctrl-C stops", flush=True)
+    print(
+        f"view: serving {directory} at http://{host}:{port}/ (also opens as file://{directory / 'index.html'}); "
+        "Ctrl-C stops",
+        flush=True,
+    )
     try:
         httpd.serve_forever()
     except KeyboardInterrupt:

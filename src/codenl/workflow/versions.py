@@ -16,8 +16,9 @@ from typing import Any
 
 
 def stage_versions(kinds: Iterable[str], allowed_packages: Iterable[str] = ()) -> dict[str, Any]:
-    """``{"generator": {kind: v}, "prompt": {arm: v}, "extraction": v, "harness": v, "grader": {kind: v}, "baselines": v}``; the sim
-    prompt names ``allowed_packages`` (what the sandbox lets a program import beside the standard library)."""
+    """``{"generator": {kind: v}, "prompt": {arm: v}, "extraction": v, "harness": v, "grader": {kind: v},
+    "baselines": v}``; the sim prompt names ``allowed_packages`` (what the sandbox lets a program import beside the
+    standard library)."""
     from codenl.answers import CODE_EXTRACTION_VERSION
     from codenl.baselines import BASELINES_VERSION
     from codenl.grading import grader_version
