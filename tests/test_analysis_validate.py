@@ -21,8 +21,12 @@ FAMILY = {"add": "fine_grained", "clrs30": "clrs", "tsp": "nphard"}
 
 
 def _expected(models=MODELS, seeds=(0, 1), cells=CELLS):
-    return [{"model": m, "seed": s, "kind": k, "family": FAMILY[k], "size": d, "n": n}
-            for m in models for s in seeds for k, d, n in cells]
+    return [
+        {"model": m, "seed": s, "kind": k, "family": FAMILY[k], "size": d, "n": n}
+        for m in models
+        for s in seeds
+        for k, d, n in cells
+    ]
 
 
 def _records(**kw):
@@ -123,7 +127,7 @@ def test_inconsistent_correct_and_unknown_outcome():
 def test_thresholds_merge_and_reject_unknown_keys():
     assert merge_thresholds({}) == DEFAULT_THRESHOLDS
     assert merge_thresholds({"max_infra_error_rate": 0.02})["max_infra_error_rate"] == 0.02
-    with pytest.raises(UsageError, match="validation.max_nan_rate: unknown threshold"):
+    with pytest.raises(UsageError, match=r"validation\.max_nan_rate: unknown threshold"):
         merge_thresholds({"max_nan_rate": 0.1})
     with pytest.raises(UsageError, match="in \\[0, 1\\]"):
         merge_thresholds({"max_parse_error_rate": 2})
@@ -151,12 +155,22 @@ def test_cli_with_the_embedded_default_config(tmp_path, capsys):
     cells = expected_cells(load_config([str(ROOT / "config.yaml")]))
     model = cells[0]["model"]
     grid = [(c["kind"], c["size"], c["n"]) for c in cells]
-    df = synthetic_records({model: {"nl": 0.0, "sim": 0.0, "controlsim": 0.0, "code": 0.05}}, [cells[0]["seed"]],
-                           grid, rng_seed=1)
+    df = synthetic_records(
+        {model: {"nl": 0.0, "sim": 0.0, "controlsim": 0.0, "code": 0.05}}, [cells[0]["seed"]], grid, rng_seed=1
+    )
     df["family"] = df["kind"].map({c["kind"]: c["family"] for c in cells})
     df.to_parquet(tmp_path / "records.parquet")
-    args = ["validate", "--records", str(tmp_path / "records.parquet"), "--configfile", str(ROOT / "config.yaml"),
-            "--out-md", str(tmp_path / "v.md"), "--out-json", str(tmp_path / "v.json")]
+    args = [
+        "validate",
+        "--records",
+        str(tmp_path / "records.parquet"),
+        "--configfile",
+        str(ROOT / "config.yaml"),
+        "--out-md",
+        str(tmp_path / "v.md"),
+        "--out-json",
+        str(tmp_path / "v.json"),
+    ]
     assert main(args) == 0, capsys.readouterr()
     assert json.loads((tmp_path / "v.json").read_text())["ok"] is True
     dropped = cells[-1]["kind"]
@@ -173,13 +187,23 @@ def test_a_failed_validation_keeps_its_report_under_a_name_snakemake_does_not_de
     cells = expected_cells(load_config([str(ROOT / "config.yaml")]))
     model = cells[0]["model"]
     grid = [(c["kind"], c["size"], c["n"]) for c in cells]
-    df = synthetic_records({model: {"nl": 0.5, "sim": 0.5, "controlsim": 0.5, "code": 0.5}}, [cells[0]["seed"]],
-                           grid, rng_seed=2)
+    df = synthetic_records(
+        {model: {"nl": 0.5, "sim": 0.5, "controlsim": 0.5, "code": 0.5}}, [cells[0]["seed"]], grid, rng_seed=2
+    )
     df["family"] = df["kind"].map({c["kind"]: c["family"] for c in cells})
     md, js = tmp_path / "agg" / "validation.md", tmp_path / "agg" / "validation.json"
-    args = ["validate", "--records", str(tmp_path / "records.parquet"), "--configfile", str(ROOT / "config.yaml"),
-            "--out-md", str(md), "--out-json", str(js)]
-    df[df["kind"] != "knap"].to_parquet(tmp_path / "records.parquet")
+    args = [
+        "validate",
+        "--records",
+        str(tmp_path / "records.parquet"),
+        "--configfile",
+        str(ROOT / "config.yaml"),
+        "--out-md",
+        str(md),
+        "--out-json",
+        str(js),
+    ]
+    df[df["kind"] != cells[0]["kind"]].to_parquet(tmp_path / "records.parquet")  # one configured kind missing
     assert main(args) == 1
     captured = capsys.readouterr()
     kept = tmp_path / "agg" / "validation.failed.md"
