@@ -15,8 +15,8 @@ from codenl.answers import (
     NO_TEXT,
     TRUNCATED,
     AnswerTypeError,
-    coerce,
     code_blocks,
+    coerce,
     extract_answer,
     extract_code,
     find_answer_object,
@@ -382,11 +382,11 @@ def test_without_code_masks_complete_python_blocks_only() -> None:
     from codenl.answers import without_code
 
     text = (
-        "```python\nx = {'answer': 1}\n```\n"          # python block: masked
+        "```python\nx = {'answer': 1}\n```\n"  # python block: masked
         "```\ndef solution():\n    return {'answer': 2}\n```\n"  # untagged program: masked
-        "```json\n{\"answer\": 3}\n```\n"               # json block: kept
-        "```\n{\"answer\": 4}\n```\n"                   # untagged, not a program: kept
-        "```python\ny = {'answer': 5}\n"                 # unterminated: kept
+        '```json\n{"answer": 3}\n```\n'  # json block: kept
+        '```\n{"answer": 4}\n```\n'  # untagged, not a program: kept
+        "```python\ny = {'answer': 5}\n"  # unterminated: kept
     )
     masked = without_code(text)
     assert "'answer': 1" not in masked and "'answer': 2" not in masked
@@ -394,11 +394,19 @@ def test_without_code_masks_complete_python_blocks_only() -> None:
     assert extract_answer(text, "int", outside_code=True).value == 5
     assert extract_answer(text.rsplit("```python", 1)[0], "int", outside_code=True).value == 4
     assert extract_answer("```py\nr = {'answer': 1}\n```", "int", outside_code=True).found is False
+    # an answer line that ends the reply inside its last block is the stated answer; followed by prose, it is code
+    ends = '```python\ndef solution():\n    return 3\n\n{"answer": 3}\n```\n\n'
+    assert extract_answer(ends, "int", outside_code=True).value == 3
+    assert extract_answer(ends + "Done.", "int", outside_code=True).found is False
+    assert extract_answer(ends.replace('{"answer": 3}', 'x = {"answer": 3}'), "int", outside_code=True).found is False
+    assert extract_answer(ends + 'So: {"answer": 4}', "int", outside_code=True).value == 4
     assert extract_answer("```py\nr = {'answer': 1}\n```", "int").value == 1
 
 
 _code_line = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"),
+    alphabet=st.characters(
+        blacklist_categories=("Cs", "Cc"), blacklist_characters="\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+    ),
     max_size=40,
 ).filter(lambda line: not line.lstrip(" ").startswith(("```", "~~~")))
 

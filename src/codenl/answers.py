@@ -15,8 +15,9 @@ model's reasoning:
 * big integers are exact: digits go straight to ``int``, never through ``float``.
 
 No object with an ``"answer"`` key -> not found (``parse_error``); likewise when the last ``{"answer": ...}`` in the
-text cannot be read (malformed, or cut by ``max_tokens``): an earlier readable one was a draft, not the final answer.  Found but not convertible to ``answer_type``
--> a reason naming the position at fault (``answer[3]: expected an integer, got 'x'``).
+text cannot be read (malformed, or cut by ``max_tokens``): an earlier readable one was a draft, not the final answer.
+Found but not convertible to ``answer_type`` -> a reason naming the position at fault (``answer[3]: expected an
+integer, got 'x'``).
 
 Code
 ----
@@ -50,8 +51,8 @@ __all__ = [
     "coerce",
     "extract_answer",
     "extract_code",
-    "find_code",
     "find_answer_object",
+    "find_code",
     "parse_answer_type",
     "without_code",
 ]
@@ -560,9 +561,7 @@ def code_blocks(text: str) -> list[CodeBlock]:
             code = code[:-1]  # the newline before the closing fence belongs to the fence
             if code.endswith("\r"):
                 code = code[:-1]
-        blocks.append(
-            CodeBlock(lang=m.group("lang").lower(), code=code, terminated=terminated, start=i, end=j + 1)
-        )
+        blocks.append(CodeBlock(lang=m.group("lang").lower(), code=code, terminated=terminated, start=i, end=j + 1))
         i = j + 1
     return blocks
 
@@ -572,7 +571,10 @@ def without_code(text: str) -> str:
 
     Used for the sim and controlsim arms, whose replies hold code: a dict literal ``{"answer": ...}`` inside the
     program is not the model's stated answer.  Unterminated blocks are kept (the answer may follow a missing
-    closing fence).
+    closing fence).  One exception: a reply that *ends* with a python block (nothing but blank lines after its
+    closing fence) whose last non-blank line is an answer object and nothing else (``{"answer": 42}``) keeps that
+    line: the model ended its reply with the answer line as asked and closed the fence after it (small models do
+    this often).  An answer-shaped dict that is part of a statement (``r = {"answer": 1}``) stays code.
     """
     blocks = [
         b
@@ -582,9 +584,26 @@ def without_code(text: str) -> str:
     if not blocks:
         return text
     lines = text.splitlines(keepends=True)
+    kept = _trailing_answer_line(lines, blocks[-1])
     for b in blocks:
         lines[b.start : b.end] = ["\n"] * (b.end - b.start)
+    if kept is not None:
+        lines[kept[0]] = kept[1]
     return "".join(lines)
+
+
+def _trailing_answer_line(lines: list[str], block: CodeBlock) -> tuple[int, str] | None:
+    """``(index, line)`` of the answer line that ends the reply inside its last block (:func:`without_code`)."""
+    if any(line.strip() for line in lines[block.end :]):
+        return None
+    for i in range(block.end - 2, block.start, -1):  # the body, last line first (block.end - 1 is the fence)
+        stripped = lines[i].strip()
+        if not stripped:
+            continue
+        if stripped.startswith("{") and stripped.endswith("}") and _ANSWER_START.match(stripped):
+            return i, lines[i]
+        return None
+    return None
 
 
 def _compiles(code: str) -> bool:
