@@ -65,6 +65,7 @@ class Knapsack(Kind):
     max_size = 40
     version = "1"
     size_meaning = "number of items"
+    unordered = ((),)  # the items taken, in any order
 
     def make(self, size: int, rng: random.Random, index: int) -> Problem:
         weights = [rng.randint(1, MAX_WEIGHT) for _ in range(size)]
