@@ -63,6 +63,7 @@ HOSTILE = {
     "memory_search": (program("memory_search", token=TOKEN), {"status": "ok", "value": []}),
     "ipc_and_scheduling": (program("ipc_and_scheduling"), {"status": "ok"}),
     "imports": (program("imports", paths=", ".join(repr(p) for p in FORBIDDEN)), {"status": "ok"}),
+    "imports_beside_stdlib": (program("imports_beside_stdlib"), {"status": "ok"}),
     "scratch_metadata": (program("scratch_metadata"), {"status": "ok"}),
     "memfd_hog": (program("memfd_hog", files=50, mib_each=60), {"status": "ok",
                                                                 "value": {"held_mib": 0, "stopped": 1}}),
@@ -179,6 +180,8 @@ def test_hostile_program_gets_its_own_outcome(sequence, name):
         assert "\ufffd\ufffd" in rec["exception_message"] and rec["exception_type"] == "ValueError"
     if name == "ipc_and_scheduling":
         assert set(rec["value"].values()) == {"denied"}, rec["value"]
+    if name == "imports_beside_stdlib":
+        assert rec["value"]["readable"] == [] and rec["value"]["imported"] == [], rec["value"]
     if name == "scratch_metadata":  # times may be set (the worker resets them); attributes and flags never
         assert {k: v for k, v in rec["value"].items() if not k.startswith("utime")} == {
             "xattr .": "errno 1", "acl .": "errno 1", "xattr ..": "errno 1", "acl ..": "errno 1",

@@ -63,7 +63,8 @@ ZYGOTE_TIMEOUT = 30.0
 #: longest the worker spends emptying a task's scratch directory before it retires instead
 CLEANUP_SECONDS = 2.0
 #: beside the interpreter's own directories: what any program may read, and the one device it may write
-SYSTEM_READ = ("/usr", "/etc/ld.so.cache", "/etc/localtime", "/dev/zero", "/dev/urandom", "/dev/random")
+SYSTEM_READ = ("/etc/ld.so.cache", "/etc/localtime", "/dev/zero", "/dev/urandom", "/dev/random")  # and /usr:
+# all of it but the Python packages the system installed there (codenl.sandbox.paths.system_rules)
 SYSTEM_WRITE = ("/dev/null",)  # exit status of a task whose layers could not be applied (the report says why)
 _ACCESS = {"read": landlock.READ, "list": landlock.LIST, "write": landlock.WRITE}
 
@@ -102,7 +103,10 @@ class WorkerState:
         """The Landlock ruleset of every task, made once (in the zygote)."""
         if "landlock" not in self.layers:
             return
-        rules = [(p, landlock.READ) for p in SYSTEM_READ] + [(p, _ACCESS[a]) for p, a in self.rules]
+        from codenl.sandbox.paths import system_rules
+
+        rules = [(p, landlock.READ) for p in SYSTEM_READ] + [(p, _ACCESS[a]) for p, a in system_rules("/usr")]
+        rules += [(p, _ACCESS[a]) for p, a in self.rules]
         rules += [(self.scratch, landlock.WRITE), *((p, landlock.WRITE) for p in SYSTEM_WRITE)]
         try:
             self.ruleset, self.enforced = landlock.create_ruleset(rules, self.landlock_abi)
