@@ -614,11 +614,8 @@ def test_a_set_is_wrong_where_the_answer_is_ordered_even_when_its_order_would_pa
 
 def _unordered_examples() -> list[tuple[str, dict[str, Any]]]:
     """Instances of every kind (and CLRS algorithm) that declares an unordered answer somewhere."""
-    from codenl.problems.base import Kind
-
     out = []
     for kind_name, spec in problems.REGISTRY.items():
-        kind: Kind = problems.get_kind(kind_name)
         for size in spec.default_sizes[:2]:
             for seed in (1, 2):
                 for inst in problems.generate(kind_name, size, seed, 30 if kind_name == "clrs30" else 4):
@@ -642,11 +639,11 @@ def test_unordered_declarations_agree_with_the_graders() -> None:
     for name, inst in examples:
         patterns = problems.unordered(inst)
 
-        def lists(value: Any, path: tuple = ()) -> list[tuple]:  # paths of the lists the patterns name
+        def lists(value: Any, patterns: tuple, path: tuple = ()) -> list[tuple]:  # the lists the patterns name
             found = [path] if isinstance(value, list) and any(_matches(path, p) for p in patterns) else []
             if isinstance(value, list):
                 for i, x in enumerate(value):
-                    found += lists(x, (*path, i))
+                    found += lists(x, patterns, (*path, i))
             return found
 
         def at(value: Any, path: tuple) -> Any:
@@ -654,7 +651,7 @@ def test_unordered_declarations_agree_with_the_graders() -> None:
                 value = value[step]
             return value
 
-        paths = lists(inst["answer"])
+        paths = lists(inst["answer"], patterns)
         assert paths, name
         rng = _random.Random(f"{name}|{inst['id']}")
         for path in paths:

@@ -24,8 +24,9 @@
    value; ``Fraction``/``Decimal`` -> int when integral else float; dict keys -> strings as ``json.dumps`` writes
    them (two keys written alike, ``1`` and ``"1"``, are an error: JSON would hold one); a subclass of ``str``,
    ``int``, ``float``, ``list``, ``tuple`` or a set -> the value it holds, as ``json.dumps`` writes it (never
-   through its own ``__str__``, ``__int__`` or ``__iter__``: a str-mixin Enum member is its value); a set or frozenset -> a list in a canonical (sorted) order **and its path in ``sets``**, so that grading
-   knows it had no order.  It writes, on the real standard output (file descriptor 1, whatever the model did
+   through its own ``__str__``, ``__int__`` or ``__iter__``: a str-mixin Enum member is its value); a set or
+   frozenset -> a list in a canonical (sorted) order **and its path in ``sets``**, so that grading knows it had
+   no order.  It writes, on the real standard output (file descriptor 1, whatever the model did
    to ``sys.stdout``), a line holding :data:`SENTINEL` followed by one line of JSON: ``{"value": V}`` (plus
    ``"sets": [path, ...]`` when V holds sets), or ``{"error": "..."}`` when the result cannot be converted (NaN,
    a generator, an object, a string holding a lone surrogate, nesting deeper than 200, ...) so that this is
