@@ -591,6 +591,86 @@ def test_sets_pass_where_the_grader_ignores_order() -> None:
     assert grade_execution(bridges, record).correct
 
 
+def test_a_set_of_components_of_sets_passes_a_partition() -> None:
+    scc = clrs_instance("strongly_connected_components")
+    record = execute(f"def solution():\n    return {{frozenset(c) for c in {scc['answer']!r}}}\n")
+    assert record["value_sets"] is not None and len(record["value_sets"]) == 1 + len(scc["answer"])
+    assert grade_execution(scc, record).correct
+
+
+def test_a_set_is_wrong_where_the_answer_is_ordered_even_when_its_order_would_pass() -> None:
+    """The shifts of a string matcher are an ordered list: a set of them is wrong, also when it holds one shift
+    or none (where every order of its elements is the same list, so that trying other orders cannot tell)."""
+    for algorithm in ("kmp_matcher", "naive_string_matcher"):
+        short = [i for size in (4, 8) for seed in (1, 2, 3) for i in problems.generate("clrs30", size, seed, 60)
+                 if i["algorithm"] == algorithm and len(i["answer"]) <= 1]
+        assert short, algorithm
+        for instance in short:
+            as_set = {"status": "ok", "value": list(instance["answer"]), "value_sets": [[]]}
+            grade = grade_execution(instance, as_set)
+            assert grade.outcome == "wrong" and "no order" in grade.detail, (instance["answer"], grade)
+            assert grade_execution(instance, {**as_set, "value_sets": None}).correct
+
+
+def _unordered_examples() -> list[tuple[str, dict[str, Any]]]:
+    """Instances of every kind (and CLRS algorithm) that declares an unordered answer somewhere."""
+    out = []
+    for kind_name, spec in problems.REGISTRY.items():
+        for size in spec.default_sizes[:2]:
+            for seed in (1, 2):
+                for inst in problems.generate(kind_name, size, seed, 30 if kind_name == "clrs30" else 4):
+                    if problems.unordered(inst):
+                        out.append((f"{kind_name}/{inst['algorithm'] or ''}", inst))
+    return out
+
+
+def test_unordered_declarations_agree_with_the_graders() -> None:
+    """Where a kind declares its answer unordered, its grader accepts the gold answer's elements in every order
+    (every permutation of up to 6 elements, else 30 seeded shuffles) at every declared position at once."""
+    import itertools
+    import random as _random
+
+    from codenl.grading import _matches
+
+    examples = _unordered_examples()
+    assert {name for name, _ in examples} >= {"ksp/", "clrs30/articulation_points", "clrs30/bridges",
+                                              "clrs30/strongly_connected_components", "clrs30/mst_kruskal",
+                                              "clrs30/activity_selector"}
+    for name, inst in examples:
+        patterns = problems.unordered(inst)
+
+        def lists(value: Any, patterns: tuple, path: tuple = ()) -> list[tuple]:  # the lists the patterns name
+            found = [path] if isinstance(value, list) and any(_matches(path, p) for p in patterns) else []
+            if isinstance(value, list):
+                for i, x in enumerate(value):
+                    found += lists(x, patterns, (*path, i))
+            return found
+
+        def at(value: Any, path: tuple) -> Any:
+            for step in path:
+                value = value[step]
+            return value
+
+        paths = lists(inst["answer"], patterns)
+        assert paths, name
+        rng = _random.Random(f"{name}|{inst['id']}")
+        for path in paths:
+            node = at(inst["answer"], path)
+            orders = (list(itertools.permutations(node)) if len(node) <= 6
+                      else [rng.sample(node, len(node)) for _ in range(30)])
+            for order in orders:
+                answer = json.loads(json.dumps(inst["answer"]))
+                at(answer, path)[:] = list(order)
+                verdict = problems.grade(inst, answer)
+                assert verdict.correct, (name, path, order, verdict.reason)
+        for _ in range(10):  # every declared list shuffled at once, innermost first
+            answer = json.loads(json.dumps(inst["answer"]))
+            for path in sorted(paths, key=len, reverse=True):
+                node = at(answer, path)
+                node[:] = rng.sample(node, len(node))
+            assert problems.grade(inst, answer).correct, (name, answer)
+
+
 def test_sets_inside_sets_are_rearranged_innermost_first() -> None:
     record = execute("def solution():\n    return {'a': [{3, 1, 2}, frozenset({frozenset({5, 4}), frozenset({6})})]}\n")
     assert record["value"] == {"a": [[1, 2, 3], [[4, 5], [6]]]}

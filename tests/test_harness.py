@@ -191,6 +191,9 @@ def test_print_instead_of_return_gives_null_value() -> None:
         ("def solution():\n    return 1 + 2j\n", "complex"),
         ("from decimal import Decimal\ndef solution():\n    return [Decimal('Infinity')]\n", "Infinity"),
         ("def solution():\n    return Fraction(10**400, 3)\n", "too large"),
+        ("def solution():\n    return {1: 'a', '1': 'b'}\n", "two dict keys"),  # JSON would keep one of them
+        ("def solution():\n    return {True: 'a', 'true': 'b'}\n", "two dict keys"),
+        ("def solution():\n    return 10 ** 5000\n", "4300 digits"),
     ],
 )
 def test_unconvertible_results_are_reported_not_crashes(code: str, fragment: str) -> None:
@@ -203,6 +206,50 @@ def test_unconvertible_results_are_reported_not_crashes(code: str, fragment: str
 
 def last_line(stderr: str) -> str:
     return stderr.strip().splitlines()[-1]
+
+
+def test_subclasses_are_written_as_what_they_hold_like_json_dumps() -> None:
+    """A str, int, float, list, tuple or set subclass is written as the value it holds (as ``json.dumps`` writes
+    it), never through its own ``__str__``, ``__int__``, ``__float__`` or ``__iter__``: a str-mixin Enum member is
+    its value, not ``"Dir.UP"``."""
+    code = """
+    import enum
+
+    class Dir(str, enum.Enum):
+        UP = "up"
+
+    class Level(enum.IntEnum):
+        ONE = 1
+
+    class Loud(str):
+        def __str__(self):
+            return "forged"
+
+    class Seven(int):
+        def __int__(self):
+            return 7
+
+        def __index__(self):
+            return 7
+
+    class Half(float):
+        def __float__(self):
+            return 0.5
+
+    class Endless(list):
+        def __iter__(self):
+            while True:
+                yield 0
+
+    class Odd(frozenset):
+        def __iter__(self):
+            return iter([9])
+
+    def solution():
+        return [Dir.UP, Level.ONE, Loud("real"), Seven(5), Half(2.0), Endless([1, 2]), Odd({3}), {Dir.UP: Seven(5)},
+                {Loud("k"): 1, Seven(6): 2}]
+    """
+    assert value_of(code) == ["up", 1, "real", 5, 2.0, [1, 2], [3], {"up": 5}, {"k": 1, "6": 2}]
 
 
 def test_runtime_error_keeps_model_line_numbers() -> None:

@@ -63,6 +63,10 @@ HOSTILE = {
     "memory_search": (program("memory_search", token=TOKEN), {"status": "ok", "value": []}),
     "ipc_and_scheduling": (program("ipc_and_scheduling"), {"status": "ok"}),
     "imports": (program("imports", paths=", ".join(repr(p) for p in FORBIDDEN)), {"status": "ok"}),
+    "imports_beside_stdlib": (program("imports_beside_stdlib"), {"status": "ok"}),
+    "scratch_metadata": (program("scratch_metadata"), {"status": "ok"}),
+    "memfd_hog": (program("memfd_hog", files=50, mib_each=60), {"status": "ok",
+                                                                "value": {"held_mib": 0, "stopped": 1}}),
 }
 
 
@@ -176,6 +180,13 @@ def test_hostile_program_gets_its_own_outcome(sequence, name):
         assert "\ufffd\ufffd" in rec["exception_message"] and rec["exception_type"] == "ValueError"
     if name == "ipc_and_scheduling":
         assert set(rec["value"].values()) == {"denied"}, rec["value"]
+    if name == "imports_beside_stdlib":
+        assert rec["value"]["readable"] == [] and rec["value"]["imported"] == [], rec["value"]
+    if name == "scratch_metadata":  # times may be set (the worker resets them); attributes and flags never
+        assert {k: v for k, v in rec["value"].items() if not k.startswith("utime")} == {
+            "xattr .": "errno 1", "acl .": "errno 1", "xattr ..": "errno 1", "acl ..": "errno 1",
+            "flags .": "errno 1", "flags . wide": "errno 1",
+            "setxattrat .": "errno 38"}, rec["value"]
     if name == "imports":
         value = rec["value"]
         assert value["readable"] == [] and value["loaded"] == []
@@ -190,6 +201,8 @@ def test_benign_probe_sees_a_fresh_worker_state(sequence):
         assert rec["value"] == alone["probe"]["value"]
         assert rec["value"]["cwd_entries"] == [] and rec["value"]["nice"] == 0
         assert rec["value"]["affinity"] == sorted(os.sched_getaffinity(0))
+        for where in ("scratch", "scratch_parent"):  # nothing an earlier task wrote on them
+            assert rec["value"][where]["xattrs"] == [] and rec["value"][where]["mtime_ns"] == 0, rec["value"]
 
 
 def test_allowed_packages_are_importable_and_recorded(tmp_path):
@@ -313,3 +326,28 @@ def test_whole_path_execute_grade_aggregate(tmp_path):
     parquet = tmp_path / "records.parquet"
     assert main(["aggregate", "--graded", *map(str, graded), "--out", str(parquet)]) == 0
     assert pq.read_table(parquet).num_rows == 4 * len(cases)
+
+
+# ------------------------------------------------------------------------------------ the out-of-memory killer
+
+
+def test_out_of_memory_takes_the_task_never_its_worker():
+    """Without seccomp a program can hold memory that RLIMIT_AS does not count (memfd); past the worker's memory
+    budget the kernel's out-of-memory killer must take the task (the program's `memory_limit`), not its worker
+    or zygote (a `sandbox_error`, which would take a failing program out of the denominator)."""
+    from codenl.harness import build_program
+    from codenl.sandbox.limits import Limits
+    from codenl.sandbox.pool import Sandbox, SandboxConfig
+    from codenl.sandbox.selfcheck import ALL_LAYERS, probe_layers
+
+    if probe_layers(("cgroups",)).available.get("cgroups") is not None:
+        pytest.skip("needs the cgroups layer (a memory limit per worker): without it the hog would load the host")
+    layers = tuple(layer for layer in ALL_LAYERS if layer != "seccomp")
+    config = SandboxConfig(limits=Limits(cpu_s=8, memory_mb=128), enable=layers, require=layers, tmpfs_mb=64)
+    with Sandbox(config, workers=1) as sb:
+        before = sb.worker_pids()
+        hog = sb.run(build_program(program("memfd_hog", files=50, mib_each=60)))
+        assert hog.status == "memory_limit", hog
+        assert sb.worker_pids() == before  # the same worker lives on
+        plain = sb.run(build_program(BENIGN["plain"]))
+        assert plain.status == "ok" and "[3, 1, 2]" in plain.stdout

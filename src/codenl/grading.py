@@ -19,9 +19,11 @@ Each (instance, model, seed, arm) ends in exactly one outcome of :data:`OUTCOMES
   ``runtime_error``; the returned value cannot be written as JSON (NaN, a generator, an object) -> ``wrong``.
   ``ok`` with a value -> converted to ``answer_type`` (not convertible, including ``null`` when the program
   printed instead of returning -> ``wrong`` with the reason), then graded by the kind's grader.  Where the value
-  held a Python set (the record's ``value_sets``), it has no order: it is ``correct`` only if the grader also
-  accepts its elements in other orders (reversed, rotated); so a set passes an order-insensitive answer (a set of
-  vertices) and is ``wrong`` for an ordered one (a sorted array).
+  held a Python set (the record's ``value_sets``), it has no order: a set is graded (as its elements in the
+  harness's canonical order) only where the kind declares the answer an unordered collection
+  (:attr:`codenl.problems.base.Kind.unordered`: a set of cut vertices, the components of a partition, the items
+  of a knapsack), and is ``wrong`` anywhere else (a sorted array, a tour, the shifts of a string matcher: even
+  when it holds one element, and even when its canonical order happens to be a correct answer).
 
 ``infra_error`` is never a wrong answer: it says the API or the sandbox failed after its retries.
 
@@ -52,6 +54,7 @@ from codenl.arms import ARM_REGISTRY, ARMS, ASKED_ARMS, OUTCOMES, executed_arm_o
 from codenl.codehash import source_hash
 from codenl.errors import CodenlError, RecordError
 from codenl.harness import UNCONVERTIBLE_PREFIX, value_problem
+from codenl.problems.base import ANY
 
 __all__ = [
     "ARMS",
@@ -243,9 +246,16 @@ def _canonical_key(item: Any) -> str:
     return json.dumps(item, sort_keys=True)
 
 
-#: orders in which a set (no order of its own) must also be correct: a grader that accepts only some orders
-#: of the elements does not accept the set
-SET_ORDERS = (lambda xs: xs[::-1], lambda xs: xs[1:] + xs[:1])
+def _matches(path: SetPath, pattern: tuple[int | str, ...]) -> bool:
+    return len(path) == len(pattern) and all(
+        (step == ANY and type(at) is int) or (type(at) is type(step) and at == step) for at, step in zip(path, pattern))
+
+
+def ordered_sets(instance: Mapping[str, Any], sets: list[SetPath]) -> list[SetPath]:
+    """The paths of ``sets`` (where the executed value held a Python set) at which ``instance``'s answer is not an
+    unordered collection: a set there has no order where the answer needs one (pure)."""
+    patterns = problems.unordered(instance)
+    return [path for path in sets if not any(_matches(path, pattern) for pattern in patterns)]
 
 
 def executed_value(instance: Mapping[str, Any], execution: Mapping[str, Any]) -> tuple[Any, str | None]:
@@ -304,14 +314,16 @@ def grade_execution(instance: Mapping[str, Any], execution: Mapping[str, Any]) -
     value, error = executed_value(instance, execution)
     if error is not None:
         return Grade("wrong", None, error)
-    grade = grade_answer(instance, value, "code")
-    sets = _set_paths(execution)
-    if grade.correct and sets:
-        for arrange in SET_ORDERS:
-            if not grade_answer(instance, _rearranged(value, sets, arrange), "code").correct:
-                return Grade("wrong", value, "solution() returned a set (which has no order) where the order of "
-                                             "the answer matters: another order of its elements is wrong")
-    return grade
+    misplaced = ordered_sets(instance, _set_paths(execution))
+    if misplaced:
+        where = "the answer itself" if not misplaced[0] else "position " + json_path(misplaced[0])
+        return Grade("wrong", value, f"solution() returned a set (which has no order) as {where}, where the answer "
+                                     f"is a sequence")
+    return grade_answer(instance, value, "code")
+
+
+def json_path(path: SetPath) -> str:
+    return "".join(f"[{step!r}]" for step in path)
 
 
 def same_value(a: Any, b: Any) -> bool:

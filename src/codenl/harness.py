@@ -22,8 +22,11 @@
    it, never reordering a sequence or changing a value's meaning (the table is in docs/records.md): tuples,
    ``range``, ``deque``, dict views and numpy arrays -> lists in their own order; numpy scalars -> their Python
    value; ``Fraction``/``Decimal`` -> int when integral else float; dict keys -> strings as ``json.dumps`` writes
-   them; a set or frozenset -> a list in a canonical (sorted) order **and its path in ``sets``**, so that grading
-   knows it had no order.  It writes, on the real standard output (file descriptor 1, whatever the model did
+   them (two keys written alike, ``1`` and ``"1"``, are an error: JSON would hold one); a subclass of ``str``,
+   ``int``, ``float``, ``list``, ``tuple`` or a set -> the value it holds, as ``json.dumps`` writes it (never
+   through its own ``__str__``, ``__int__`` or ``__iter__``: a str-mixin Enum member is its value); a set or
+   frozenset -> a list in a canonical (sorted) order **and its path in ``sets``**, so that grading knows it had
+   no order.  It writes, on the real standard output (file descriptor 1, whatever the model did
    to ``sys.stdout``), a line holding :data:`SENTINEL` followed by one line of JSON: ``{"value": V}`` (plus
    ``"sets": [path, ...]`` when V holds sets), or ``{"error": "..."}`` when the result cannot be converted (NaN,
    a generator, an object, a string holding a lone surrogate, nesting deeper than 200, ...) so that this is
@@ -97,6 +100,7 @@ import sys as _codenl_sys
 import types as _codenl_types
 import collections as _codenl_collections
 import fractions as _codenl_fractions
+from math import inf as _codenl_inf
 
 _codenl_sys.setrecursionlimit(10000)
 
@@ -134,7 +138,7 @@ class _CodenlUnconvertible(Exception):
 
 
 def _codenl_text(obj):
-    text = str(obj)
+    text = str.__str__(obj)  # the characters held, as json.dumps writes them: never a subclass's __str__ (an Enum's)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -152,9 +156,11 @@ def _codenl_key(key):
     if key is None:
         return "null"
     if isinstance(key, int):
-        return str(int(key))
-    if isinstance(key, float) and key == key and key not in (float("inf"), float("-inf")):
-        return repr(float(key))
+        return str(int.__int__(key))
+    if isinstance(key, float):
+        number = float.__float__(key)
+        if number == number and abs(number) != _codenl_inf:
+            return repr(number)
     key, _ = _codenl_to_json(key, 1)
     if isinstance(key, (int, str)) and not isinstance(key, bool):
         return str(key)
@@ -175,12 +181,13 @@ def _codenl_to_json(obj, depth=0):
         return _codenl_text(obj), []
     if isinstance(obj, bool):
         return bool(obj), []
-    if isinstance(obj, int):
-        return int(obj), []
+    if isinstance(obj, int):  # the number held (as json.dumps writes it), never a subclass's __int__ or __index__
+        return int.__int__(obj), []
     if isinstance(obj, float):
-        if obj != obj or obj in (float("inf"), float("-inf")):
-            raise _CodenlUnconvertible("the float %r is not JSON" % (obj,))
-        return float(obj), []
+        number = float.__float__(obj)
+        if number != number or abs(number) == _codenl_inf:
+            raise _CodenlUnconvertible("the float %r is not JSON" % (number,))
+        return number, []
     module = type(obj).__module__ or ""
     if module == "numpy" or module.startswith("numpy."):
         if hasattr(obj, "tolist"):
@@ -193,11 +200,14 @@ def _codenl_to_json(obj, depth=0):
         out, sets = {{}}, []
         for k, v in obj.items():
             key = _codenl_key(k)
+            if key in out:  # {{1: ..., "1": ...}}: JSON would hold one of the two
+                raise _CodenlUnconvertible("two dict keys that are both %r in JSON" % (key,))
             out[key], inner = _codenl_to_json(v, depth + 1)
             sets += [[key] + p for p in inner]
         return out, sets
     if isinstance(obj, (set, frozenset)):
-        items = [_codenl_to_json(x, depth + 1) for x in obj]
+        members = set.__iter__(obj) if isinstance(obj, set) else frozenset.__iter__(obj)
+        items = [_codenl_to_json(x, depth + 1) for x in members]
         try:
             items.sort(key=lambda pair: pair[0])
         except TypeError:
@@ -210,7 +220,9 @@ def _codenl_to_json(obj, depth=0):
         "dict_keys", "dict_values", "dict_items"
     ):
         out, sets = [], []
-        for i, x in enumerate(obj):
+        # the items held, as json.dumps reads a list or tuple: never a subclass's __iter__
+        items = list.__iter__(obj) if isinstance(obj, list) else tuple.__iter__(obj) if isinstance(obj, tuple) else obj
+        for i, x in enumerate(items):
             v, inner = _codenl_to_json(x, depth + 1)
             out.append(v)
             sets += [[i] + p for p in inner]

@@ -19,7 +19,7 @@ from functools import cache
 from typing import Any
 
 from codenl.errors import UsageError
-from codenl.problems.base import Kind, Verdict, instance_id, instance_rng
+from codenl.problems.base import Kind, PathPattern, Verdict, instance_id, instance_rng
 
 
 @dataclass(frozen=True)
@@ -190,3 +190,8 @@ def generate(kind_name: str, size: int, seed: int, n: int) -> list[dict[str, Any
 def grade(instance: Mapping[str, Any], answer: Any) -> Verdict:
     """Pure: is the typed ``answer`` correct for ``instance``?"""
     return get_kind(instance["kind"]).grade(instance, answer)
+
+
+def unordered(instance: Mapping[str, Any]) -> tuple[PathPattern, ...]:
+    """Pure: where ``instance``'s answer is an unordered collection (:attr:`codenl.problems.base.Kind.unordered`)."""
+    return get_kind(instance["kind"]).unordered_at(instance)

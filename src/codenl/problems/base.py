@@ -61,6 +61,11 @@ class Verdict:
 
 WRONG_TYPE = "answer has the wrong type or shape"
 
+#: a step of an :attr:`Kind.unordered` pattern that matches every position of a list
+ANY = "*"
+#: a pattern of paths into an answer: list indices (int), dict keys (str) or :data:`ANY`; ``()`` is the answer itself
+PathPattern = tuple[int | str, ...]
+
 
 class Kind(ABC):
     """A problem kind: a deterministic generator and a pure grader.
@@ -77,6 +82,11 @@ class Kind(ABC):
     version: ClassVar[str] = "1"
     #: what "size" means for this kind, for --help and error messages
     size_meaning: ClassVar[str] = "size"
+    #: where the answer is an unordered collection: the lists (patterns of paths into the answer: ``()`` the answer
+    #: itself, ``(ANY,)`` each of its elements) whose elements the grader accepts in every order.  A Python set
+    #: that a program returns (it has no order) is graded there, and is wrong anywhere else.  The tests check
+    #: every declaration against the grader (all orders of small lists, seeded shuffles of longer ones).
+    unordered: ClassVar[tuple[PathPattern, ...]] = ()
 
     @property
     def generator_version(self) -> str:
@@ -85,6 +95,10 @@ class Kind(ABC):
     @abstractmethod
     def make(self, size: int, rng: random.Random, index: int) -> Problem:
         """Make one instance of the given size from ``rng`` (``index`` only for round-robin choices)."""
+
+    def unordered_at(self, instance: Mapping[str, Any]) -> tuple[PathPattern, ...]:
+        """:attr:`unordered` of ``instance`` (a kind whose answers differ per instance overrides this)."""
+        return self.unordered
 
     @abstractmethod
     def grade(self, instance: Mapping[str, Any], answer: Any) -> Verdict:

@@ -145,18 +145,61 @@ def package_access(names: tuple[str, ...] | list[str]) -> PackageAccess:
     return PackageAccess(tuple(wanted), tuple(sorted(seen)), tuple(sorted(modules)), tuple(reads), tuple(lists))
 
 
+#: what the standard library's directories hold that is not the standard library: the interpreter's own
+#: site-packages, and the wheels of pip and setuptools that ``ensurepip`` installs from (importable from a zip)
+NOT_STDLIB = ("site-packages", "ensurepip/_bundled")
+
+
+def _read_except(root: str, excluded: tuple[str, ...], hidden: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """Read rules for ``root`` without the paths ``excluded`` (relative to it): a directory on the way to one is
+    granted entry by entry and may only be listed itself.  An entry that is a link is granted only when it leads
+    inside ``root`` and not into an excluded path (a rule follows links: it would open its target)."""
+    here = [e for e in excluded if os.path.lexists(os.path.join(root, e))]
+    if not here:
+        return [(root, "read")]
+    hidden = hidden or tuple(os.path.realpath(os.path.join(root, e)) for e in here)
+    top = os.path.realpath(root)
+    rules: list[tuple[str, str]] = [(root, "list")]
+    for entry in sorted(os.listdir(root)):
+        if entry in here:
+            continue
+        path = os.path.join(root, entry)
+        if os.path.islink(path):
+            target = os.path.realpath(path)
+            if not target.startswith(top + os.sep) or any(target == h or target.startswith(h + os.sep)
+                                                          for h in hidden):
+                continue
+        deeper = tuple(e.partition("/")[2] for e in here if e.startswith(entry + "/"))
+        rules += _read_except(path, deeper, hidden) if deeper else [(path, "read")]
+    return rules
+
+
+#: Python packages that the system keeps under /usr (Debian's dist-packages, /usr/local's site-packages): not
+#: the standard library, so a task may not read them (a system python3-numpy would be importable otherwise)
+SYSTEM_PACKAGES = ("lib/python3*/dist-packages", "lib/python3*/site-packages", "local/lib/python3*/dist-packages",
+                   "local/lib/python3*/site-packages")
+
+
+def system_rules(root: str = "/usr") -> list[tuple[str, str]]:
+    """Read rules for ``root`` (``/usr``: programs' shared libraries, time zones, ...) without the Python packages
+    the system installed there (:data:`SYSTEM_PACKAGES`)."""
+    import glob
+
+    if not os.path.isdir(root):
+        return []
+    found = sorted({os.path.relpath(p, root) for pattern in SYSTEM_PACKAGES
+                    for p in glob.glob(os.path.join(root, pattern))})
+    return _read_except(root, tuple(found))
+
+
 def stdlib_rules(paths: RuntimePaths) -> list[tuple[str, str]]:
-    """Read rules for the standard library only: a directory of ``stdlib_path`` that holds a ``site-packages``
-    (the interpreter's own) is granted entry by entry, without that ``site-packages``, and may only be listed."""
+    """Read rules for the standard library only: a directory of ``stdlib_path`` that holds what is not the
+    standard library (:data:`NOT_STDLIB`: the interpreter's own ``site-packages``, the bundled wheels of
+    ``ensurepip``) is granted entry by entry, without those, and may only be listed."""
     rules: list[tuple[str, str]] = []
     for path in paths.stdlib_path:
-        if not os.path.isdir(path):
-            continue
-        if os.path.isdir(os.path.join(path, "site-packages")):
-            rules.append((path, "list"))
-            rules += [(os.path.join(path, e), "read") for e in sorted(os.listdir(path)) if e != "site-packages"]
-        else:
-            rules.append((path, "read"))
+        if os.path.isdir(path):
+            rules += _read_except(path, NOT_STDLIB)
     return rules
 
 

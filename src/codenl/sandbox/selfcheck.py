@@ -114,7 +114,8 @@ for name, call in (("shmget", lambda: libc.shmget(0, 4096, 0o1600)), ("semget", 
                    ("msgget", lambda: libc.msgget(0, 0o1600))):
     ctypes.set_errno(0)
     denied.append(call() == -1 and ctypes.get_errno() == 1)
-for call in (lambda: os.sched_setaffinity(0, os.sched_getaffinity(0)), lambda: os.setpriority(os.PRIO_PROCESS, 0, 1)):
+for call in (lambda: os.sched_setaffinity(0, os.sched_getaffinity(0)), lambda: os.setpriority(os.PRIO_PROCESS, 0, 1),
+             lambda: os.setxattr(".", "user.codenl", b"1"), lambda: os.memfd_create("codenl")):
     try:
         call()
         denied.append(False)

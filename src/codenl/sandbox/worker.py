@@ -63,7 +63,8 @@ ZYGOTE_TIMEOUT = 30.0
 #: longest the worker spends emptying a task's scratch directory before it retires instead
 CLEANUP_SECONDS = 2.0
 #: beside the interpreter's own directories: what any program may read, and the one device it may write
-SYSTEM_READ = ("/usr", "/etc/ld.so.cache", "/etc/localtime", "/dev/zero", "/dev/urandom", "/dev/random")
+SYSTEM_READ = ("/etc/ld.so.cache", "/etc/localtime", "/dev/zero", "/dev/urandom", "/dev/random")  # and /usr:
+# all of it but the Python packages the system installed there (codenl.sandbox.paths.system_rules)
 SYSTEM_WRITE = ("/dev/null",)  # exit status of a task whose layers could not be applied (the report says why)
 _ACCESS = {"read": landlock.READ, "list": landlock.LIST, "write": landlock.WRITE}
 
@@ -79,6 +80,8 @@ class WorkerState:
         #: every task's working directory (and the only place it may write): emptied after each task
         self.scratch = os.path.join(self.scratch_root, "scratch")
         os.makedirs(self.scratch, mode=0o700, exist_ok=True)
+        for path in (self.scratch, self.scratch_root):  # the first task sees what every later one sees
+            reset_metadata(path)
         self.pidns: bool = bool(init.get("pidns"))
         bpf = init.get("seccomp_bpf")
         self.bpf: bytes | None = base64.b64decode(bpf) if bpf else None
@@ -100,7 +103,10 @@ class WorkerState:
         """The Landlock ruleset of every task, made once (in the zygote)."""
         if "landlock" not in self.layers:
             return
-        rules = [(p, landlock.READ) for p in SYSTEM_READ] + [(p, _ACCESS[a]) for p, a in self.rules]
+        from codenl.sandbox.paths import system_rules
+
+        rules = [(p, landlock.READ) for p in SYSTEM_READ] + [(p, _ACCESS[a]) for p, a in system_rules("/usr")]
+        rules += [(p, _ACCESS[a]) for p, a in self.rules]
         rules += [(self.scratch, landlock.WRITE), *((p, landlock.WRITE) for p in SYSTEM_WRITE)]
         try:
             self.ruleset, self.enforced = landlock.create_ruleset(rules, self.landlock_abi)
@@ -219,6 +225,11 @@ def _task_process(state: WorkerState, limits: Limits, scratch: str, fds: dict[st
             state.ruleset = RULESET_FD
     except BaseException:
         os._exit(SETUP_FAILED)
+    try:  # the out-of-memory killer takes the task first, never its worker or zygote (whose death is no outcome)
+        with open("/proc/self/oom_score_adj", "w") as fh:
+            fh.write("1000")
+    except OSError:
+        pass
     setup_ok = False
     try:
         if "hygiene" in state.layers:
@@ -498,6 +509,33 @@ def empty_directory(path: str, seconds: float | None = None) -> None:
         os.close(top)
 
 
+FS_IOC_GETFLAGS, FS_IOC_SETFLAGS = 0x80086601, 0x40086602
+
+
+def reset_metadata(path: str) -> None:
+    """What a task could leave on a directory that outlives it besides its entries: extended attributes (ACLs
+    included) are removed, inode flags (``chattr``: noatime, ...) cleared and the access and modification times
+    set to a fixed value, so that the next task reads nothing from them (seccomp denies setting attributes and
+    flags; this also holds without it)."""
+    try:
+        names = os.listxattr(path, follow_symlinks=False)
+    except OSError:  # a file system without extended attributes
+        names = []
+    for name in names:
+        os.removexattr(path, name, follow_symlinks=False)
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        flags = bytearray(8)
+        fcntl.ioctl(fd, FS_IOC_GETFLAGS, flags)
+        if any(flags):
+            fcntl.ioctl(fd, FS_IOC_SETFLAGS, bytes(8))
+    except OSError:  # a file system without inode flags
+        pass
+    finally:
+        os.close(fd)
+    os.utime(path, ns=(0, 0), follow_symlinks=False)
+
+
 def run_task(state: WorkerState, zygote: Zygote, task: dict[str, Any]) -> dict[str, Any]:
     limits = Limits.from_dict(task["limits"])
     scratch = state.scratch
@@ -622,6 +660,8 @@ def run_task(state: WorkerState, zygote: Zygote, task: dict[str, Any]) -> dict[s
     try:
         os.chmod(scratch, 0o700)
         empty_directory(scratch, CLEANUP_SECONDS)
+        for path in (scratch, state.scratch_root):
+            reset_metadata(path)
         leftovers = [e for e in os.listdir(state.scratch_root) if e != "scratch"]
         if leftovers:  # only a task without Landlock can write there
             raise OSError(f"{len(leftovers)} entries left in {state.scratch_root}")

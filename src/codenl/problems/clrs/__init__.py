@@ -52,7 +52,7 @@ from typing import Any
 
 from codenl.errors import RecordError
 from codenl.problems import REGISTRY
-from codenl.problems.base import Kind, Problem, Verdict
+from codenl.problems.base import Kind, PathPattern, Problem, Verdict
 from codenl.problems.clrs import divide_conquer, dynamic, geometry, graphs, greedy, searching, sorting, strings
 from codenl.problems.clrs.common import Algo
 
@@ -96,12 +96,18 @@ class Clrs30(Kind):
     def make(self, size: int, rng: random.Random, index: int) -> Problem:
         return ALGOS[algorithm_for(index, size)].make(size, rng)
 
-    def grade(self, instance: Mapping[str, Any], answer: Any) -> Verdict:
+    def _algo(self, instance: Mapping[str, Any]) -> Algo:
         name = instance.get("algorithm")
         if name not in ALGOS:
             raise RecordError(f"clrs30 instance {instance.get('id')!r}: field 'algorithm' is {name!r}, "
                               f"not one of the 30 CLRS algorithms")
-        return ALGOS[name].grade(instance["data"], instance["answer"], answer)
+        return ALGOS[name]
+
+    def unordered_at(self, instance: Mapping[str, Any]) -> tuple[PathPattern, ...]:
+        return self._algo(instance).unordered
+
+    def grade(self, instance: Mapping[str, Any], answer: Any) -> Verdict:
+        return self._algo(instance).grade(instance["data"], instance["answer"], answer)
 
 
 KINDS = (Clrs30(),)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from codenl.problems.base import WRONG_TYPE, Problem, Verdict
+from codenl.problems.base import WRONG_TYPE, PathPattern, Problem, Verdict
 
 Maker = Callable[[int, random.Random], Problem]
 Grader = Callable[[Mapping[str, Any], Any, Any], Verdict]
@@ -25,12 +25,14 @@ CORRECT = Verdict(True)
 
 @dataclass(frozen=True)
 class Algo:
-    """One CLRS algorithm: its name, category (the module it lives in), generator and grader."""
+    """One CLRS algorithm: its name, category (the module it lives in), generator and grader, and where its
+    answer is an unordered collection (:attr:`codenl.problems.base.Kind.unordered`)."""
 
     name: str
     category: str
     make: Maker
     grade: Grader
+    unordered: tuple[PathPattern, ...] = ()
 
 
 def wrong(reason: str) -> Verdict:

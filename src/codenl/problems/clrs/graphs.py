@@ -13,7 +13,7 @@ import random
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from codenl.problems.base import WRONG_TYPE, Problem, Verdict
+from codenl.problems.base import ANY, WRONG_TYPE, Problem, Verdict
 from codenl.problems.clrs.common import (
     CORRECT, Algo, as_int_list, as_int_matrix, dumps, grade_int_list, grade_int_matrix, grade_int_set, wrong,
 )
@@ -764,10 +764,10 @@ ALGOS = (
     Algo("dfs", CATEGORY, make_dfs, grade_dfs),
     Algo("bfs", CATEGORY, make_bfs, grade_bfs),
     Algo("topological_sort", CATEGORY, make_topological_sort, grade_topological),
-    Algo("articulation_points", CATEGORY, make_articulation_points, grade_articulation),
-    Algo("bridges", CATEGORY, make_bridges, grade_bridges),
-    Algo("strongly_connected_components", CATEGORY, make_scc, grade_scc),
-    Algo("mst_kruskal", CATEGORY, make_mst_kruskal, grade_kruskal),
+    Algo("articulation_points", CATEGORY, make_articulation_points, grade_articulation, ((),)),
+    Algo("bridges", CATEGORY, make_bridges, grade_bridges, ((), (ANY,))),
+    Algo("strongly_connected_components", CATEGORY, make_scc, grade_scc, ((), (ANY,))),
+    Algo("mst_kruskal", CATEGORY, make_mst_kruskal, grade_kruskal, ((), (ANY,))),
     Algo("mst_prim", CATEGORY, make_mst_prim, grade_prim),
     Algo("bellman_ford", CATEGORY, make_bellman_ford, grade_exact_list),
     Algo("dijkstra", CATEGORY, make_dijkstra, grade_exact_list),

@@ -111,6 +111,6 @@ def grade_task_scheduling(data: Mapping[str, Any], gold: Any, answer: Any) -> Ve
 
 
 ALGOS = (
-    Algo("activity_selector", CATEGORY, make_activity, grade_activity),
+    Algo("activity_selector", CATEGORY, make_activity, grade_activity, ((),)),
     Algo("task_scheduling", CATEGORY, make_task_scheduling, grade_task_scheduling),
 )

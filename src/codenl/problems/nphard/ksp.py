@@ -93,6 +93,7 @@ class Knapsack(Kind):
     # 63-70% of instances)
     version = "2"
     size_meaning = "number of items"
+    unordered = ((),)  # the items taken, in any order
 
     def make(self, size: int, rng: random.Random, index: int) -> Problem:
         while True:
