@@ -30,8 +30,8 @@ from codenl.grading import (
     GradingError,
     grade_execution,
     grade_instance,
-    grader_version,
     grade_response,
+    grader_version,
     same_value,
 )
 from codenl.harness import HARNESS_VERSION, build_program, parse_output
@@ -98,41 +98,82 @@ def fill(text: str | None, instance: dict[str, Any]) -> str | None:
 
 def execute(code: str | None, timeout: float = 20.0) -> dict[str, Any]:
     """A minimal execute stage: the harness in a plain subprocess, classified as the sandbox classifies."""
-    base: dict[str, Any] = {"value": None, "value_error": None, "exception_type": None, "exception_message": None,
-                            "timeout_kind": None, "signal": None, "harness_version": HARNESS_VERSION,
-                            "code_sha256": None}
+    base: dict[str, Any] = {
+        "value": None,
+        "value_error": None,
+        "exception_type": None,
+        "exception_message": None,
+        "timeout_kind": None,
+        "signal": None,
+        "harness_version": HARNESS_VERSION,
+        "code_sha256": None,
+    }
     if code is None:
         return {**base, "status": "no_code"}
     base["code_sha256"] = hashlib.sha256(code.encode("utf-8")).hexdigest()
     try:
-        proc = subprocess.run([sys.executable, "-I", "-c", build_program(code)], capture_output=True, text=True,
-                              timeout=timeout, stdin=subprocess.DEVNULL)
+        proc = subprocess.run(
+            [sys.executable, "-I", "-c", build_program(code)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
     except subprocess.TimeoutExpired:
         return {**base, "status": "timeout", "timeout_kind": "wall"}
     if proc.returncode != 0:
         last = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else ""
         etype, _, message = last.partition(": ")
         status = "syntax_error" if etype in ("SyntaxError", "IndentationError", "TabError") else "runtime_error"
-        return {**base, "status": status, "exception_type": etype, "exception_message": message,
-                "stderr_tail": proc.stderr[-2048:]}
+        return {
+            **base,
+            "status": status,
+            "exception_type": etype,
+            "exception_message": message,
+            "stderr_tail": proc.stderr[-2048:],
+        }
     if not proc.stdout:
         return {**base, "status": "no_output"}
     out = parse_output(proc.stdout)
-    return {**base, "status": "ok", "value": out.value, "value_error": out.error,
-            "value_sets": [list(p) for p in out.sets] or None}
+    return {
+        **base,
+        "status": "ok",
+        "value": out.value,
+        "value_error": out.error,
+        "value_sets": [list(p) for p in out.sets] or None,
+    }
 
 
 def response(arm: str, instance: dict[str, Any], text: str | None, status: str = "ok", **extra: Any) -> dict:
-    record = {"instance_id": instance["id"], "kind": instance["kind"], "size": instance["size"],
-              "seed": instance["seed"], "model": MODEL, "provider": "test", "arm": arm,
-              "prompt_version": f"{arm}/1-00000000", "status": status, "request_key": None, "text": text,
-              "reasoning": None, "finish_reason": "stop",
-              "usage": {"prompt_tokens": 100, "completion_tokens": 50, "reasoning_tokens": None},
-              "cost": 0.001, "latency_s": 1.5, "attempts": 1, "answered_model": MODEL, "system_fingerprint": None,
-              "error": None, "code_sha256": None}
+    record = {
+        "instance_id": instance["id"],
+        "kind": instance["kind"],
+        "size": instance["size"],
+        "seed": instance["seed"],
+        "model": MODEL,
+        "provider": "test",
+        "arm": arm,
+        "prompt_version": f"{arm}/1-00000000",
+        "status": status,
+        "request_key": None,
+        "text": text,
+        "reasoning": None,
+        "finish_reason": "stop",
+        "usage": {"prompt_tokens": 100, "completion_tokens": 50, "reasoning_tokens": None},
+        "cost": 0.001,
+        "latency_s": 1.5,
+        "attempts": 1,
+        "answered_model": MODEL,
+        "system_fingerprint": None,
+        "error": None,
+        "code_sha256": None,
+    }
     if status == "infra_error":
-        record["error"] = {"type": "http_error", "message": "HTTP 503 Service Unavailable after 6 attempts",
-                           "history": []}
+        record["error"] = {
+            "type": "http_error",
+            "message": "HTTP 503 Service Unavailable after 6 attempts",
+            "history": [],
+        }
         record["text"] = None
     record.update(extra)
     return record
@@ -236,20 +277,28 @@ def add_instance() -> dict[str, Any]:
         ({"status": "no_code"}, "no_code", "no code"),
         ({"status": "infra_error"}, "infra_error", "sim request failed"),
         ({"status": "sandbox_error", "exception_message": "bwrap failed"}, "infra_error", "sandbox failed"),
-        ({"status": "syntax_error", "exception_type": "SyntaxError", "exception_message": "invalid syntax"},
-         "syntax_error", "SyntaxError: invalid syntax"),
-        ({"status": "runtime_error", "exception_type": "ZeroDivisionError", "exception_message": "division by zero"},
-         "runtime_error", "ZeroDivisionError"),
+        (
+            {"status": "syntax_error", "exception_type": "SyntaxError", "exception_message": "invalid syntax"},
+            "syntax_error",
+            "SyntaxError: invalid syntax",
+        ),
+        (
+            {"status": "runtime_error", "exception_type": "ZeroDivisionError", "exception_message": "division by zero"},
+            "runtime_error",
+            "ZeroDivisionError",
+        ),
         ({"status": "runtime_error", "stderr_tail": "Traceback...\nKeyError: 3\n"}, "runtime_error", "KeyError: 3"),
         ({"status": "timeout", "timeout_kind": "cpu"}, "timeout", "cpu time limit"),
         ({"status": "memory_limit", "exception_type": "MemoryError"}, "memory_limit", "MemoryError"),
         ({"status": "output_limit"}, "output_limit", "output limit"),
         ({"status": "crashed", "signal": 11}, "runtime_error", "signal 11"),
         ({"status": "no_output"}, "runtime_error", "did not return"),
-        ({"status": "ok", "value": None, "value_error": "the harness printed no result"}, "runtime_error",
-         "no result"),
-        ({"status": "ok", "value": None, "value_error": "solution() returned float that cannot be written"},
-         "wrong", "cannot be written"),
+        ({"status": "ok", "value": None, "value_error": "the harness printed no result"}, "runtime_error", "no result"),
+        (
+            {"status": "ok", "value": None, "value_error": "solution() returned float that cannot be written"},
+            "wrong",
+            "cannot be written",
+        ),
         ({"status": "ok", "value": [1]}, "wrong", "expected an integer"),
         ({"status": "ok", "value": True}, "wrong", "boolean"),
     ],
@@ -308,9 +357,18 @@ def test_unknown_outcome_rejected() -> None:
 @pytest.mark.parametrize(
     "a, b, same",
     [
-        (1, 1, True), (1, True, False), (True, True, True), (1.0, 1.0 + 1e-12, True), (1.0, 1.1, False),
-        ([1, [2]], [1, [2]], True), ([1, 2], [2, 1], False), ({"a": 1}, {"a": 1}, True), ({"a": 1}, {"b": 1}, False),
-        ("1", 1, False), (None, None, True), (10**30, 10**30 + 1, False),
+        (1, 1, True),
+        (1, True, False),
+        (True, True, True),
+        (1.0, 1.0 + 1e-12, True),
+        (1.0, 1.1, False),
+        ([1, [2]], [1, [2]], True),
+        ([1, 2], [2, 1], False),
+        ({"a": 1}, {"a": 1}, True),
+        ({"a": 1}, {"b": 1}, False),
+        ("1", 1, False),
+        (None, None, True),
+        (10**30, 10**30 + 1, False),
     ],
 )
 def test_same_value(a: Any, b: Any, same: bool) -> None:
@@ -323,8 +381,14 @@ def test_same_value(a: Any, b: Any, same: bool) -> None:
 def four_records(instance: dict[str, Any], sim_answer: Any, control_answer: Any) -> list[dict[str, Any]]:
     code = f"def solution():\n    return {py_literal(instance['answer'])}\n"
     sim_text = f"```python\n{code}```\nSimulating...\n" + json.dumps({"answer": sim_answer})
-    execution = {"instance_id": instance["id"], "kind": instance["kind"], "size": instance["size"],
-                 "seed": instance["seed"], "model": MODEL, **execute(extract_code(sim_text))}
+    execution = {
+        "instance_id": instance["id"],
+        "kind": instance["kind"],
+        "size": instance["size"],
+        "seed": instance["seed"],
+        "model": MODEL,
+        **execute(extract_code(sim_text)),
+    }
     sha = execution["code_sha256"]
     return [
         response("nl", instance, "no idea"),
@@ -334,8 +398,9 @@ def four_records(instance: dict[str, Any], sim_answer: Any, control_answer: Any)
     ]
 
 
-def arm_records(nl: dict[str, Any], sim: dict[str, Any], ctrl: dict[str, Any],
-           execution: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def arm_records(
+    nl: dict[str, Any], sim: dict[str, Any], ctrl: dict[str, Any], execution: dict[str, Any]
+) -> dict[str, dict[str, Any]]:
     return {"nl": nl, "sim": sim, "controlsim": ctrl, "code": execution}
 
 
@@ -392,8 +457,15 @@ def test_grade_instance_rejects_executions_and_controlsim_of_other_code_than_the
     no_code_sim = {**sim, "text": "I cannot write code. " + json.dumps({"answer": True})}
     with pytest.raises(RecordError, match="stale"):  # a program ran although the sim reply holds none
         grade_instance(inst, arm_records(nl, no_code_sim, ctrl, execution))
-    records = grade_instance(inst, arm_records(nl, no_code_sim, {**ctrl, "status": "no_code", "code_sha256": None},
-                             {**execution, "status": "no_code", "code_sha256": None, "value": None}))
+    records = grade_instance(
+        inst,
+        arm_records(
+            nl,
+            no_code_sim,
+            {**ctrl, "status": "no_code", "code_sha256": None},
+            {**execution, "status": "no_code", "code_sha256": None, "value": None},
+        ),
+    )
     assert [r["outcome"] for r in records[1:]] == ["no_code", "no_code", "no_code"]
 
 
@@ -401,8 +473,12 @@ def test_schema_rejects_inconsistent_records() -> None:
     inst = instance_for("add", 2)
     nl, sim, ctrl, execution = four_records(inst, inst["answer"], inst["answer"])
     record = grade_instance(inst, arm_records(nl, sim, ctrl, execution))[1]
-    for bad in ({"correct": False}, {"outcome": "exploded"}, {"arm": "code", "fidelity": True},
-                {"outcome": "parse_error", "correct": False, "answer": 5}):
+    for bad in (
+        {"correct": False},
+        {"outcome": "exploded"},
+        {"arm": "code", "fidelity": True},
+        {"outcome": "parse_error", "correct": False, "answer": 5},
+    ):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate({**record, **bad}, SCHEMA)
 
@@ -429,8 +505,13 @@ def write_shard(tmp: Path, kind: str, size: int, n: int, drop: str | None = None
 
 def grade_argv(shards: list[dict[str, Path]], outs: list[Path]) -> list[str]:
     argv = ["grade"]
-    for flag, name in (("--problems", "problems"), ("--nl", "nl"), ("--sim", "sim"),
-                       ("--controlsim", "controlsim"), ("--executions", "exec")):
+    for flag, name in (
+        ("--problems", "problems"),
+        ("--nl", "nl"),
+        ("--sim", "sim"),
+        ("--controlsim", "controlsim"),
+        ("--executions", "exec"),
+    ):
         argv += [flag, *(str(s[name]) for s in shards)]
     return argv + ["--out", *(str(o) for o in outs)]
 
@@ -489,8 +570,9 @@ def test_misaligned_lists_are_a_usage_error(tmp_path: Path, capsys: pytest.Captu
 
 
 def test_grade_help_runs() -> None:
-    proc = subprocess.run([sys.executable, "-m", "codenl", "grade", "--help"], capture_output=True, text=True,
-                          cwd=ROOT, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "codenl", "grade", "--help"], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
     assert proc.returncode == 0 and "--executions" in proc.stdout
 
 
@@ -521,7 +603,7 @@ def sandbox() -> Any:
     config = SandboxConfig(limits=Limits(cpu_s=1.0, memory_mb=1024), allow_degraded=True, packages=("numpy",))
     try:
         sb = Sandbox(config, workers=1, mode="pool").__enter__()
-    except Exception as exc:  # noqa: BLE001 - reported as the skip reason
+    except Exception as exc:
         pytest.skip(f"the sandbox cannot start here: {type(exc).__name__}: {exc}")
     yield sb
     sb.__exit__(None, None, None)
@@ -602,8 +684,13 @@ def test_a_set_is_wrong_where_the_answer_is_ordered_even_when_its_order_would_pa
     """The shifts of a string matcher are an ordered list: a set of them is wrong, also when it holds one shift
     or none (where every order of its elements is the same list, so that trying other orders cannot tell)."""
     for algorithm in ("kmp_matcher", "naive_string_matcher"):
-        short = [i for size in (4, 8) for seed in (1, 2, 3) for i in problems.generate("clrs30", size, seed, 60)
-                 if i["algorithm"] == algorithm and len(i["answer"]) <= 1]
+        short = [
+            i
+            for size in (4, 8)
+            for seed in (1, 2, 3)
+            for i in problems.generate("clrs30", size, seed, 60)
+            if i["algorithm"] == algorithm and len(i["answer"]) <= 1
+        ]
         assert short, algorithm
         for instance in short:
             as_set = {"status": "ok", "value": list(instance["answer"]), "value_sets": [[]]}
@@ -633,9 +720,14 @@ def test_unordered_declarations_agree_with_the_graders() -> None:
     from codenl.grading import _matches
 
     examples = _unordered_examples()
-    assert {name for name, _ in examples} >= {"ksp/", "clrs30/articulation_points", "clrs30/bridges",
-                                              "clrs30/strongly_connected_components", "clrs30/mst_kruskal",
-                                              "clrs30/activity_selector"}
+    assert {name for name, _ in examples} >= {
+        "ksp/",
+        "clrs30/articulation_points",
+        "clrs30/bridges",
+        "clrs30/strongly_connected_components",
+        "clrs30/mst_kruskal",
+        "clrs30/activity_selector",
+    }
     for name, inst in examples:
         patterns = problems.unordered(inst)
 
@@ -656,8 +748,11 @@ def test_unordered_declarations_agree_with_the_graders() -> None:
         rng = _random.Random(f"{name}|{inst['id']}")
         for path in paths:
             node = at(inst["answer"], path)
-            orders = (list(itertools.permutations(node)) if len(node) <= 6
-                      else [rng.sample(node, len(node)) for _ in range(30)])
+            orders = (
+                list(itertools.permutations(node))
+                if len(node) <= 6
+                else [rng.sample(node, len(node)) for _ in range(30)]
+            )
             for order in orders:
                 answer = json.loads(json.dumps(inst["answer"]))
                 at(answer, path)[:] = list(order)

@@ -60,7 +60,22 @@ def test_typing_names_and_common_modules_without_imports() -> None:
                 re.findall(r"\\d", "a1b2"), list(accumulate([1, 2, 3])), comb(5, 2)]
     """
     assert value_of(code) == [
-        [2, {"a": 1}], 832040, 1, 6, [2, 1], 1, 6, 2, 4, [1, 2], [1, 2, 3], "ab", [1], ["1", "2"], [1, 3, 6], 10,
+        [2, {"a": 1}],
+        832040,
+        1,
+        6,
+        [2, 1],
+        1,
+        6,
+        2,
+        4,
+        [1, 2],
+        [1, 2, 3],
+        "ab",
+        [1],
+        ["1", "2"],
+        [1, 3, 6],
+        10,
     ]
 
 

@@ -257,8 +257,13 @@ def test_1_gb_file_in_scratch(pool, token):
 
 def test_writes_outside_scratch(pool, token, tmp_path):
     home = Path.home() / f"codenl-{token}"
-    targets = [tmp_path / "escaped.txt", Path("/tmp") / f"codenl-{token}", Path("/dev/shm") / f"codenl-{token}",
-               Path(__file__).resolve().parent / f"codenl-{token}.txt", home]
+    targets = [
+        tmp_path / "escaped.txt",
+        Path("/tmp") / f"codenl-{token}",
+        Path("/dev/shm") / f"codenl-{token}",
+        Path(__file__).resolve().parent / f"codenl-{token}.txt",
+        home,
+    ]
     result = run(pool, "write_outside.py", token, paths=[str(p) for p in targets])
     assert result.status == "ok"
     assert "written []" in result.stdout
@@ -269,7 +274,7 @@ def test_writes_outside_scratch(pool, token, tmp_path):
 
 def test_reads_of_host_files(pool, token, tmp_path):
     gold = tmp_path / "problems.jsonl"
-    gold.write_text('{"answer": "%s"}\n' % SECRET)
+    gold.write_text(f'{{"answer": "{SECRET}"}}\n')
     os.chmod(tmp_path, 0o755)
     os.chmod(gold, 0o644)
     paths = ["/etc/shadow", "/etc/passwd", str(gold), str(Path(__file__).resolve())]
@@ -292,8 +297,20 @@ def test_printing_the_environment(pool, token):
     assert result.status == "ok"
     assert SECRET not in result.stdout
     env = eval(result.stdout)  # a dict literal printed by the program
-    assert set(env) <= {"PATH", "LANG", "LC_ALL", "HOME", "TMPDIR", "PYTHONHASHSEED", "PYTHONDONTWRITEBYTECODE",
-                        "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "MALLOC_ARENA_MAX", "PWD"}
+    assert set(env) <= {
+        "PATH",
+        "LANG",
+        "LC_ALL",
+        "HOME",
+        "TMPDIR",
+        "PYTHONHASHSEED",
+        "PYTHONDONTWRITEBYTECODE",
+        "OPENBLAS_NUM_THREADS",
+        "OMP_NUM_THREADS",
+        "MKL_NUM_THREADS",
+        "MALLOC_ARENA_MAX",
+        "PWD",
+    }
     assert_healthy(pool, token)
 
 
@@ -397,8 +414,7 @@ def test_a_sandbox_failure_is_run_again_before_it_is_recorded(pool, token):
     again on a fresh worker and its own result is what counts."""
     from codenl.sandbox.pool import run_with_retries
 
-    sleeper = (f"import ctypes, time\nctypes.CDLL(None).prctl(15, b'{token}', 0, 0, 0)\n"
-               "time.sleep(2)\nprint('done')\n")
+    sleeper = f"import ctypes, time\nctypes.CDLL(None).prctl(15, b'{token}', 0, 0, 0)\ntime.sleep(2)\nprint('done')\n"
     got = {}
     before = set(pool.worker_pids())
     thread = threading.Thread(target=lambda: got.update(zip(("result", "attempts"), run_with_retries(pool, sleeper))))

@@ -65,8 +65,10 @@ HOSTILE = {
     "imports": (program("imports", paths=", ".join(repr(p) for p in FORBIDDEN)), {"status": "ok"}),
     "imports_beside_stdlib": (program("imports_beside_stdlib"), {"status": "ok"}),
     "scratch_metadata": (program("scratch_metadata"), {"status": "ok"}),
-    "memfd_hog": (program("memfd_hog", files=50, mib_each=60), {"status": "ok",
-                                                                "value": {"held_mib": 0, "stopped": 1}}),
+    "memfd_hog": (
+        program("memfd_hog", files=50, mib_each=60),
+        {"status": "ok", "value": {"held_mib": 0, "stopped": 1}},
+    ),
 }
 
 
@@ -184,9 +186,14 @@ def test_hostile_program_gets_its_own_outcome(sequence, name):
         assert rec["value"]["readable"] == [] and rec["value"]["imported"] == [], rec["value"]
     if name == "scratch_metadata":  # times may be set (the worker resets them); attributes and flags never
         assert {k: v for k, v in rec["value"].items() if not k.startswith("utime")} == {
-            "xattr .": "errno 1", "acl .": "errno 1", "xattr ..": "errno 1", "acl ..": "errno 1",
-            "flags .": "errno 1", "flags . wide": "errno 1",
-            "setxattrat .": "errno 38"}, rec["value"]
+            "xattr .": "errno 1",
+            "acl .": "errno 1",
+            "xattr ..": "errno 1",
+            "acl ..": "errno 1",
+            "flags .": "errno 1",
+            "flags . wide": "errno 1",
+            "setxattrat .": "errno 38",
+        }, rec["value"]
     if name == "imports":
         value = rec["value"]
         assert value["readable"] == [] and value["loaded"] == []

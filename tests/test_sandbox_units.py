@@ -26,9 +26,21 @@ LIM = Limits(cpu_s=2, wall_s=5)
 
 
 def facts(**kw):
-    base = {"exit_code": 0, "signal": None, "wall_s": 0.1, "cpu_s": 0.05, "peak_rss_kb": 1000,
-            "timed_out_wall": False, "output_exceeded": False, "stdout": "x\n", "stderr_tail": "",
-            "layers": ["seccomp"], "setup_error": None, "exception_type": None, "exception_message": None}
+    base = {
+        "exit_code": 0,
+        "signal": None,
+        "wall_s": 0.1,
+        "cpu_s": 0.05,
+        "peak_rss_kb": 1000,
+        "timed_out_wall": False,
+        "output_exceeded": False,
+        "stdout": "x\n",
+        "stderr_tail": "",
+        "layers": ["seccomp"],
+        "setup_error": None,
+        "exception_type": None,
+        "exception_message": None,
+    }
     base.update(kw)
     return base
 
@@ -41,8 +53,15 @@ def facts(**kw):
         ({"exit_code": 1, "exception_type": "SyntaxError"}, "syntax_error", None),
         ({"exit_code": 1, "exception_type": "IndentationError"}, "syntax_error", None),
         ({"exit_code": 1, "exception_type": "TabError"}, "syntax_error", None),
-        ({"exit_code": 1, "exception_type": "ValueError",
-          "exception_message": "source code string cannot contain null bytes"}, "syntax_error", None),
+        (
+            {
+                "exit_code": 1,
+                "exception_type": "ValueError",
+                "exception_message": "source code string cannot contain null bytes",
+            },
+            "syntax_error",
+            None,
+        ),
         ({"exit_code": 1, "exception_type": "ValueError", "exception_message": "bad"}, "runtime_error", None),
         ({"exit_code": 1, "exception_type": "MemoryError"}, "memory_limit", None),
         ({"exit_code": 3, "exception_type": "SystemExit"}, "runtime_error", None),
@@ -64,12 +83,19 @@ def test_classify(kw, status, kind):
     assert (result.status, result.timeout_kind) == (status, kind)
 
 
-@given(st.fixed_dictionaries({
-    "exit_code": st.one_of(st.none(), st.integers(0, 255)),
-    "signal": st.one_of(st.none(), st.sampled_from([signal.SIGKILL, signal.SIGXCPU, signal.SIGSEGV])),
-    "cpu_s": st.floats(0, 10), "timed_out_wall": st.booleans(), "output_exceeded": st.booleans(),
-    "stdout": st.text(max_size=3), "exception_type": st.sampled_from([None, "SyntaxError", "MemoryError", "E"]),
-}))
+@given(
+    st.fixed_dictionaries(
+        {
+            "exit_code": st.one_of(st.none(), st.integers(0, 255)),
+            "signal": st.one_of(st.none(), st.sampled_from([signal.SIGKILL, signal.SIGXCPU, signal.SIGSEGV])),
+            "cpu_s": st.floats(0, 10),
+            "timed_out_wall": st.booleans(),
+            "output_exceeded": st.booleans(),
+            "stdout": st.text(max_size=3),
+            "exception_type": st.sampled_from([None, "SyntaxError", "MemoryError", "E"]),
+        }
+    )
+)
 def test_classify_is_total_and_consistent(kw):
     result = classify(facts(**kw), LIM)
     assert result.status in STATUSES
@@ -82,7 +108,7 @@ def test_seccomp_program_patch_replaces_only_the_placeholder():
     assert len(program) % 8 == 0
     patched = seccomp.with_pid(program, 4242)
     assert len(patched) == len(program)
-    diffs = [i for i in range(0, len(program), 8) if program[i:i + 8] != patched[i:i + 8]]
+    diffs = [i for i in range(0, len(program), 8) if program[i : i + 8] != patched[i : i + 8]]
     assert diffs
     for i in diffs:
         code, _, _, k = struct.unpack_from("=HBBI", patched, i)
@@ -146,13 +172,25 @@ def test_runtime_paths_come_from_the_running_interpreter():
 
 
 def test_choose_layers():
-    report = LayerReport(available={"hygiene": None, "rlimits": None, "seccomp": None, "landlock": None,
-                                    "bwrap": "no bwrap", "cgroups": "read-only"})
+    report = LayerReport(
+        available={
+            "hygiene": None,
+            "rlimits": None,
+            "seccomp": None,
+            "landlock": None,
+            "bwrap": "no bwrap",
+            "cgroups": "read-only",
+        }
+    )
     all_layers = ("hygiene", "rlimits", "seccomp", "landlock", "bwrap", "cgroups")
-    with pytest.raises(SandboxUnavailable, match="bwrap: no bwrap.*--allow-degraded"):
+    with pytest.raises(SandboxUnavailable, match=r"bwrap: no bwrap.*--allow-degraded"):
         choose_layers(report, all_layers, ("seccomp", "bwrap"), allow_degraded=False)
     assert choose_layers(report, all_layers, ("seccomp", "bwrap"), allow_degraded=True) == [
-        "hygiene", "rlimits", "seccomp", "landlock"]
+        "hygiene",
+        "rlimits",
+        "seccomp",
+        "landlock",
+    ]
     assert choose_layers(report, ("seccomp",), ("seccomp",), allow_degraded=False) == ["seccomp"]
     with pytest.raises(SandboxUnavailable, match="unknown sandbox layer"):
         choose_layers(report, ("nsjail",), (), allow_degraded=True)

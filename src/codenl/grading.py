@@ -59,7 +59,6 @@ from codenl.problems.base import ANY
 __all__ = [
     "ARMS",
     "GRADER_VERSION",
-    "grader_version",
     "OUTCOMES",
     "Grade",
     "GradingError",
@@ -69,6 +68,7 @@ __all__ = [
     "grade_instance",
     "grade_response",
     "graded_record",
+    "grader_version",
     "same_value",
 ]
 
@@ -135,7 +135,7 @@ def grade_answer(instance: Mapping[str, Any], answer: Any, arm: str = "?") -> Gr
     """``correct`` or ``wrong`` for a typed answer, by the kind's grader."""
     try:
         verdict = problems.grade(instance, answer)
-    except Exception as exc:  # noqa: BLE001 - re-raised with context: a grader bug must not become an outcome
+    except Exception as exc:
         raise GradingError(
             f"{_instance_where(instance, arm)}: the {instance.get('kind')} grader raised "
             f"{type(exc).__name__}: {exc} on the answer {answer!r:.200}"
@@ -189,10 +189,12 @@ def grade_response(instance: Mapping[str, Any], response: Mapping[str, Any], arm
     if status == "no_code":
         if spec.code_of is None:
             showing = [a for a in ASKED_ARMS if ARM_REGISTRY[a].code_of is not None]
-            raise RecordError(f"{_instance_where(instance, arm)}: response status 'no_code' is only for "
-                              f"{', '.join(showing)}")
-        return Grade("no_code", None,
-                     f"the {spec.code_of} response had no code defining solution(), so nothing was asked")
+            raise RecordError(
+                f"{_instance_where(instance, arm)}: response status 'no_code' is only for {', '.join(showing)}"
+            )
+        return Grade(
+            "no_code", None, f"the {spec.code_of} response had no code defining solution(), so nothing was asked"
+        )
     if status != "ok":
         raise RecordError(f"{_instance_where(instance, arm)}: unknown response status {status!r}")
     text = response.get("text")
@@ -248,7 +250,8 @@ def _canonical_key(item: Any) -> str:
 
 def _matches(path: SetPath, pattern: tuple[int | str, ...]) -> bool:
     return len(path) == len(pattern) and all(
-        (step == ANY and type(at) is int) or (type(at) is type(step) and at == step) for at, step in zip(path, pattern))
+        (step == ANY and type(at) is int) or (type(at) is type(step) and at == step) for at, step in zip(path, pattern)
+    )
 
 
 def ordered_sets(instance: Mapping[str, Any], sets: list[SetPath]) -> list[SetPath]:
@@ -317,8 +320,9 @@ def grade_execution(instance: Mapping[str, Any], execution: Mapping[str, Any]) -
     misplaced = ordered_sets(instance, _set_paths(execution))
     if misplaced:
         where = "the answer itself" if not misplaced[0] else "position " + json_path(misplaced[0])
-        return Grade("wrong", value, f"solution() returned a set (which has no order) as {where}, where the answer "
-                                     f"is a sequence")
+        return Grade(
+            "wrong", value, f"solution() returned a set (which has no order) as {where}, where the answer is a sequence"
+        )
     return grade_answer(instance, value, "code")
 
 
@@ -355,6 +359,7 @@ def fidelity(
         return None
     sets = _set_paths(execution)
     if sets:  # a set equals a list of the same elements in any order
+
         def canonical(xs: list[Any]) -> list[Any]:
             return sorted(xs, key=_canonical_key)
 
@@ -482,18 +487,35 @@ def grade_instance(instance: Mapping[str, Any], records: Mapping[str, Mapping[st
             execution = records[executed] if executed is not None else None
             harness_version = execution.get("harness_version") if execution is not None else None
             if spec.asked:
-                out.append(graded_record(
-                    instance, model, arm, grade_response(instance, record, arm),
-                    fidelity_value=(fidelity(instance, record, execution, arm)
-                                    if spec.fidelity and execution is not None else None),
-                    response=record, prompt_version=record.get("prompt_version"),
-                    harness_version=harness_version if spec.fidelity else None))
+                out.append(
+                    graded_record(
+                        instance,
+                        model,
+                        arm,
+                        grade_response(instance, record, arm),
+                        fidelity_value=(
+                            fidelity(instance, record, execution, arm)
+                            if spec.fidelity and execution is not None
+                            else None
+                        ),
+                        response=record,
+                        prompt_version=record.get("prompt_version"),
+                        harness_version=harness_version if spec.fidelity else None,
+                    )
+                )
             else:
                 source = records[spec.code_of] if spec.code_of is not None else {}
-                out.append(graded_record(instance, model, arm, grade_execution(instance, record),
-                                         prompt_version=source.get("prompt_version"),
-                                         harness_version=record.get("harness_version"),
-                                         answered_provider=source.get("answered_provider")))
+                out.append(
+                    graded_record(
+                        instance,
+                        model,
+                        arm,
+                        grade_execution(instance, record),
+                        prompt_version=source.get("prompt_version"),
+                        harness_version=record.get("harness_version"),
+                        answered_provider=source.get("answered_provider"),
+                    )
+                )
     except ValueError as exc:  # a malformed answer_type in the instance
         raise RecordError(f"instance {instance['id']}: {exc}") from None
     return out

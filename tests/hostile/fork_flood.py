@@ -1,6 +1,7 @@
 # start as many sleeping processes as possible
 # @mark
 import os, time
+
 started = 0
 for _ in range(300):
     try:

@@ -1,4 +1,5 @@
 # print its own environment
 # @mark
 import os
+
 print(dict(os.environ))

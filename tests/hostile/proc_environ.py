@@ -1,6 +1,7 @@
 # read the environment of every process it can see through /proc, the parent's first
 # @mark
 import os
+
 pids = [str(os.getppid())] + [p for p in os.listdir("/proc") if p.isdigit()] if os.path.isdir("/proc") else []
 for pid in pids:
     try:

@@ -1,6 +1,7 @@
 # remount / read-write, then write where only root may
 # @mark
 import ctypes, os
+
 libc = ctypes.CDLL(None, use_errno=True)
 MS_REMOUNT, MS_BIND = 32, 4096
 res = libc.mount(None, b"/", None, MS_REMOUNT, None)

@@ -1,3 +1,4 @@
 # dereference a null pointer
 import ctypes
+
 ctypes.string_at(0)

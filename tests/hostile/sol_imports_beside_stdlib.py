@@ -10,9 +10,16 @@ import sys
 def solution():
     sys.meta_path[:] = [m for m in sys.meta_path if type(m).__name__ != "ImportGate"]
     wheels = glob.glob(os.path.join(os.path.dirname(os.__file__), "ensurepip", "_bundled", "*.whl"))
-    system = [d for pattern in ("/usr/lib/python3*/dist-packages", "/usr/lib/python3*/site-packages",
-                                "/usr/local/lib/python3*/dist-packages", "/usr/local/lib/python3*/site-packages")
-              for d in glob.glob(pattern)]
+    system = [
+        d
+        for pattern in (
+            "/usr/lib/python3*/dist-packages",
+            "/usr/lib/python3*/site-packages",
+            "/usr/local/lib/python3*/dist-packages",
+            "/usr/local/lib/python3*/site-packages",
+        )
+        for d in glob.glob(pattern)
+    ]
     files = list(wheels)
     for d in system:  # listing may be allowed (names only); reading a file is what matters
         try:

@@ -6,7 +6,7 @@ import fcntl
 import os
 
 # a default ACL user::rwx group::--- other::--- (binary xattr format, version 2)
-ACL = bytes.fromhex("02000000" "01000700ffffffff" "04000000ffffffff" "20000000ffffffff")
+ACL = bytes.fromhex("0200000001000700ffffffff04000000ffffffff20000000ffffffff")
 
 
 def attempt(call):

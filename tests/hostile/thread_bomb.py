@@ -1,6 +1,7 @@
 # start threads until something gives
 # @mark
 import threading, time
+
 n = 0
 try:
     while n < 100000:

@@ -40,28 +40,31 @@ class KindSpec:
 DIGITS: tuple[int, ...] = tuple(range(2, 21, 2))
 
 #: kind name -> its line, in the canonical order of configs, tables and figures (families in order of appearance)
-REGISTRY: dict[str, KindSpec] = {spec.name: spec for spec in (
-    KindSpec("add", "codenl.problems.arithmetic", "fine_grained", DIGITS, "int"),
-    KindSpec("sub", "codenl.problems.arithmetic", "fine_grained", DIGITS, "int"),
-    KindSpec("mul", "codenl.problems.arithmetic", "fine_grained", DIGITS, "int"),
-    KindSpec("lcs", "codenl.problems.dp", "fine_grained", DIGITS, "int"),
-    KindSpec("knap", "codenl.problems.dp", "fine_grained", DIGITS, "int"),
-    KindSpec("rod", "codenl.problems.dp", "fine_grained", DIGITS, "int"),
-    KindSpec("ilp_assign", "codenl.problems.ilp", "fine_grained", DIGITS, "int"),
-    KindSpec("ilp_prod", "codenl.problems.ilp", "fine_grained", DIGITS, "int"),
-    KindSpec("ilp_partition", "codenl.problems.ilp", "fine_grained", DIGITS, "int"),
-    KindSpec("clrs30", "codenl.problems.clrs", "clrs", (4, 8, 12, 16), None),  # input length
-    # NP-hard: three size levels each (x 10 instances = the plan's 30 per kind and seed)
-    KindSpec("spp", "codenl.problems.nphard.spp", "nphard", (6, 10, 14), "list[int]"),  # nodes
-    KindSpec("tsp", "codenl.problems.nphard.tsp", "nphard", (6, 8, 10), "list[int]"),  # cities
-    KindSpec("tsp_d", "codenl.problems.nphard.tsp", "nphard", (6, 8, 10), "bool"),  # cities
-    KindSpec("msp", "codenl.problems.nphard.msp", "nphard", (5, 7, 9), "list[int]"),  # meetings
-    KindSpec("ksp", "codenl.problems.nphard.ksp", "nphard", (6, 10, 14), "list[int]"),  # items
-    KindSpec("gcp", "codenl.problems.nphard.gcp", "nphard", (6, 9, 12), "list[int]"),  # vertices
-    KindSpec("gcp_d", "codenl.problems.nphard.gcp", "nphard", (6, 9, 12), "bool"),  # vertices
-    KindSpec("bsp", "codenl.problems.nphard.bsp", "nphard", (10, 20, 40), "int"),  # array length
-    KindSpec("edp", "codenl.problems.nphard.edp", "nphard", (6, 10, 14), "int"),  # string length
-)}
+REGISTRY: dict[str, KindSpec] = {
+    spec.name: spec
+    for spec in (
+        KindSpec("add", "codenl.problems.arithmetic", "fine_grained", DIGITS, "int"),
+        KindSpec("sub", "codenl.problems.arithmetic", "fine_grained", DIGITS, "int"),
+        KindSpec("mul", "codenl.problems.arithmetic", "fine_grained", DIGITS, "int"),
+        KindSpec("lcs", "codenl.problems.dp", "fine_grained", DIGITS, "int"),
+        KindSpec("knap", "codenl.problems.dp", "fine_grained", DIGITS, "int"),
+        KindSpec("rod", "codenl.problems.dp", "fine_grained", DIGITS, "int"),
+        KindSpec("ilp_assign", "codenl.problems.ilp", "fine_grained", DIGITS, "int"),
+        KindSpec("ilp_prod", "codenl.problems.ilp", "fine_grained", DIGITS, "int"),
+        KindSpec("ilp_partition", "codenl.problems.ilp", "fine_grained", DIGITS, "int"),
+        KindSpec("clrs30", "codenl.problems.clrs", "clrs", (4, 8, 12, 16), None),  # input length
+        # NP-hard: three size levels each (x 10 instances = the plan's 30 per kind and seed)
+        KindSpec("spp", "codenl.problems.nphard.spp", "nphard", (6, 10, 14), "list[int]"),  # nodes
+        KindSpec("tsp", "codenl.problems.nphard.tsp", "nphard", (6, 8, 10), "list[int]"),  # cities
+        KindSpec("tsp_d", "codenl.problems.nphard.tsp", "nphard", (6, 8, 10), "bool"),  # cities
+        KindSpec("msp", "codenl.problems.nphard.msp", "nphard", (5, 7, 9), "list[int]"),  # meetings
+        KindSpec("ksp", "codenl.problems.nphard.ksp", "nphard", (6, 10, 14), "list[int]"),  # items
+        KindSpec("gcp", "codenl.problems.nphard.gcp", "nphard", (6, 9, 12), "list[int]"),  # vertices
+        KindSpec("gcp_d", "codenl.problems.nphard.gcp", "nphard", (6, 9, 12), "bool"),  # vertices
+        KindSpec("bsp", "codenl.problems.nphard.bsp", "nphard", (10, 20, 40), "int"),  # array length
+        KindSpec("edp", "codenl.problems.nphard.edp", "nphard", (6, 10, 14), "int"),  # string length
+    )
+}
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -104,11 +107,14 @@ def get_kind(name: str) -> Kind:
             family = getattr(kind, "family", spec.family)
             if family != spec.family:
                 raise AssertionError(
-                    f"{spec.module}: kind {name!r} says family {family!r}, the registry {spec.family!r}")
+                    f"{spec.module}: kind {name!r} says family {family!r}, the registry {spec.family!r}"
+                )
             bad = [s for s in spec.default_sizes if not kind.min_size <= s <= kind.max_size]
             if bad or not spec.default_sizes:
-                raise AssertionError(f"registry: default sizes {spec.default_sizes} of kind {name!r} are not all in "
-                                     f"its range {kind.min_size}..{kind.max_size}")
+                raise AssertionError(
+                    f"registry: default sizes {spec.default_sizes} of kind {name!r} are not all in "
+                    f"its range {kind.min_size}..{kind.max_size}"
+                )
             return kind
     raise AssertionError(f"{spec.module} does not define kind {name!r} in its KINDS tuple")
 
@@ -161,8 +167,10 @@ def make_instance(kind_name: str, size: int, seed: int, index: int) -> dict[str,
     version = kind.generator_version
     problem = kind.make(size, instance_rng(kind_name, size, seed, index, version), index)
     if spec.answer_type is not None and problem.answer_type != spec.answer_type:
-        raise AssertionError(f"kind {kind_name!r} made an instance of answer_type {problem.answer_type!r}; the "
-                             f"registry says {spec.answer_type!r}")
+        raise AssertionError(
+            f"kind {kind_name!r} made an instance of answer_type {problem.answer_type!r}; the "
+            f"registry says {spec.answer_type!r}"
+        )
     return {
         "id": instance_id(kind_name, size, seed, index, version),
         "kind": kind_name,

@@ -39,6 +39,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+
 @dataclass(frozen=True)
 class Problem:
     """What a kind's generator makes for one instance; the registry adds the ids around it."""

@@ -74,7 +74,7 @@ def production_plan(
         )
     if res.status != 0 or res.x is None:
         raise AssertionError(f"milp failed: status {res.status}: {res.message}")
-    x = [int(round(v)) for v in res.x]
+    x = [int(round(v)) for v in res.x]  # noqa: RUF046 - numpy scalars: int() makes them Python ints
     if any(abs(v - xv) > 1e-6 for v, xv in zip(res.x, x)):
         raise AssertionError(f"milp returned a non-integral solution {res.x}")
     if not production_feasible(usage, capacity, demand, x):

@@ -37,14 +37,22 @@ def _under_usr(path: str) -> bool:
     return path == "/usr" or path.startswith("/usr/")
 
 
-def bwrap_argv(
-    paths: RuntimePaths, env: Mapping[str, str], *, tmpfs_mb: int = 256, binary: str = "bwrap"
-) -> list[str]:
+def bwrap_argv(paths: RuntimePaths, env: Mapping[str, str], *, tmpfs_mb: int = 256, binary: str = "bwrap") -> list[str]:
     """The bwrap command line (without the command to run inside).  Pure apart from reading links in /."""
     argv = [
-        binary, "--unshare-all", "--die-with-parent", "--new-session",
-        "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--hostname", "sandbox",
-        "--cap-drop", "ALL", "--clearenv",
+        binary,
+        "--unshare-all",
+        "--die-with-parent",
+        "--new-session",
+        "--uid",
+        str(SANDBOX_UID),
+        "--gid",
+        str(SANDBOX_UID),
+        "--hostname",
+        "sandbox",
+        "--cap-drop",
+        "ALL",
+        "--clearenv",
     ]
     for key, value in env.items():
         argv += ["--setenv", key, value]
@@ -70,9 +78,32 @@ def probe(binary: str | None = None, timeout: float = 10.0) -> str | None:
     binary = binary or bwrap_binary()
     if not binary:
         return "bwrap not found (Debian: apt-get install bubblewrap)"
-    argv = [binary, "--unshare-all", "--die-with-parent", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
-            "--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
-            "--symlink", "usr/bin", "/bin", "--proc", "/proc", "--dev", "/dev", "/usr/bin/true"]
+    argv = [
+        binary,
+        "--unshare-all",
+        "--die-with-parent",
+        "--uid",
+        str(SANDBOX_UID),
+        "--gid",
+        str(SANDBOX_UID),
+        "--ro-bind",
+        "/usr",
+        "/usr",
+        "--symlink",
+        "usr/lib",
+        "/lib",
+        "--symlink",
+        "usr/lib64",
+        "/lib64",
+        "--symlink",
+        "usr/bin",
+        "/bin",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "/usr/bin/true",
+    ]
     try:
         proc = subprocess.run(argv, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
     except (OSError, subprocess.TimeoutExpired) as exc:

@@ -100,7 +100,7 @@ def remove_stale(parents: list[Path]) -> None:
             continue
         for entry in entries:
             try:
-                pid = int(entry.name[len(PREFIX):].split("-")[0])
+                pid = int(entry.name[len(PREFIX) :].split("-")[0])
             except ValueError:
                 continue
             if not Path(f"/proc/{pid}").exists():

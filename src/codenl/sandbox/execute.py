@@ -42,21 +42,45 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sim", nargs="+", required=True, metavar="F", help="sim response shards")
     parser.add_argument("--out", nargs="+", required=True, metavar="F", help="execution shards (aligned with --sim)")
     parser.add_argument("--workers", type=int, default=2, help="pool workers (default 2: one per core)")
-    parser.add_argument("--timeout", type=float, default=10.0,
-                        help="CPU seconds per program; the wall limit is twice that plus one second (default 10)")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        help="CPU seconds per program; the wall limit is twice that plus one second (default 10)",
+    )
     parser.add_argument("--memory-mb", type=int, default=512, help="memory per program in MiB (default 512)")
-    parser.add_argument("--mode", choices=("pool", "fresh"), default="pool",
-                        help="pre-forked pool (default) or a fresh process per program")
-    parser.add_argument("--allow-degraded", action="store_true",
-                        help="run even when a required isolation layer is missing (the records name the layers)")
-    parser.add_argument("--allowed-packages", nargs="*", default=[], metavar="NAME",
-                        help="distributions a program may import beside the standard library (default: none)")
+    parser.add_argument(
+        "--mode",
+        choices=("pool", "fresh"),
+        default="pool",
+        help="pre-forked pool (default) or a fresh process per program",
+    )
+    parser.add_argument(
+        "--allow-degraded",
+        action="store_true",
+        help="run even when a required isolation layer is missing (the records name the layers)",
+    )
+    parser.add_argument(
+        "--allowed-packages",
+        nargs="*",
+        default=[],
+        metavar="NAME",
+        help="distributions a program may import beside the standard library (default: none)",
+    )
 
 
 def _empty_fields() -> dict[str, Any]:
     return {
-        "timeout_kind": None, "exit_code": None, "signal": None, "exception_type": None, "exception_message": None,
-        "wall_s": 0.0, "cpu_s": 0.0, "peak_rss_kb": None, "stdout_truncated": False, "stderr_tail": "",
+        "timeout_kind": None,
+        "exit_code": None,
+        "signal": None,
+        "exception_type": None,
+        "exception_message": None,
+        "wall_s": 0.0,
+        "cpu_s": 0.0,
+        "peak_rss_kb": None,
+        "stdout_truncated": False,
+        "stderr_tail": "",
         "layers": [],
     }
 
@@ -75,17 +99,25 @@ def _storable(value: Any) -> Any:
     return value
 
 
-def execution_record(response: dict[str, Any], code: str | None, result: SandboxResult | None,
-                     harness_version: str, sandbox_version: str, status: str | None = None,
-                     value_error: str | None = None, allowed_packages: list[str] | None = None,
-                     attempts: int = 0) -> dict[str, Any]:
+def execution_record(
+    response: dict[str, Any],
+    code: str | None,
+    result: SandboxResult | None,
+    harness_version: str,
+    sandbox_version: str,
+    status: str | None = None,
+    value_error: str | None = None,
+    allowed_packages: list[str] | None = None,
+    attempts: int = 0,
+) -> dict[str, Any]:
     """One execution record (pure).  ``result`` is None for ``no_code`` and ``infra_error``.  Never raises for
     anything the program produced: the record can always be written as JSON."""
     from codenl.harness import parse_output
 
     record: dict[str, Any] = {key: response.get(key) for key in COPIED}
-    record["code_sha256"] = (hashlib.sha256(code.encode("utf-8", "surrogatepass")).hexdigest()
-                             if code is not None else None)
+    record["code_sha256"] = (
+        hashlib.sha256(code.encode("utf-8", "surrogatepass")).hexdigest() if code is not None else None
+    )
     record["value"] = None
     record["value_sets"] = None
     record["value_error"] = value_error
@@ -94,8 +126,19 @@ def execution_record(response: dict[str, Any], code: str | None, result: Sandbox
         record["status"] = status
     else:
         record["status"] = result.status
-        for key in ("timeout_kind", "exit_code", "signal", "exception_type", "exception_message", "wall_s",
-                    "cpu_s", "peak_rss_kb", "stdout_truncated", "stderr_tail", "layers"):
+        for key in (
+            "timeout_kind",
+            "exit_code",
+            "signal",
+            "exception_type",
+            "exception_message",
+            "wall_s",
+            "cpu_s",
+            "peak_rss_kb",
+            "stdout_truncated",
+            "stderr_tail",
+            "layers",
+        ):
             record[key] = getattr(result, key)
         if result.status == "sandbox_error":
             record["value_error"] = f"sandbox error: {result.sandbox_error}"
@@ -174,36 +217,58 @@ def run(args: argparse.Namespace) -> int:
     config = SandboxConfig(limits=limits, allow_degraded=bool(args.allow_degraded), packages=tuple(allowed))
     started = time.monotonic()
     counts: Counter[str] = Counter()
-    codes = [[extract_code(rec.get("text")) if rec["status"] != "infra_error" else None for rec in records]
-             for records in shards]
+    codes = [
+        [extract_code(rec.get("text")) if rec["status"] != "infra_error" else None for rec in records]
+        for records in shards
+    ]
     n_programs = sum(code is not None for row in codes for code in row)
     sandbox = Sandbox(config, workers=args.workers, mode=args.mode)
     try:
         if n_programs:
             sandbox.start()
-            print(f"codenl execute: {n_programs} programs, layers {', '.join(sandbox.layers)}, mode {args.mode}, "
-                  f"{args.workers} workers, packages beside the standard library: {', '.join(allowed) or 'none'}",
-                  file=sys.stderr)
+            print(
+                f"codenl execute: {n_programs} programs, layers {', '.join(sandbox.layers)}, mode {args.mode}, "
+                f"{args.workers} workers, packages beside the standard library: {', '.join(allowed) or 'none'}",
+                file=sys.stderr,
+            )
         for path, records, row in zip(args.out, shards, codes):
             programs = (build_program(code) for code in row if code is not None)
             results = _ordered(sandbox, programs, args.workers) if any(c is not None for c in row) else iter(())
 
-            def shard_records(records: list[dict[str, Any]] = records, row: list[str | None] = row,
-                              results: Iterator[tuple[SandboxResult, int]] = results) -> Iterator[dict[str, Any]]:
+            def shard_records(
+                records: list[dict[str, Any]] = records,
+                row: list[str | None] = row,
+                results: Iterator[tuple[SandboxResult, int]] = results,
+            ) -> Iterator[dict[str, Any]]:
                 for rec, code in zip(records, row):
                     common = {"allowed_packages": allowed}
                     if rec["status"] == "infra_error":
                         out = execution_record(
-                            rec, None, None, HARNESS_VERSION, SANDBOX_VERSION, status="infra_error",
-                            value_error="the sim response failed (infra_error): nothing to run", **common)
+                            rec,
+                            None,
+                            None,
+                            HARNESS_VERSION,
+                            SANDBOX_VERSION,
+                            status="infra_error",
+                            value_error="the sim response failed (infra_error): nothing to run",
+                            **common,
+                        )
                     elif code is None:
                         out = execution_record(
-                            rec, None, None, HARNESS_VERSION, SANDBOX_VERSION, status="no_code",
-                            value_error="no python code block defining solution() in the response", **common)
+                            rec,
+                            None,
+                            None,
+                            HARNESS_VERSION,
+                            SANDBOX_VERSION,
+                            status="no_code",
+                            value_error="no python code block defining solution() in the response",
+                            **common,
+                        )
                     else:
                         result, attempts = next(results)
-                        out = execution_record(rec, code, result, HARNESS_VERSION, SANDBOX_VERSION,
-                                               attempts=attempts, **common)
+                        out = execution_record(
+                            rec, code, result, HARNESS_VERSION, SANDBOX_VERSION, attempts=attempts, **common
+                        )
                     counts[out["status"]] += 1
                     yield out
 
@@ -211,6 +276,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         sandbox.close()
     summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-    print(f"codenl execute: {sum(counts.values())} records in {time.monotonic() - started:.1f} s ({summary})",
-          file=sys.stderr)
+    print(
+        f"codenl execute: {sum(counts.values())} records in {time.monotonic() - started:.1f} s ({summary})",
+        file=sys.stderr,
+    )
     return 0

@@ -56,14 +56,23 @@ _FILE_ONLY = FS_EXECUTE | FS_WRITE_FILE | FS_READ_FILE | FS_TRUNCATE | FS_IOCTL_
 READ = FS_READ_FILE | FS_READ_DIR
 LIST = FS_READ_DIR  # list a directory (and those beneath it) without reading any file in it
 WRITE = (
-    FS_READ_FILE | FS_READ_DIR | FS_WRITE_FILE | FS_REMOVE_DIR | FS_REMOVE_FILE | FS_MAKE_DIR | FS_MAKE_REG
+    FS_READ_FILE
+    | FS_READ_DIR
+    | FS_WRITE_FILE
+    | FS_REMOVE_DIR
+    | FS_REMOVE_FILE
+    | FS_MAKE_DIR
+    | FS_MAKE_REG
     | FS_TRUNCATE
 )
 
 
 class _RulesetAttr(ctypes.Structure):
-    _fields_ = [("handled_access_fs", ctypes.c_uint64), ("handled_access_net", ctypes.c_uint64),
-                ("scoped", ctypes.c_uint64)]
+    _fields_ = [
+        ("handled_access_fs", ctypes.c_uint64),
+        ("handled_access_net", ctypes.c_uint64),
+        ("scoped", ctypes.c_uint64),
+    ]
 
 
 class _PathBeneathAttr(ctypes.Structure):
@@ -102,10 +111,15 @@ def create_ruleset(rules: Iterable[tuple[str, int]], abi: int | None = None) -> 
     if abi < 1:
         raise OSError(errno.ENOSYS, "Landlock is not available on this kernel")
     fs = handled_fs(abi)
-    attr = _RulesetAttr(fs, NET_BIND_TCP | NET_CONNECT_TCP if abi >= 4 else 0,
-                        SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL if abi >= 6 else 0)
-    ruleset = _check(_libc.syscall(SYS_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(ctypes.sizeof(attr)),
-                                   ctypes.c_uint32(0)), "create_ruleset")
+    attr = _RulesetAttr(
+        fs,
+        NET_BIND_TCP | NET_CONNECT_TCP if abi >= 4 else 0,
+        SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL if abi >= 6 else 0,
+    )
+    ruleset = _check(
+        _libc.syscall(SYS_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(ctypes.sizeof(attr)), ctypes.c_uint32(0)),
+        "create_ruleset",
+    )
     try:
         for path, access in rules:
             try:
@@ -119,8 +133,16 @@ def create_ruleset(rules: Iterable[tuple[str, int]], abi: int | None = None) -> 
                 if not allowed:
                     continue
                 rule = _PathBeneathAttr(allowed, fd)
-                _check(_libc.syscall(SYS_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(RULE_PATH_BENEATH),
-                                     ctypes.byref(rule), ctypes.c_uint32(0)), f"add_rule {path}")
+                _check(
+                    _libc.syscall(
+                        SYS_ADD_RULE,
+                        ctypes.c_int(ruleset),
+                        ctypes.c_int(RULE_PATH_BENEATH),
+                        ctypes.byref(rule),
+                        ctypes.c_uint32(0),
+                    ),
+                    f"add_rule {path}",
+                )
             finally:
                 os.close(fd)
     except BaseException:

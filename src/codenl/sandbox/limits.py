@@ -55,7 +55,7 @@ class Limits:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Limits":
+    def from_dict(cls, data: dict[str, Any]) -> Limits:
         return cls(**data)
 
 
@@ -86,7 +86,7 @@ def current_address_space() -> int:
 def apply_rlimits(limits: Limits) -> None:
     """Set the rlimits of this process (call in the task's process, after fork, before the program)."""
     for res, soft, hard in rlimit_table(limits, current_address_space()):
-        cur_soft, cur_hard = resource.getrlimit(res)
+        _cur_soft, cur_hard = resource.getrlimit(res)
         if cur_hard != resource.RLIM_INFINITY:
             hard = min(hard, cur_hard)
             soft = min(soft, hard)

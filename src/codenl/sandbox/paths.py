@@ -73,8 +73,11 @@ def runtime_paths() -> RuntimePaths:
     site_dirs = _dedupe(tuple(os.path.realpath(p) for p in candidates if os.path.isdir(p)))
     package_root = str(Path(codenl.__file__).resolve().parent.parent)
     stdlib = tuple(
-        os.path.realpath(p) for p in sys.path
-        if p and _under(os.path.realpath(p), prefixes) and not _under(os.path.realpath(p), site_dirs)
+        os.path.realpath(p)
+        for p in sys.path
+        if p
+        and _under(os.path.realpath(p), prefixes)
+        and not _under(os.path.realpath(p), site_dirs)
         and "site-packages" not in p
     )
     return RuntimePaths(python, prefixes, site_dirs, package_root, _dedupe(stdlib))
@@ -166,8 +169,7 @@ def _read_except(root: str, excluded: tuple[str, ...], hidden: tuple[str, ...] =
         path = os.path.join(root, entry)
         if os.path.islink(path):
             target = os.path.realpath(path)
-            if not target.startswith(top + os.sep) or any(target == h or target.startswith(h + os.sep)
-                                                          for h in hidden):
+            if not target.startswith(top + os.sep) or any(target == h or target.startswith(h + os.sep) for h in hidden):
                 continue
         deeper = tuple(e.partition("/")[2] for e in here if e.startswith(entry + "/"))
         rules += _read_except(path, deeper, hidden) if deeper else [(path, "read")]
@@ -176,8 +178,12 @@ def _read_except(root: str, excluded: tuple[str, ...], hidden: tuple[str, ...] =
 
 #: Python packages that the system keeps under /usr (Debian's dist-packages, /usr/local's site-packages): not
 #: the standard library, so a task may not read them (a system python3-numpy would be importable otherwise)
-SYSTEM_PACKAGES = ("lib/python3*/dist-packages", "lib/python3*/site-packages", "local/lib/python3*/dist-packages",
-                   "local/lib/python3*/site-packages")
+SYSTEM_PACKAGES = (
+    "lib/python3*/dist-packages",
+    "lib/python3*/site-packages",
+    "local/lib/python3*/dist-packages",
+    "local/lib/python3*/site-packages",
+)
 
 
 def system_rules(root: str = "/usr") -> list[tuple[str, str]]:
@@ -187,8 +193,9 @@ def system_rules(root: str = "/usr") -> list[tuple[str, str]]:
 
     if not os.path.isdir(root):
         return []
-    found = sorted({os.path.relpath(p, root) for pattern in SYSTEM_PACKAGES
-                    for p in glob.glob(os.path.join(root, pattern))})
+    found = sorted(
+        {os.path.relpath(p, root) for pattern in SYSTEM_PACKAGES for p in glob.glob(os.path.join(root, pattern))}
+    )
     return _read_except(root, tuple(found))
 
 

@@ -57,8 +57,25 @@ from codenl.sandbox.worker import empty_directory
 SANDBOX_VERSION = "sandbox/2"  # 2: a zygote per worker, the standard library only unless packages are allowed
 #: imported once by every pool worker (the harness prelude's modules, and numpy when a task may import it)
 DEFAULT_PRELOAD = (
-    "typing", "bisect", "collections", "copy", "fractions", "functools", "heapq", "itertools", "math",
-    "operator", "random", "re", "string", "json", "linecache", "types", "decimal", "traceback", "threading",
+    "typing",
+    "bisect",
+    "collections",
+    "copy",
+    "fractions",
+    "functools",
+    "heapq",
+    "itertools",
+    "math",
+    "operator",
+    "random",
+    "re",
+    "string",
+    "json",
+    "linecache",
+    "types",
+    "decimal",
+    "traceback",
+    "threading",
     "numpy",
 )
 #: attempts of a program whose run ended in ``sandbox_error`` (each on a worker that is alive or fresh)
@@ -80,7 +97,7 @@ class SandboxConfig:
     packages: tuple[str, ...] = ()
 
 
-_spawn_queue: "queue.Queue[tuple[Callable[[], Any], Future[Any]]]" = queue.Queue()
+_spawn_queue: queue.Queue[tuple[Callable[[], Any], Future[Any]]] = queue.Queue()
 _spawn_thread: threading.Thread | None = None
 _spawn_lock = threading.Lock()
 
@@ -90,7 +107,7 @@ def _spawner() -> None:
         fn, fut = _spawn_queue.get()
         try:
             fut.set_result(fn())
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+        except BaseException as exc:
             fut.set_exception(exc)
 
 
@@ -113,8 +130,16 @@ def spawn(fn: Callable[[], Any]) -> Any:
 class Worker:
     """One worker process and the channel to it."""
 
-    def __init__(self, config: SandboxConfig, layers: list[str], paths: RuntimePaths, bpf: bytes | None,
-                 *, once: bool = False, access: PackageAccess | None = None) -> None:
+    def __init__(
+        self,
+        config: SandboxConfig,
+        layers: list[str],
+        paths: RuntimePaths,
+        bpf: bytes | None,
+        *,
+        once: bool = False,
+        access: PackageAccess | None = None,
+    ) -> None:
         self.config, self.layers, self.paths, self.bpf, self.once = config, layers, paths, bpf, once
         self.access = access or package_access(config.packages)
         self.proc: subprocess.Popen[bytes] | None = None
@@ -133,8 +158,12 @@ class Worker:
         command = [self.paths.python, "-I", "-S", "-B", "-c", boot]
         env = hygiene.clean_env("/tmp")
         if use_bwrap:
-            argv = bwrap_layer.bwrap_argv(self.paths, env, tmpfs_mb=self.config.tmpfs_mb,
-                                          binary=bwrap_layer.bwrap_binary() or "bwrap") + command
+            argv = (
+                bwrap_layer.bwrap_argv(
+                    self.paths, env, tmpfs_mb=self.config.tmpfs_mb, binary=bwrap_layer.bwrap_binary() or "bwrap"
+                )
+                + command
+            )
             scratch_root = "/tmp"
             cwd = None
         else:
@@ -147,13 +176,25 @@ class Worker:
             self.group = cgroups.create(memory, self.config.max_pids)
         group = self.group
         self.stderr_file = tempfile.TemporaryFile()
-        self.proc = spawn(lambda: subprocess.Popen(
-            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr_file, env=env, cwd=cwd,
-            start_new_session=True, close_fds=True, preexec_fn=group.add_self if group else None,
-        ))
+        self.proc = spawn(
+            lambda: subprocess.Popen(
+                argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self.stderr_file,
+                env=env,
+                cwd=cwd,
+                start_new_session=True,
+                close_fds=True,
+                preexec_fn=group.add_self if group else None,
+            )
+        )
         allowed = set(self.access.modules)
-        preload = [m for m in self.config.preload if m.partition(".")[0] in allowed
-                   or m.partition(".")[0] in sys.stdlib_module_names]
+        preload = [
+            m
+            for m in self.config.preload
+            if m.partition(".")[0] in allowed or m.partition(".")[0] in sys.stdlib_module_names
+        ]
         init = {
             "layers": self.layers,
             "rules": task_rules(self.paths, self.access),
@@ -253,8 +294,11 @@ class Worker:
             try:
                 self.start()
             except Exception as exc:
-                return sandbox_failure(f"could not start a sandbox worker: {type(exc).__name__}: {exc}",
-                                       self.layers, time.monotonic() - start)
+                return sandbox_failure(
+                    f"could not start a sandbox worker: {type(exc).__name__}: {exc}",
+                    self.layers,
+                    time.monotonic() - start,
+                )
         oom_before = self.group.oom_kills() if self.group else 0
         try:
             self._send({"id": 0, "source": source, "limits": limits.to_dict()})
@@ -263,8 +307,9 @@ class Worker:
             tail = self.stderr_tail()
             self.kill()
             message = f"sandbox worker failed: {type(exc).__name__}: {exc}"
-            return sandbox_failure(message + (f"; worker stderr: {tail[-500:]}" if tail else ""), self.layers,
-                                   time.monotonic() - start)
+            return sandbox_failure(
+                message + (f"; worker stderr: {tail[-500:]}" if tail else ""), self.layers, time.monotonic() - start
+            )
         if self.group and self.group.oom_kills() > oom_before:
             facts["oom_killed"] = True
         if facts.get("retire"):  # it could not clean up after this task: the next one gets a fresh worker
@@ -295,12 +340,11 @@ class Sandbox:
         self.bpf: bytes | None = None
 
     # -- life cycle
-    def start(self) -> "Sandbox":
+    def start(self) -> Sandbox:
         if self._started:
             return self
         self.report = probe_layers(tuple(dict.fromkeys((*self.config.enable, *self.config.require))))
-        self.layers = choose_layers(self.report, self.config.enable, self.config.require,
-                                    self.config.allow_degraded)
+        self.layers = choose_layers(self.report, self.config.enable, self.config.require, self.config.allow_degraded)
         if "seccomp" in self.layers:
             from codenl.sandbox import seccomp
 
@@ -321,8 +365,12 @@ class Sandbox:
     def _self_check(self) -> None:
         """Run the canary: every layer reported active must be seen in force, else refuse to run."""
         result = self.run(CANARY, Limits(cpu_s=10, memory_mb=256))
-        problems = canary_problems(result.stdout, self.layers) if result.status == "ok" else [
-            f"the self-check program ended with {result.status}: {result.sandbox_error or result.stderr_tail[-300:]}"]
+        why = result.sandbox_error or result.stderr_tail[-300:]
+        problems = (
+            canary_problems(result.stdout, self.layers)
+            if result.status == "ok"
+            else [f"the self-check program ended with {result.status}: {why}"]
+        )
         applied = sorted(layer.split("(")[0] for layer in result.layers)  # "landlock(fs)" on an older kernel
         if applied != sorted(self.layers) and result.status == "ok":
             problems.append(f"layers applied {result.layers} differ from the layers chosen {self.layers}")
@@ -346,7 +394,7 @@ class Sandbox:
         self._idle = queue.Queue()
         self._started = False
 
-    def __enter__(self) -> "Sandbox":
+    def __enter__(self) -> Sandbox:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -362,8 +410,7 @@ class Sandbox:
             try:
                 worker = self._new_worker(once=True)
             except Exception as exc:
-                return sandbox_failure(f"could not start a sandbox worker: {type(exc).__name__}: {exc}",
-                                       self.layers)
+                return sandbox_failure(f"could not start a sandbox worker: {type(exc).__name__}: {exc}", self.layers)
             try:
                 return worker.run(source, limits)
             finally:
@@ -405,8 +452,9 @@ def run_once(source: str, config: SandboxConfig | None = None, mode: str = "fres
         return sb.run(source)
 
 
-def run_with_retries(sandbox: Sandbox, source: str, limits: Limits | None = None,
-                     attempts: int = SANDBOX_ATTEMPTS) -> tuple[SandboxResult, int]:
+def run_with_retries(
+    sandbox: Sandbox, source: str, limits: Limits | None = None, attempts: int = SANDBOX_ATTEMPTS
+) -> tuple[SandboxResult, int]:
     """Run ``source``; a ``sandbox_error`` (the sandbox's own failure, never the program's) is tried again, up to
     ``attempts`` runs in all.  Returns the last result and the number of runs."""
     result = sandbox.run(source, limits)

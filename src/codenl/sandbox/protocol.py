@@ -22,7 +22,7 @@ def encode(message: dict[str, Any]) -> bytes:
 def write_message(fd: int, message: dict[str, Any]) -> None:
     view = memoryview(encode(message))
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
 def _read_exact(fd: int, n: int) -> bytes:

@@ -22,7 +22,14 @@ from typing import Any
 from codenl.sandbox.limits import Limits
 
 STATUSES = (
-    "ok", "no_output", "syntax_error", "runtime_error", "timeout", "memory_limit", "output_limit", "crashed",
+    "ok",
+    "no_output",
+    "syntax_error",
+    "runtime_error",
+    "timeout",
+    "memory_limit",
+    "output_limit",
+    "crashed",
     "sandbox_error",
 )
 SYNTAX_TYPES = frozenset({"SyntaxError", "IndentationError", "TabError"})

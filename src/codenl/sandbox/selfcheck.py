@@ -78,8 +78,9 @@ def probe_layers(layers: tuple[str, ...] = ALL_LAYERS) -> LayerReport:
     return report
 
 
-def choose_layers(report: LayerReport, enable: tuple[str, ...], require: tuple[str, ...],
-                  allow_degraded: bool) -> list[str]:
+def choose_layers(
+    report: LayerReport, enable: tuple[str, ...], require: tuple[str, ...], allow_degraded: bool
+) -> list[str]:
     """The layers to use: those of ``enable`` that are present.  Raises when a required one is missing and
     degraded mode is not allowed (pure)."""
     unknown = [name for name in (*enable, *require) if name not in ALL_LAYERS]
@@ -96,7 +97,7 @@ def choose_layers(report: LayerReport, enable: tuple[str, ...], require: tuple[s
 
 
 #: run once when a sandbox starts: each check shows that a layer claimed active is really in force
-CANARY = r'''
+CANARY = r"""
 import json, os, resource, socket
 out = {}
 try:
@@ -132,7 +133,7 @@ out["rlimits"] = resource.getrlimit(resource.RLIMIT_CORE) == (0, 0) and \
 out["bwrap"] = os.getuid() == 65534 and socket.gethostname() == "sandbox"
 out["hygiene"] = os.getpgid(0) == os.getpid()
 print(json.dumps(out))
-'''
+"""
 
 
 def canary_problems(stdout: str, layers: list[str]) -> list[str]:

@@ -187,7 +187,7 @@ def _enter_jail(state: WorkerState, limits: Limits) -> list[str]:
 def _write_all(fd: int, data: bytes) -> None:
     try:
         while data:
-            data = data[os.write(fd, data):]
+            data = data[os.write(fd, data) :]
     except OSError:
         pass
 
@@ -212,8 +212,7 @@ def _task_process(state: WorkerState, limits: Limits, scratch: str, fds: dict[st
     try:
         # descriptors first, always: the program must never reach the worker's or the zygote's channels
         fds["devnull"] = os.open(os.devnull, os.O_RDONLY)
-        targets = [(0, "devnull"), (1, "out"), (2, "err"), (REPORT_FD, "rep"), (SETUP_FD, "setup"),
-                   (SOURCE_FD, "src")]
+        targets = [(0, "devnull"), (1, "out"), (2, "err"), (REPORT_FD, "rep"), (SETUP_FD, "setup"), (SOURCE_FD, "src")]
         if state.ruleset is not None:
             fds["ruleset"] = state.ruleset
             targets.append((RULESET_FD, "ruleset"))
@@ -245,8 +244,9 @@ def _task_process(state: WorkerState, limits: Limits, scratch: str, fds: dict[st
         tempfile.tempdir = None
         sys.stdin = sys.__stdin__ = open(0, closefd=False)
         sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", errors="backslashreplace", closefd=False)
-        sys.stderr = sys.__stderr__ = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False,
-                                           buffering=1)
+        sys.stderr = sys.__stderr__ = open(
+            2, "w", encoding="utf-8", errors="backslashreplace", closefd=False, buffering=1
+        )
         sys.argv = ["program.py"]
         _reseed()
         _confine_imports(state)
@@ -358,8 +358,10 @@ def _zygote(state: WorkerState, sock: socket.socket) -> None:
         elif msg.get("op") == "reap":
             try:
                 _, status, usage = os.wait4(int(msg["pid"]), 0)
-                _send(sock, {"status": status, "cpu_s": usage.ru_utime + usage.ru_stime,
-                             "peak_rss_kb": int(usage.ru_maxrss)})
+                _send(
+                    sock,
+                    {"status": status, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_kb": int(usage.ru_maxrss)},
+                )
             except OSError as exc:
                 _send(sock, {"error": f"wait4: {exc}"})
         else:
@@ -619,7 +621,7 @@ def run_task(state: WorkerState, zygote: Zygote, task: dict[str, Any]) -> dict[s
                 exited = True
             elif fd == src_w:
                 try:
-                    source = source[os.write(src_w, source[:READ_CHUNK]):]
+                    source = source[os.write(src_w, source[:READ_CHUNK]) :]
                 except BlockingIOError:
                     pass
                 except OSError:  # the task is gone before reading its program: its exit says why
@@ -726,8 +728,10 @@ def main() -> None:
         return
     state = WorkerState(init)
     zygote = Zygote(state, (in_fd, out_fd))
-    protocol.write_message(out_fd, {"ready": True, "pid": os.getpid(), "preload_errors": state.preload_errors,
-                                    "landlock_abi": state.landlock_abi})
+    protocol.write_message(
+        out_fd,
+        {"ready": True, "pid": os.getpid(), "preload_errors": state.preload_errors, "landlock_abi": state.landlock_abi},
+    )
     once = bool(init.get("once"))
     del init
     while True:
@@ -741,8 +745,11 @@ def main() -> None:
         try:
             reply = run_task(state, zygote, task)
         except Exception as exc:  # the worker's own failure: reported as a sandbox error, and it retires
-            reply = {"worker_error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()[-2000:],
-                     "retire": "the worker failed"}
+            reply = {
+                "worker_error": f"{type(exc).__name__}: {exc}",
+                "traceback": traceback.format_exc()[-2000:],
+                "retire": "the worker failed",
+            }
         del task
         reply["id"] = task_id
         try:

@@ -3,7 +3,8 @@
 Instance ``index`` of size ``size`` uses algorithm ``algorithm_for(index, size)``: the 30 algorithms in an order
 fixed per size (a hash of the size), cycled, so that every 30 consecutive instances cover each algorithm once and
 the remainder (n not a multiple of 30) falls on different algorithms at different sizes, instead of always on the
-first five (the sorting algorithms, which a fixed order would over-weight by up to 25% in the plan's grid).  ``size`` is the input length: array length (sorting, searching, maximum subarray), number of matrices
+first five (the sorting algorithms, which a fixed order would over-weight by up to 25% in the plan's grid).  ``size`` is
+the input length: array length (sorting, searching, maximum subarray), number of matrices
 (matrix chain), string length (LCS, string matching), number of keys (optimal BST), activities or tasks (greedy),
 vertices (graphs), segment pairs (segment intersection) or points (convex hulls).
 
@@ -58,11 +59,36 @@ from codenl.problems.clrs.common import Algo
 
 #: the 30 algorithms in the order of tables and figures (instances cycle through them: algorithm_for)
 ALGORITHMS: tuple[str, ...] = (
-    "insertion_sort", "bubble_sort", "heapsort", "quicksort", "quickselect", "minimum", "binary_search",
-    "find_maximum_subarray", "matrix_chain_order", "lcs_length", "optimal_bst", "activity_selector",
-    "task_scheduling", "dfs", "bfs", "topological_sort", "articulation_points", "bridges",
-    "strongly_connected_components", "mst_kruskal", "mst_prim", "bellman_ford", "dijkstra", "dag_shortest_paths",
-    "floyd_warshall", "naive_string_matcher", "kmp_matcher", "segments_intersect", "graham_scan", "jarvis_march",
+    "insertion_sort",
+    "bubble_sort",
+    "heapsort",
+    "quicksort",
+    "quickselect",
+    "minimum",
+    "binary_search",
+    "find_maximum_subarray",
+    "matrix_chain_order",
+    "lcs_length",
+    "optimal_bst",
+    "activity_selector",
+    "task_scheduling",
+    "dfs",
+    "bfs",
+    "topological_sort",
+    "articulation_points",
+    "bridges",
+    "strongly_connected_components",
+    "mst_kruskal",
+    "mst_prim",
+    "bellman_ford",
+    "dijkstra",
+    "dag_shortest_paths",
+    "floyd_warshall",
+    "naive_string_matcher",
+    "kmp_matcher",
+    "segments_intersect",
+    "graham_scan",
+    "jarvis_march",
 )
 
 #: the input lengths of the plan's grid (500 instances per seed spread over these), from the kind registry
@@ -90,8 +116,10 @@ class Clrs30(Kind):
     min_size = MIN_SIZE
     max_size = MAX_SIZE
     version = "3"  # 2: algorithm order per size (algorithm_for); 3: bellman_ford, dag_shortest_paths: some weight < 0
-    size_meaning = ("input length: array length, matrices, string length, keys, activities, tasks, vertices, "
-                    "segment pairs or points")
+    size_meaning = (
+        "input length: array length, matrices, string length, keys, activities, tasks, vertices, "
+        "segment pairs or points"
+    )
 
     def make(self, size: int, rng: random.Random, index: int) -> Problem:
         return ALGOS[algorithm_for(index, size)].make(size, rng)
@@ -99,8 +127,10 @@ class Clrs30(Kind):
     def _algo(self, instance: Mapping[str, Any]) -> Algo:
         name = instance.get("algorithm")
         if name not in ALGOS:
-            raise RecordError(f"clrs30 instance {instance.get('id')!r}: field 'algorithm' is {name!r}, "
-                              f"not one of the 30 CLRS algorithms")
+            raise RecordError(
+                f"clrs30 instance {instance.get('id')!r}: field 'algorithm' is {name!r}, "
+                f"not one of the 30 CLRS algorithms"
+            )
         return ALGOS[name]
 
     def unordered_at(self, instance: Mapping[str, Any]) -> tuple[PathPattern, ...]:

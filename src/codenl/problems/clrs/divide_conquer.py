@@ -53,10 +53,14 @@ def make(n: int, rng: random.Random) -> Problem:
         "Return [low, high, sum]: the 0-based first and last index of the block and its sum. If several blocks "
         "have the maximum sum, any of them is accepted."
     )
-    return Problem(statement=statement,
-                   answer_format="a JSON list of three integers [low, high, sum], e.g. [2, 5, 17]",
-                   answer_type="list[int]", answer=[low, high, total], data={"array": a},
-                   algorithm="find_maximum_subarray")
+    return Problem(
+        statement=statement,
+        answer_format="a JSON list of three integers [low, high, sum], e.g. [2, 5, 17]",
+        answer_type="list[int]",
+        answer=[low, high, total],
+        data={"array": a},
+        algorithm="find_maximum_subarray",
+    )
 
 
 def grade(data: Mapping[str, Any], gold: Any, answer: Any) -> Verdict:
@@ -69,7 +73,7 @@ def grade(data: Mapping[str, Any], gold: Any, answer: Any) -> Verdict:
     low, high, total = values
     if not 0 <= low <= high < len(a):
         return wrong(f"need 0 <= low <= high <= {len(a) - 1}, got low={low}, high={high}")
-    actual = sum(a[low:high + 1])
+    actual = sum(a[low : high + 1])
     if actual != best:
         return wrong(f"A[{low}..{high}] sums to {actual}, the maximum is {best}")
     if total != best:

@@ -69,8 +69,14 @@ def make_matrix_chain(n: int, rng: random.Random) -> Problem:
         f"p = {dumps(p)}  (so {dims})\n"
         "Return the minimum total number of scalar multiplications over all ways to parenthesize the product."
     )
-    return Problem(statement=statement, answer_format=INT_FORMAT, answer_type="int",
-                   answer=matrix_chain_order(p), data={"p": p}, algorithm="matrix_chain_order")
+    return Problem(
+        statement=statement,
+        answer_format=INT_FORMAT,
+        answer_type="int",
+        answer=matrix_chain_order(p),
+        data={"p": p},
+        algorithm="matrix_chain_order",
+    )
 
 
 def make_lcs(n: int, rng: random.Random) -> Problem:
@@ -83,8 +89,14 @@ def make_lcs(n: int, rng: random.Random) -> Problem:
         f'Y = "{y}"\n'
         f"Both strings have length {n}. Return the length of a longest common subsequence of X and Y."
     )
-    return Problem(statement=statement, answer_format="a single JSON integer (the length), e.g. 7",
-                   answer_type="int", answer=lcs_length(x, y), data={"x": x, "y": y}, algorithm="lcs_length")
+    return Problem(
+        statement=statement,
+        answer_format="a single JSON integer (the length), e.g. 7",
+        answer_type="int",
+        answer=lcs_length(x, y),
+        data={"x": x, "y": y},
+        algorithm="lcs_length",
+    )
 
 
 def make_optimal_bst(n: int, rng: random.Random) -> Problem:
@@ -101,8 +113,14 @@ def make_optimal_bst(n: int, rng: random.Random) -> Problem:
         "keys and dummy keys of (depth + 1) * weight, where the root has depth 0. Return the minimum cost over all "
         "binary search trees on these keys (an integer)."
     )
-    return Problem(statement=statement, answer_format=INT_FORMAT, answer_type="int",
-                   answer=optimal_bst(p, q), data={"p": p, "q": q}, algorithm="optimal_bst")
+    return Problem(
+        statement=statement,
+        answer_format=INT_FORMAT,
+        answer_type="int",
+        answer=optimal_bst(p, q),
+        data={"p": p, "q": q},
+        algorithm="optimal_bst",
+    )
 
 
 def grade_exact_int(data: Mapping[str, Any], gold: Any, answer: Any) -> Verdict:

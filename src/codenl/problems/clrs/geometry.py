@@ -34,8 +34,12 @@ def segments_intersect(p1: Sequence[int], p2: Sequence[int], p3: Sequence[int], 
     d3, d4 = cross(p1, p2, p3), cross(p1, p2, p4)
     if ((d1 > 0 > d2) or (d1 < 0 < d2)) and ((d3 > 0 > d4) or (d3 < 0 < d4)):
         return True
-    return ((d1 == 0 and _on_segment(p3, p4, p1)) or (d2 == 0 and _on_segment(p3, p4, p2))
-            or (d3 == 0 and _on_segment(p1, p2, p3)) or (d4 == 0 and _on_segment(p1, p2, p4)))
+    return (
+        (d1 == 0 and _on_segment(p3, p4, p1))
+        or (d2 == 0 and _on_segment(p3, p4, p2))
+        or (d3 == 0 and _on_segment(p1, p2, p3))
+        or (d4 == 0 and _on_segment(p1, p2, p4))
+    )
 
 
 def _lowest(points: Sequence[Point]) -> Point:
@@ -53,6 +57,7 @@ def graham_scan(points: Sequence[Point]) -> list[Point]:
     """
     p0 = _lowest(points)
     rest = [p for p in points if p != p0]
+
     # sort by polar angle around p0 (all other points lie in the half-plane above it), exactly, by cross products
     def by_angle(a: Point, b: Point) -> int:
         c = cross(p0, a, b)
@@ -143,7 +148,8 @@ def make_segments(n: int, rng: random.Random) -> Problem:
         pairs.append(quad)
     listing = "\n".join(
         f"pair {i}: segment ({a[0]}, {a[1]})-({b[0]}, {b[1]}) and segment ({c[0]}, {c[1]})-({d[0]}, {d[1]})"
-        for i, (a, b, c, d) in enumerate(pairs))
+        for i, (a, b, c, d) in enumerate(pairs)
+    )
     statement = (
         f"Segment intersection (CLRS SEGMENTS-INTERSECT, with cross products) for {n} pairs of line segments in the "
         "plane. A segment includes its two endpoints; two segments intersect when they share at least one point "
@@ -152,9 +158,14 @@ def make_segments(n: int, rng: random.Random) -> Problem:
         f"Return a list of {n} booleans: entry i is true when the two segments of pair i intersect, else false."
     )
     answer = [segments_intersect(*q) for q in pairs]
-    return Problem(statement=statement,
-                   answer_format="a JSON list of n booleans (true/false), one per pair in order, e.g. [true, false, true]",
-                   answer_type="list[bool]", answer=answer, data={"pairs": pairs}, algorithm="segments_intersect")
+    return Problem(
+        statement=statement,
+        answer_format=("a JSON list of n booleans (true/false), one per pair in order, e.g. [true, false, true]"),
+        answer_type="list[bool]",
+        answer=answer,
+        data={"pairs": pairs},
+        algorithm="segments_intersect",
+    )
 
 
 def grade_segments(data: Mapping[str, Any], gold: Any, answer: Any) -> Verdict:
@@ -199,10 +210,14 @@ def _hull_maker(name: str):
             "points lying on an edge of the hull between two corners are excluded, and no point is repeated."
         )
         hull = [list(p) for p in solver(points)]
-        return Problem(statement=statement,
-                       answer_format="a JSON list of [x, y] integer pairs, e.g. [[0, 0], [5, 1], [2, 6]]",
-                       answer_type="list[list[int]]", answer=hull, data={"points": [list(p) for p in points]},
-                       algorithm=name)
+        return Problem(
+            statement=statement,
+            answer_format="a JSON list of [x, y] integer pairs, e.g. [[0, 0], [5, 1], [2, 6]]",
+            answer_type="list[list[int]]",
+            answer=hull,
+            data={"points": [list(p) for p in points]},
+            algorithm=name,
+        )
 
     return make
 
@@ -217,8 +232,10 @@ def grade_hull(data: Mapping[str, Any], gold: Any, answer: Any) -> Verdict:
     if len(got) != len(expected):
         return wrong(f"{len(got)} hull points, expected {len(expected)}")
     if set(got) != set(expected) or len(set(got)) != len(got):
-        return wrong(f"not the hull's corners: missing {sorted(set(expected) - set(got))}, "
-                     f"not corners {sorted(set(got) - set(expected))}")
+        return wrong(
+            f"not the hull's corners: missing {sorted(set(expected) - set(got))}, "
+            f"not corners {sorted(set(got) - set(expected))}"
+        )
     k = got.index(expected[0])
     if got[k:] + got[:k] != expected:
         return wrong("the corners are not in counter-clockwise order")

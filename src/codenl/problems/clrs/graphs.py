@@ -15,7 +15,15 @@ from typing import Any
 
 from codenl.problems.base import ANY, WRONG_TYPE, Problem, Verdict
 from codenl.problems.clrs.common import (
-    CORRECT, Algo, as_int_list, as_int_matrix, dumps, grade_int_list, grade_int_matrix, grade_int_set, wrong,
+    CORRECT,
+    Algo,
+    as_int_list,
+    as_int_matrix,
+    dumps,
+    grade_int_list,
+    grade_int_matrix,
+    grade_int_set,
+    wrong,
 )
 
 CATEGORY = "graphs"
@@ -53,12 +61,19 @@ def _all_pairs(n: int, directed: bool) -> list[Edge]:
     return [(u, v) for u in range(n) for v in range(u + 1, n)]
 
 
-def random_edges(n: int, m: int, rng: random.Random, directed: bool,
-                 required: Sequence[Edge] = (), allowed: Sequence[Edge] | None = None) -> list[Edge]:
+def random_edges(
+    n: int,
+    m: int,
+    rng: random.Random,
+    directed: bool,
+    required: Sequence[Edge] = (),
+    allowed: Sequence[Edge] | None = None,
+) -> list[Edge]:
     """``required`` plus random distinct edges from ``allowed`` (default: every pair) up to ``m`` edges, sorted.
 
     Undirected edges are stored as (min, max).
     """
+
     def norm(e: Edge) -> Edge:
         return e if directed else (min(e), max(e))
 
@@ -94,14 +109,18 @@ def describe_graph(n: int, edges: Sequence[Sequence[int]], directed: bool) -> st
     weighted = bool(edges) and len(edges[0]) == 3
     if weighted:
         shape = "[u, v, w] is an edge from u to v" if directed else "[u, v, w] is an edge between u and v"
-        text = (f"The {kind} graph has {n} vertices numbered 0 to {n - 1} and {len(edges)} weighted edges; each "
-                f"{shape} of weight w.\nedges = {dumps([list(e) for e in edges])}\n")
+        text = (
+            f"The {kind} graph has {n} vertices numbered 0 to {n - 1} and {len(edges)} weighted edges; each "
+            f"{shape} of weight w.\nedges = {dumps([list(e) for e in edges])}\n"
+        )
         adj = weighted_adjacency(n, edges, directed)
         rows = "\n".join(f"{u}: " + (", ".join(f"{v} (w={w})" for v, w in adj[u]) or "none") for u in range(n))
     else:
         shape = "[u, v] is an edge from u to v" if directed else "[u, v] is an edge between u and v"
-        text = (f"The {kind} graph has {n} vertices numbered 0 to {n - 1} and {len(edges)} edges; each {shape}.\n"
-                f"edges = {dumps([list(e) for e in edges])}\n")
+        text = (
+            f"The {kind} graph has {n} vertices numbered 0 to {n - 1} and {len(edges)} edges; each {shape}.\n"
+            f"edges = {dumps([list(e) for e in edges])}\n"
+        )
         adj_plain = adjacency(n, edges, directed)
         rows = "\n".join(f"{u}: " + (", ".join(str(v) for v in adj_plain[u]) or "none") for u in range(n))
     title = "Out-neighbours" if directed else "Neighbours"
@@ -113,9 +132,7 @@ def _data(n: int, edges: Sequence[Sequence[int]], directed: bool, **extra: Any) 
 
 
 # ------------------------------------------------------------------------------------------------ solvers
-def depth_first(
-    n: int, adj: list[list[int]], roots: Sequence[int] | None = None
-) -> tuple[list[int], list[int]]:
+def depth_first(n: int, adj: list[list[int]], roots: Sequence[int] | None = None) -> tuple[list[int], list[int]]:
     """CLRS DFS, iterative: outer loop over ``roots`` (default 0..n-1), neighbours in list order.
 
     Returns the predecessor array (-1 for roots) and the vertices in the order DFS finishes them.
@@ -267,7 +284,7 @@ def mst_kruskal(n: int, edges: Sequence[Sequence[int]]) -> list[list[int]]:
     """CLRS MST-KRUSKAL: edges sorted by (weight, u, v); the tree's edges as [u, v] with u < v, sorted."""
     ds = _DisjointSet(n)
     tree = []
-    for u, v, w in sorted(edges, key=lambda e: (e[2], min(e[0], e[1]), max(e[0], e[1]))):
+    for u, v, _w in sorted(edges, key=lambda e: (e[2], min(e[0], e[1]), max(e[0], e[1]))):
         if ds.union(u, v):
             tree.append([min(u, v), max(u, v)])
     return sorted(tree)
@@ -371,15 +388,22 @@ def make_dfs(n: int, rng: random.Random) -> Problem:
     edges = random_edges(n, round(1.5 * n), rng, directed=True)
     adj = adjacency(n, edges, True)
     statement = (
-        "Depth-first search (CLRS DFS) on a directed graph.\n" + describe_graph(n, edges, True) +
-        f"The outer loop of DFS takes the vertices in increasing order 0, 1, ..., {n - 1} and starts a new tree at "
+        "Depth-first search (CLRS DFS) on a directed graph.\n"
+        + describe_graph(n, edges, True)
+        + f"The outer loop of DFS takes the vertices in increasing order 0, 1, ..., {n - 1} and starts a new tree at "
         "each vertex that is not yet discovered; when DFS explores a vertex u it examines u's out-neighbours in "
         "increasing order and immediately explores each undiscovered one (recursively) before examining the next.\n"
         f"Return the predecessor array P of the depth-first forest as a list of {n} integers: P[v] is the vertex "
         "from which v was discovered, and P[v] = -1 when v is the root of a tree."
     )
-    return Problem(statement=statement, answer_format=PARENT_FORMAT, answer_type="list[int]",
-                   answer=dfs_parents(n, adj), data=_data(n, edges, True), algorithm="dfs")
+    return Problem(
+        statement=statement,
+        answer_format=PARENT_FORMAT,
+        answer_type="list[int]",
+        answer=dfs_parents(n, adj),
+        data=_data(n, edges, True),
+        algorithm="dfs",
+    )
 
 
 def make_bfs(n: int, rng: random.Random) -> Problem:
@@ -388,16 +412,22 @@ def make_bfs(n: int, rng: random.Random) -> Problem:
     source = rng.randrange(n)
     _, parent = bfs(n, adj, source)
     statement = (
-        f"Breadth-first search (CLRS BFS) from the source vertex s = {source} on an undirected graph.\n" +
-        describe_graph(n, edges, False) +
-        "BFS uses a FIFO queue and examines the neighbours of each dequeued vertex in increasing order.\n"
+        f"Breadth-first search (CLRS BFS) from the source vertex s = {source} on an undirected graph.\n"
+        + describe_graph(n, edges, False)
+        + "BFS uses a FIFO queue and examines the neighbours of each dequeued vertex in increasing order.\n"
         f"Return the predecessor array P of the breadth-first tree as a list of {n} integers: P[v] is the vertex "
         f"from which v was discovered, P[{source}] = -1 for the source, and P[v] = -1 for every vertex not reachable "
         "from the source. (Any breadth-first tree is accepted: P[v] must be a neighbour of v that is one edge "
         "closer to the source.)"
     )
-    return Problem(statement=statement, answer_format=PARENT_FORMAT, answer_type="list[int]", answer=parent,
-                   data=_data(n, edges, False, source=source), algorithm="bfs")
+    return Problem(
+        statement=statement,
+        answer_format=PARENT_FORMAT,
+        answer_type="list[int]",
+        answer=parent,
+        data=_data(n, edges, False, source=source),
+        algorithm="bfs",
+    )
 
 
 def random_dag_edges(n: int, m: int, rng: random.Random) -> list[Edge]:
@@ -411,14 +441,19 @@ def make_topological_sort(n: int, rng: random.Random) -> Problem:
     edges = random_dag_edges(n, round(1.5 * n), rng)
     adj = adjacency(n, edges, True)
     statement = (
-        "Topological sort (CLRS TOPOLOGICAL-SORT) of a directed acyclic graph.\n" + describe_graph(n, edges, True) +
-        f"Return a topological order: a list of all {n} vertices, each exactly once, such that for every edge "
+        "Topological sort (CLRS TOPOLOGICAL-SORT) of a directed acyclic graph.\n"
+        + describe_graph(n, edges, True)
+        + f"Return a topological order: a list of all {n} vertices, each exactly once, such that for every edge "
         "[u, v], u comes before v. (Any valid topological order is accepted.)"
     )
-    return Problem(statement=statement,
-                   answer_format="a JSON list of n distinct integers (every vertex once), e.g. [2, 0, 3, 1]",
-                   answer_type="list[int]", answer=topological_sort(n, adj), data=_data(n, edges, True),
-                   algorithm="topological_sort")
+    return Problem(
+        statement=statement,
+        answer_format="a JSON list of n distinct integers (every vertex once), e.g. [2, 0, 3, 1]",
+        answer_type="list[int]",
+        answer=topological_sort(n, adj),
+        data=_data(n, edges, True),
+        algorithm="topological_sort",
+    )
 
 
 def _sparse_connected(n: int, rng: random.Random) -> list[Edge]:
@@ -431,28 +466,38 @@ def make_articulation_points(n: int, rng: random.Random) -> Problem:
     edges = _sparse_connected(n, rng)
     adj = adjacency(n, edges, False)
     statement = (
-        "Articulation points (cut vertices; CLRS problem 22-2) of an undirected graph.\n" +
-        describe_graph(n, edges, False) +
-        "A vertex is an articulation point when removing it (with its edges) increases the number of connected "
+        "Articulation points (cut vertices; CLRS problem 22-2) of an undirected graph.\n"
+        + describe_graph(n, edges, False)
+        + "A vertex is an articulation point when removing it (with its edges) increases the number of connected "
         "components. Return all articulation points in increasing order (an empty list if there are none)."
     )
-    return Problem(statement=statement, answer_format="a JSON list of distinct integers (vertices), e.g. [1, 4]",
-                   answer_type="list[int]", answer=articulation_points(n, adj), data=_data(n, edges, False),
-                   algorithm="articulation_points")
+    return Problem(
+        statement=statement,
+        answer_format="a JSON list of distinct integers (vertices), e.g. [1, 4]",
+        answer_type="list[int]",
+        answer=articulation_points(n, adj),
+        data=_data(n, edges, False),
+        algorithm="articulation_points",
+    )
 
 
 def make_bridges(n: int, rng: random.Random) -> Problem:
     edges = _sparse_connected(n, rng)
     adj = adjacency(n, edges, False)
     statement = (
-        "Bridges (CLRS problem 22-2) of an undirected graph.\n" + describe_graph(n, edges, False) +
-        "An edge is a bridge when removing it increases the number of connected components. Return all bridges, "
+        "Bridges (CLRS problem 22-2) of an undirected graph.\n"
+        + describe_graph(n, edges, False)
+        + "An edge is a bridge when removing it increases the number of connected components. Return all bridges, "
         "each as [u, v] with u < v, sorted in increasing order of (u, v) (an empty list if there are none)."
     )
-    return Problem(statement=statement,
-                   answer_format="a JSON list of [u, v] pairs of integers, e.g. [[0, 3], [2, 5]]",
-                   answer_type="list[list[int]]", answer=bridges(n, adj), data=_data(n, edges, False),
-                   algorithm="bridges")
+    return Problem(
+        statement=statement,
+        answer_format="a JSON list of [u, v] pairs of integers, e.g. [[0, 3], [2, 5]]",
+        answer_type="list[list[int]]",
+        answer=bridges(n, adj),
+        data=_data(n, edges, False),
+        algorithm="bridges",
+    )
 
 
 def make_scc(n: int, rng: random.Random) -> Problem:
@@ -463,7 +508,7 @@ def make_scc(n: int, rng: random.Random) -> Problem:
     i = 0
     while i < n:
         size = min(n - i, rng.choice((1, 1, 2, 3, 3, 4, 5)))
-        groups.append(order[i:i + size])
+        groups.append(order[i : i + size])
         i += size
     required: list[Edge] = []
     for g in groups:
@@ -474,20 +519,23 @@ def make_scc(n: int, rng: random.Random) -> Problem:
                 required.append((a, b))
     rank = {v: gi for gi, g in enumerate(groups) for v in g}
     forward = [(u, v) for u in range(n) for v in range(n) if rank[u] < rank[v]]
-    edges = random_edges(n, len(set(required)) + max(1, n // 2), rng, directed=True, required=required,
-                         allowed=forward)
+    edges = random_edges(n, len(set(required)) + max(1, n // 2), rng, directed=True, required=required, allowed=forward)
     adj = adjacency(n, edges, True)
     statement = (
-        "Strongly connected components (CLRS STRONGLY-CONNECTED-COMPONENTS) of a directed graph.\n" +
-        describe_graph(n, edges, True) +
-        "Two vertices are in the same strongly connected component when each is reachable from the other. Return "
+        "Strongly connected components (CLRS STRONGLY-CONNECTED-COMPONENTS) of a directed graph.\n"
+        + describe_graph(n, edges, True)
+        + "Two vertices are in the same strongly connected component when each is reachable from the other. Return "
         "the components as a list of lists of vertices: every vertex in exactly one component, each component in "
         "increasing order, components sorted by their smallest vertex."
     )
-    return Problem(statement=statement,
-                   answer_format="a JSON list of lists of integers (a partition of the vertices), e.g. [[0, 2], [1], [3]]",
-                   answer_type="list[list[int]]", answer=strongly_connected_components(n, adj),
-                   data=_data(n, edges, True), algorithm="strongly_connected_components")
+    return Problem(
+        statement=statement,
+        answer_format=("a JSON list of lists of integers (a partition of the vertices), e.g. [[0, 2], [1], [3]]"),
+        answer_type="list[list[int]]",
+        answer=strongly_connected_components(n, adj),
+        data=_data(n, edges, True),
+        algorithm="strongly_connected_components",
+    )
 
 
 def _weighted_connected(n: int, rng: random.Random) -> list[list[int]]:
@@ -499,29 +547,40 @@ def make_mst_kruskal(n: int, rng: random.Random) -> Problem:
     edges = _weighted_connected(n, rng)
     statement = (
         "Minimum spanning tree by Kruskal's algorithm (CLRS MST-KRUSKAL) of a connected undirected weighted graph.\n"
-        + describe_graph(n, edges, False) +
-        "Kruskal's algorithm takes the edges by increasing weight (ties by increasing (u, v)) and keeps each edge "
+        + describe_graph(n, edges, False)
+        + "Kruskal's algorithm takes the edges by increasing weight (ties by increasing (u, v)) and keeps each edge "
         f"that joins two different trees. Return the {n - 1} edges of a minimum spanning tree, each as [u, v]. "
         "The order of the edges and of the two endpoints does not matter; any minimum spanning tree is accepted."
     )
-    return Problem(statement=statement,
-                   answer_format="a JSON list of n-1 [u, v] pairs of integers, e.g. [[0, 1], [1, 3], [2, 3]]",
-                   answer_type="list[list[int]]", answer=mst_kruskal(n, edges), data=_data(n, edges, False),
-                   algorithm="mst_kruskal")
+    return Problem(
+        statement=statement,
+        answer_format="a JSON list of n-1 [u, v] pairs of integers, e.g. [[0, 1], [1, 3], [2, 3]]",
+        answer_type="list[list[int]]",
+        answer=mst_kruskal(n, edges),
+        data=_data(n, edges, False),
+        algorithm="mst_kruskal",
+    )
 
 
 def make_mst_prim(n: int, rng: random.Random) -> Problem:
     edges = _weighted_connected(n, rng)
     statement = (
         "Minimum spanning tree by Prim's algorithm (CLRS MST-PRIM) from the root r = 0, on a connected undirected "
-        "weighted graph.\n" + describe_graph(n, edges, False) +
-        "Prim's algorithm grows one tree from the root, each time adding the lightest edge that joins the tree to a "
+        "weighted graph.\n"
+        + describe_graph(n, edges, False)
+        + "Prim's algorithm grows one tree from the root, each time adding the lightest edge that joins the tree to a "
         f"vertex outside it. Return the predecessor array P of the minimum spanning tree as a list of {n} integers: "
         "P[0] = -1 for the root, and for every other vertex v, P[v] is v's neighbour on the path from v to the root "
         "in the tree. Any minimum spanning tree is accepted."
     )
-    return Problem(statement=statement, answer_format=PARENT_FORMAT, answer_type="list[int]",
-                   answer=mst_prim(n, edges), data=_data(n, edges, False, source=0), algorithm="mst_prim")
+    return Problem(
+        statement=statement,
+        answer_format=PARENT_FORMAT,
+        answer_type="list[int]",
+        answer=mst_prim(n, edges),
+        data=_data(n, edges, False, source=0),
+        algorithm="mst_prim",
+    )
 
 
 def _reachable_weighted(n: int, rng: random.Random, m: int, dag: bool) -> tuple[int, list[Edge]]:
@@ -534,8 +593,10 @@ def _reachable_weighted(n: int, rng: random.Random, m: int, dag: bool) -> tuple[
 
 def _distances_statement(title: str, source: int, n: int, edges: Sequence[Sequence[int]], note: str) -> str:
     return (
-        f"{title} from the source vertex s = {source}.\n" + describe_graph(n, edges, True) + note +
-        f"Every vertex is reachable from s. Return the list of the {n} shortest-path distances from s, for vertices "
+        f"{title} from the source vertex s = {source}.\n"
+        + describe_graph(n, edges, True)
+        + note
+        + f"Every vertex is reachable from s. Return the list of the {n} shortest-path distances from s, for vertices "
         f"0, 1, ..., {n - 1} in that order (the distance of s itself is 0)."
     )
 
@@ -552,9 +613,19 @@ def make_bellman_ford(n: int, rng: random.Random) -> Problem:
     dist = bellman_ford(n, edges, source)
     statement = _distances_statement(
         "Single-source shortest paths by the Bellman-Ford algorithm (CLRS BELLMAN-FORD) on a directed weighted graph",
-        source, n, edges, "Some weights are negative, but the graph has no negative-weight cycle.\n")
-    return Problem(statement=statement, answer_format=DIST_FORMAT, answer_type="list[int]", answer=dist,
-                   data=_data(n, edges, True, source=source), algorithm="bellman_ford")
+        source,
+        n,
+        edges,
+        "Some weights are negative, but the graph has no negative-weight cycle.\n",
+    )
+    return Problem(
+        statement=statement,
+        answer_format=DIST_FORMAT,
+        answer_type="list[int]",
+        answer=dist,
+        data=_data(n, edges, True, source=source),
+        algorithm="bellman_ford",
+    )
 
 
 def make_dijkstra(n: int, rng: random.Random) -> Problem:
@@ -562,10 +633,19 @@ def make_dijkstra(n: int, rng: random.Random) -> Problem:
     edges = add_weights(pairs, rng, 1, 20)
     statement = _distances_statement(
         "Single-source shortest paths by Dijkstra's algorithm (CLRS DIJKSTRA) on a directed weighted graph",
-        source, n, edges, "All weights are positive.\n")
-    return Problem(statement=statement, answer_format=DIST_FORMAT, answer_type="list[int]",
-                   answer=dijkstra(n, edges, source), data=_data(n, edges, True, source=source),
-                   algorithm="dijkstra")
+        source,
+        n,
+        edges,
+        "All weights are positive.\n",
+    )
+    return Problem(
+        statement=statement,
+        answer_format=DIST_FORMAT,
+        answer_type="list[int]",
+        answer=dijkstra(n, edges, source),
+        data=_data(n, edges, True, source=source),
+        algorithm="dijkstra",
+    )
 
 
 def make_dag_shortest_paths(n: int, rng: random.Random) -> Problem:
@@ -575,11 +655,20 @@ def make_dag_shortest_paths(n: int, rng: random.Random) -> Problem:
         edges = add_weights(pairs, rng, -5, 15)
     statement = _distances_statement(
         "Single-source shortest paths in a directed acyclic graph (CLRS DAG-SHORTEST-PATHS: relax the edges out of "
-        "each vertex in topological order)", source, n, edges,
-        "The graph has no cycle; some weights are negative.\n")
-    return Problem(statement=statement, answer_format=DIST_FORMAT, answer_type="list[int]",
-                   answer=dag_shortest_paths(n, edges, source), data=_data(n, edges, True, source=source),
-                   algorithm="dag_shortest_paths")
+        "each vertex in topological order)",
+        source,
+        n,
+        edges,
+        "The graph has no cycle; some weights are negative.\n",
+    )
+    return Problem(
+        statement=statement,
+        answer_format=DIST_FORMAT,
+        answer_type="list[int]",
+        answer=dag_shortest_paths(n, edges, source),
+        data=_data(n, edges, True, source=source),
+        algorithm="dag_shortest_paths",
+    )
 
 
 def make_floyd_warshall(n: int, rng: random.Random) -> Problem:
@@ -590,11 +679,14 @@ def make_floyd_warshall(n: int, rng: random.Random) -> Problem:
         f"Return the {n} x {n} distance matrix D as a list of {n} rows: D[i][j] is the length of a shortest path "
         f"from i to j, D[i][i] = 0, and D[i][j] = {UNREACHABLE} when j is not reachable from i."
     )
-    return Problem(statement=statement,
-                   answer_format="a JSON list of n lists of n integers (row i = distances from vertex i), "
-                                 "e.g. [[0, 3], [-1, 0]]",
-                   answer_type="list[list[int]]", answer=floyd_warshall(n, edges), data=_data(n, edges, True),
-                   algorithm="floyd_warshall")
+    return Problem(
+        statement=statement,
+        answer_format="a JSON list of n lists of n integers (row i = distances from vertex i), e.g. [[0, 3], [-1, 0]]",
+        answer_type="list[list[int]]",
+        answer=floyd_warshall(n, edges),
+        data=_data(n, edges, True),
+        algorithm="floyd_warshall",
+    )
 
 
 # ------------------------------------------------------------------------------------------------ graders

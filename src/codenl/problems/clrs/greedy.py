@@ -25,7 +25,8 @@ def activity_selector(start: list[int], finish: list[int]) -> list[int]:
 
 
 def compatible(start: list[int], finish: list[int], i: int, j: int) -> bool:
-    """Activities occupy half-open intervals [start, finish): compatible when one ends no later than the other starts."""
+    """Activities occupy half-open intervals [start, finish): compatible when one ends no later than the other
+    starts."""
     return finish[i] <= start[j] or finish[j] <= start[i]
 
 
@@ -62,10 +63,14 @@ def make_activity(n: int, rng: random.Random) -> Problem:
         "Return the indices of a largest set of pairwise compatible activities, in increasing order of index. If "
         "several largest sets exist, any of them is accepted."
     )
-    return Problem(statement=statement,
-                   answer_format="a JSON list of distinct integers (activity indices), e.g. [0, 3, 7]",
-                   answer_type="list[int]", answer=activity_selector(start, finish),
-                   data={"start": start, "finish": finish}, algorithm="activity_selector")
+    return Problem(
+        statement=statement,
+        answer_format="a JSON list of distinct integers (activity indices), e.g. [0, 3, 7]",
+        answer_type="list[int]",
+        answer=activity_selector(start, finish),
+        data={"start": start, "finish": finish},
+        algorithm="activity_selector",
+    )
 
 
 def grade_activity(data: Mapping[str, Any], gold: Any, answer: Any) -> Verdict:
@@ -80,7 +85,7 @@ def grade_activity(data: Mapping[str, Any], gold: Any, answer: Any) -> Verdict:
     if len(set(chosen)) != len(chosen):
         return wrong("an activity is listed twice")
     for a_pos, i in enumerate(chosen):
-        for j in chosen[a_pos + 1:]:
+        for j in chosen[a_pos + 1 :]:
             if not compatible(start, finish, i, j):
                 return wrong(f"activities {i} and {j} overlap")
     if len(chosen) != len(gold):
@@ -101,9 +106,14 @@ def make_task_scheduling(n: int, rng: random.Random) -> Problem:
         f"w = {dumps(penalties)}\n"
         "Return the minimum possible total penalty of the late tasks over all schedules."
     )
-    return Problem(statement=statement, answer_format="a single JSON integer (the total penalty), e.g. 57",
-                   answer_type="int", answer=task_scheduling(deadlines, penalties),
-                   data={"deadlines": deadlines, "penalties": penalties}, algorithm="task_scheduling")
+    return Problem(
+        statement=statement,
+        answer_format="a single JSON integer (the total penalty), e.g. 57",
+        answer_type="int",
+        answer=task_scheduling(deadlines, penalties),
+        data={"deadlines": deadlines, "penalties": penalties},
+        algorithm="task_scheduling",
+    )
 
 
 def grade_task_scheduling(data: Mapping[str, Any], gold: Any, answer: Any) -> Verdict:

@@ -67,8 +67,14 @@ def make_minimum(n: int, rng: random.Random) -> Problem:
         "Return the 0-based index of the minimum element; if the minimum value occurs several times, return the "
         "lowest such index (its first occurrence)."
     )
-    return Problem(statement=statement, answer_format=INDEX_FORMAT, answer_type="int",
-                   answer=minimum_index(a), data={"array": a}, algorithm="minimum")
+    return Problem(
+        statement=statement,
+        answer_format=INDEX_FORMAT,
+        answer_type="int",
+        answer=minimum_index(a),
+        data={"array": a},
+        algorithm="minimum",
+    )
 
 
 def make_binary_search(n: int, rng: random.Random) -> Problem:
@@ -87,8 +93,14 @@ def make_binary_search(n: int, rng: random.Random) -> Problem:
         f"otherwise the position where x would be inserted to keep A sorted ({n} if every element is smaller "
         "than x)."
     )
-    return Problem(statement=statement, answer_format=INDEX_FORMAT, answer_type="int",
-                   answer=lower_bound(a, x), data={"array": a, "x": x}, algorithm="binary_search")
+    return Problem(
+        statement=statement,
+        answer_format=INDEX_FORMAT,
+        answer_type="int",
+        answer=lower_bound(a, x),
+        data={"array": a, "x": x},
+        algorithm="binary_search",
+    )
 
 
 def make_quickselect(n: int, rng: random.Random) -> Problem:
@@ -101,8 +113,14 @@ def make_quickselect(n: int, rng: random.Random) -> Problem:
         f"A = {dumps(a)}\n"
         "Return that element's value."
     )
-    return Problem(statement=statement, answer_format="a single JSON integer (the element's value), e.g. 42",
-                   answer_type="int", answer=quickselect(a, k), data={"array": a, "k": k}, algorithm="quickselect")
+    return Problem(
+        statement=statement,
+        answer_format="a single JSON integer (the element's value), e.g. 42",
+        answer_type="int",
+        answer=quickselect(a, k),
+        data={"array": a, "k": k},
+        algorithm="quickselect",
+    )
 
 
 def grade_exact_int(data: Mapping[str, Any], gold: Any, answer: Any) -> Verdict:

@@ -115,8 +115,14 @@ def _maker(name: str):
             f"A = {dumps(a)}\n"
             "Return the sorted array (all elements, repeats kept)."
         )
-        return Problem(statement=statement, answer_format=ANSWER_FORMAT, answer_type="list[int]",
-                       answer=solver(a), data={"array": a}, algorithm=name)
+        return Problem(
+            statement=statement,
+            answer_format=ANSWER_FORMAT,
+            answer_type="list[int]",
+            answer=solver(a),
+            data={"array": a},
+            algorithm=name,
+        )
 
     return make
 

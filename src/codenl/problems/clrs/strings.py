@@ -20,7 +20,8 @@ def naive_string_matcher(text: str, pattern: str) -> list[int]:
 
 
 def prefix_function(pattern: str) -> list[int]:
-    """CLRS COMPUTE-PREFIX-FUNCTION, 0-based: pi[q] = length of the longest proper prefix of P[:q+1] that is a suffix."""
+    """CLRS COMPUTE-PREFIX-FUNCTION, 0-based: pi[q] = length of the longest proper prefix of P[:q+1] that is a
+    suffix."""
     pi = [0] * len(pattern)
     k = 0
     for q in range(1, len(pattern)):
@@ -50,20 +51,23 @@ def kmp_matcher(text: str, pattern: str) -> list[int]:
 
 
 def random_text_and_pattern(n: int, rng: random.Random) -> tuple[str, str]:
-    """A text of length ``n`` over {a, b} and a pattern of length 1..max(2, n//4), copied from the text 70% of the time."""
+    """A text of length ``n`` over {a, b} and a pattern of length 1..max(2, n//4), copied from the text 70% of the
+    time."""
     text = "".join(rng.choice(ALPHABET) for _ in range(n))
     m = rng.randint(1, max(2, n // 4))
     if rng.random() < 0.7:
         s = rng.randint(0, n - m)
-        pattern = text[s:s + m]
+        pattern = text[s : s + m]
     else:
         pattern = "".join(rng.choice(ALPHABET) for _ in range(m))
     return text, pattern
 
 
 SOLVERS = {
-    "naive_string_matcher": (naive_string_matcher, "the naive string matcher (CLRS NAIVE-STRING-MATCHER: try "
-                                                   "every shift and compare character by character)"),
+    "naive_string_matcher": (
+        naive_string_matcher,
+        "the naive string matcher (CLRS NAIVE-STRING-MATCHER: try every shift and compare character by character)",
+    ),
     "kmp_matcher": (kmp_matcher, "the Knuth-Morris-Pratt algorithm (CLRS KMP-MATCHER, with the prefix function)"),
 }
 
@@ -80,10 +84,14 @@ def _maker(name: str):
             "Return every shift s (0-based) at which P occurs in T, i.e. T[s], ..., T[s+len(P)-1] equals P, in "
             "increasing order; overlapping occurrences count, and the list is empty when P does not occur."
         )
-        return Problem(statement=statement,
-                       answer_format="a JSON list of integers (0-based shifts, increasing), e.g. [0, 3, 4]",
-                       answer_type="list[int]", answer=solver(text, pattern),
-                       data={"text": text, "pattern": pattern}, algorithm=name)
+        return Problem(
+            statement=statement,
+            answer_format="a JSON list of integers (0-based shifts, increasing), e.g. [0, 3, 4]",
+            answer_type="list[int]",
+            answer=solver(text, pattern),
+            data={"text": text, "pattern": pattern},
+            algorithm=name,
+        )
 
     return make
 

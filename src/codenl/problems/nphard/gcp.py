@@ -18,7 +18,8 @@ chromatic number of a reference graph drawn as above, whatever the answer; even-
 that graph (chromatic number ``k``), odd-indexed ones (False) about a uniform random graph with as many edges,
 redrawn until its chromatic number is ``k + 1`` (:func:`graph_with_chromatic_and_edges`; the reference is redrawn
 when none is found, and after :data:`EDGE_MATCH_REFERENCES` references, which happens on tiny graphs only, the
-False graph is drawn with any number of edges by :func:`graph_with_chromatic`). Every shard is balanced, every question is tight, and ``k`` and the number of edges have the
+False graph is drawn with any number of edges by :func:`graph_with_chromatic`). Every shard is balanced, every question
+is tight, and ``k`` and the number of edges have the
 same distribution for both answers, so neither gives the answer away. (Version 1 asked with ``k = chi - 1`` for
 False instances of the same graphs: "true iff k >= 3" then scored 92% at 6 vertices; in version 2 False graphs
 were denser, and "true iff at most so many edges" scored 92%, 80%, 75% at 6, 9, 12 vertices.)
@@ -28,7 +29,8 @@ Standard heuristic (:meth:`Kind.heuristics`): the largest-degree-first greedy co
 gcp's odd-indexed instances and gcp_d's reference graphs (so every True instance) are graphs on which that
 colouring uses more colours than the chromatic number (:func:`greedy_hard_graph`): it solves about half of gcp or
 less, and "true iff it uses at most k colours" is right on the False half of gcp_d only. From
-:data:`DSATUR_HARD_MIN_VERTICES` (12, the plan's hardest level) vertices on, those graphs defeat DSATUR as well. Below 6 vertices it is
+:data:`DSATUR_HARD_MIN_VERTICES` (12, the plan's hardest level) vertices on, those graphs defeat DSATUR as well. Below 6
+vertices it is
 optimal on every graph (checked exhaustively on 5 vertices), so those sizes are easy by necessity
 (docs/baselines.md).
 """
@@ -338,9 +340,7 @@ class GraphColouringDecision(Kind):
             f"Can every vertex be given one of at most {k} colours so that any two adjacent vertices get "
             f"different colours?"
         )
-        answer_format = (
-            f"a JSON boolean: true if the graph can be coloured with at most {k} colours, otherwise false"
-        )
+        answer_format = f"a JSON boolean: true if the graph can be coloured with at most {k} colours, otherwise false"
         return Problem(
             statement=statement,
             answer_format=answer_format,

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import itertools
 import random
-from fractions import Fraction
 from collections.abc import Mapping, Sequence
+from fractions import Fraction
 from typing import Any
 
 from codenl.problems.base import Kind, Problem, Verdict

@@ -34,8 +34,9 @@ NAMES = ("Alice", "Bob", "Carol", "Dave", "Erin", "Frank", "Grace", "Heidi", "Iv
 MAX_DURATION = 4
 
 
-def list_schedule(durations: Sequence[int], participants: Sequence[Sequence[int]],
-                  order: Sequence[int], people: int) -> list[int]:
+def list_schedule(
+    durations: Sequence[int], participants: Sequence[Sequence[int]], order: Sequence[int], people: int
+) -> list[int]:
     """Start hours when meetings are placed in ``order``, each as soon as all its participants are free."""
     free = [0] * people
     start = [0] * len(durations)
@@ -56,8 +57,9 @@ def makespan(durations: Sequence[int], start: Sequence[int]) -> int:
     return max((s + d for s, d in zip(start, durations)), default=0)
 
 
-def optimal_schedule(durations: Sequence[int], participants: Sequence[Sequence[int]],
-                     people: int) -> tuple[int, list[int]]:
+def optimal_schedule(
+    durations: Sequence[int], participants: Sequence[Sequence[int]], people: int
+) -> tuple[int, list[int]]:
     """``(minimum makespan, an optimal list of start hours)``, exact (branch and bound, see module doc)."""
     m = len(durations)
     greedy_order = sorted(range(m), key=lambda j: (-durations[j] * len(participants[j]), j))
@@ -112,8 +114,9 @@ def optimal_schedule(durations: Sequence[int], participants: Sequence[Sequence[i
     return best, best_start
 
 
-def check_schedule(durations: Sequence[int], participants: Sequence[Sequence[int]], day_length: int,
-                   start: Sequence[int]) -> str:
+def check_schedule(
+    durations: Sequence[int], participants: Sequence[Sequence[int]], day_length: int, start: Sequence[int]
+) -> str:
     """Empty when the schedule is feasible, else the reason."""
     for j, (s, d) in enumerate(zip(start, durations)):
         if s < 0 or s + d > day_length:
@@ -138,9 +141,7 @@ class MeetingScheduling(Kind):
     def make(self, size: int, rng: random.Random, index: int) -> Problem:
         people = NAMES[: size // 2 + 3]
         durations = [rng.randint(1, MAX_DURATION) for _ in range(size)]
-        participants = [
-            sorted(rng.sample(range(len(people)), 3 if rng.random() < 0.3 else 2)) for _ in range(size)
-        ]
+        participants = [sorted(rng.sample(range(len(people)), 3 if rng.random() < 0.3 else 2)) for _ in range(size)]
         day_length = sum(durations)
         best, start = optimal_schedule(durations, participants, len(people))
         lines = "\n".join(

@@ -14,6 +14,7 @@ equals the shortest distance (Dijkstra). Any shortest path is correct.
 from __future__ import annotations
 
 import heapq
+import itertools
 import random
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -83,7 +84,7 @@ def path_weight(adj: Sequence[Mapping[int, int]], path: Sequence[int]) -> int | 
         if not 0 <= node < n:
             return f"node {node} does not exist (nodes are 0..{n - 1})"
     total = 0
-    for u, v in zip(path, path[1:]):
+    for u, v in itertools.pairwise(path):
         if v not in adj[u]:
             return f"there is no edge between {u} and {v}"
         total += adj[u][v]

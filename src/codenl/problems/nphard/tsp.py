@@ -50,9 +50,7 @@ def random_distances(n: int, rng: random.Random) -> list[list[int]]:
         p = (rng.randint(0, COORD_MAX), rng.randint(0, COORD_MAX))
         if p not in points:
             points.append(p)
-    return [
-        [0 if i == j else max(1, round(math.dist(points[i], points[j]))) for j in range(n)] for i in range(n)
-    ]
+    return [[0 if i == j else max(1, round(math.dist(points[i], points[j]))) for j in range(n)] for i in range(n)]
 
 
 def tour_length(dist: Sequence[Sequence[int]], tour: Sequence[int]) -> int:
@@ -226,10 +224,7 @@ class TravellingSalesmanDecision(Kind):
     def make(self, size: int, rng: random.Random, index: int) -> Problem:
         dist, optimum, greedy = greedy_suboptimal_distances(size, rng)
         threshold = decision_threshold(optimum, greedy, index, rng)
-        statement = (
-            _statement_cities(dist)
-            + f"\nIs there a tour whose length is at most {threshold}?"
-        )
+        statement = _statement_cities(dist) + f"\nIs there a tour whose length is at most {threshold}?"
         answer_format = "a JSON boolean: true if some tour has length at most the threshold, otherwise false"
         return Problem(
             statement=statement,
