@@ -238,3 +238,16 @@ def stats_output(name):
     if name in REPORTED_TABLES:
         return report(path, caption=f"../report/{name.rsplit('.', 1)[0]}.rst", category="Statistics")
     return path
+
+
+def viewer_shards():
+    """Every problem, response and execution shard of the run (the pages show them next to the graded rows)."""
+    files = []
+    for k in KINDS:
+        for seed in SEEDS:
+            files += problems(SIZES[k], k, seed)
+            for m in MODELS:
+                for arm in ASKED_ARMS:
+                    files += responses(SIZES[k], k, m, arm, seed)
+                files += executions(SIZES[k], k, m, seed)
+    return files
