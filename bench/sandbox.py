@@ -27,14 +27,18 @@ from codenl.sandbox.limits import Limits
 from codenl.sandbox.pool import Sandbox, SandboxConfig
 
 
+def loop_program(n: int) -> str:
+    return f"s = 0\nfor i in range({n}):\n    s += i * i\n"
+
+
 def calibrate_loop(target_s: float = 0.010) -> int:
-    """Iterations of the pure-Python loop that take about ``target_s`` here."""
+    """Iterations of the pure-Python loop that take about ``target_s`` here, timed as the program runs it: at
+    module level (global names, about half the speed of the same loop inside a function)."""
     n = 10000
     while True:
+        code = compile(loop_program(n), "<loop>", "exec")
         start = time.perf_counter()
-        s = 0
-        for i in range(n):
-            s += i * i
+        exec(code, {})
         took = time.perf_counter() - start
         if took > 0.002:
             return max(1000, int(n * target_s / took))
@@ -44,7 +48,7 @@ def calibrate_loop(target_s: float = 0.010) -> int:
 def programs(loop_n: int) -> dict[str, str]:
     return {
         "trivial": "print(1)\n",
-        "python_10ms": f"s = 0\nfor i in range({loop_n}):\n    s += i * i\nprint(s)\n",
+        "python_10ms": loop_program(loop_n) + "print(s)\n",
         "numpy": "import numpy as np\na = np.random.rand(100, 100)\nprint(float((a @ a).sum()) > 0)\n",
     }
 

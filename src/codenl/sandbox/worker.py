@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import base64
 import fcntl
+import gc
 import importlib
 import json
 import os
@@ -249,7 +250,6 @@ def _task_process(state: WorkerState, limits: Limits, scratch: str, fds: dict[st
         )
         sys.argv = ["program.py"]
         _reseed()
-        _confine_imports(state)
         applied = _enter_jail(state, limits)
         _write_all(SETUP_FD, (json.dumps({"layers": applied}) + "\n").encode())
         setup_ok = True
@@ -335,8 +335,15 @@ def _send(sock: socket.socket, obj: dict[str, Any], fds: list[int] | None = None
 
 
 def _zygote(state: WorkerState, sock: socket.socket) -> None:
-    """Fork tasks on request; never returns.  Receives only limits and the scratch path."""
+    """Fork tasks on request; never returns.  Receives only limits and the scratch path.
+
+    What every task would otherwise redo is done here once: the import confinement (the zygote itself imports
+    nothing afterwards: every module it and the task's set-up use is bound already), then a collection and
+    ``gc.freeze()``, so that a task's collector never walks (and copies, page by page) the zygote's objects."""
     state.build_ruleset()
+    _confine_imports(state)
+    gc.collect()
+    gc.freeze()
     keep = {sock.fileno(), *([state.ruleset] if state.ruleset is not None else [])}
     os.closerange(3, min(keep))
     for fd in range(min(keep) + 1, 1024):
