@@ -193,3 +193,16 @@ def test_conclusion_does_not_call_decided_criteria_undecided():
     assert hy.conclusion(table(S=hy.NOT_TESTABLE, F=hy.NOT_MET, A=hy.NOT_MET)).startswith("Undecided")
     assert hy.conclusion(table(S=hy.NOT_MET, F=hy.NOT_TESTABLE, A=hy.NOT_MET)).startswith("Undecided")
     assert hy.conclusion(table(S=hy.NOT_MET, F=hy.MET, A=hy.MET)).startswith("H1 rejected")
+
+
+def test_counts_of_kinds_say_which_levels_count() -> None:
+    """A kind resting on too few pairs is not counted: the line says so instead of reading '0/4 kinds' beside four
+    positive differences."""
+    from codenl.analysis.hypotheses import MIN_PAIRS_PER_LEVEL, _counted
+
+    assert _counted(3, [True, True, True, True], "kinds") == "3/4 kinds"
+    assert _counted(0, [False] * 4, "kinds") == f"0/0 kinds with at least {MIN_PAIRS_PER_LEVEL} paired instances (of 4)"
+    assert (
+        _counted(1, [True, False], "levels")
+        == f"1/1 levels with at least {MIN_PAIRS_PER_LEVEL} paired instances (of 2)"
+    )

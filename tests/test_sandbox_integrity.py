@@ -20,6 +20,7 @@ from codenl.harness import UNCONVERTIBLE_PREFIX
 from codenl.records import read_jsonl
 from codenl.sandbox.paths import runtime_paths
 from tests.hostile import HERE
+from tests.test_sandbox_execute import response
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((ROOT / "workflow/schemas/execution.schema.json").read_text())
@@ -73,29 +74,7 @@ HOSTILE = {
 
 
 def sim(i: int, code: str) -> dict:
-    return {
-        "instance_id": f"{i:016x}",
-        "kind": "add",
-        "size": 3,
-        "seed": 1,
-        "model": "org/model",
-        "provider": "local",
-        "arm": "sim",
-        "prompt_version": "p/1",
-        "status": "ok",
-        "request_key": None,
-        "text": f"My program:\n```python\n{code}```\n",
-        "reasoning": None,
-        "finish_reason": "stop",
-        "usage": {},
-        "cost": None,
-        "latency_s": 0.1,
-        "attempts": 1,
-        "answered_model": None,
-        "system_fingerprint": None,
-        "error": None,
-        "code_sha256": None,
-    }
+    return response(i, f"My program:\n```python\n{code}```\n")
 
 
 def execute(tmp: Path, name: str, codes: list[str], *extra: str) -> list[dict]:
@@ -252,25 +231,11 @@ def test_whole_path_execute_grade_aggregate(tmp_path):
         problems.append(tmp_path / f"p{n}.jsonl")
         problems[-1].write_text(json.dumps(inst) + "\n")
         base = {
+            **response(n, None),
             "instance_id": inst["id"],
             "kind": inst["kind"],
             "size": inst["size"],
             "seed": inst["seed"],
-            "model": "org/model",
-            "provider": "local",
-            "prompt_version": "p/1",
-            "status": "ok",
-            "request_key": None,
-            "reasoning": None,
-            "finish_reason": "stop",
-            "usage": {},
-            "cost": None,
-            "latency_s": 0.1,
-            "attempts": 1,
-            "answered_model": None,
-            "system_fingerprint": None,
-            "error": None,
-            "code_sha256": None,
         }
         text = f"```python\n{code}```\n" + '{"answer": "\\ud800"}'
         for arm, files, body in (

@@ -182,7 +182,7 @@ def _h2(
     else:
         h2a = count_verdict(kind_flags, _share_need(len(kind_flags), KIND_SHARE))
         why2a = _few(kd, kind_ok, "kind") if h2a == NOT_TESTABLE else ""
-    kind_line = f"{n_pos}/{len(kind_flags)} kinds with Code > NL ({kind_nums})"
+    kind_line = f"{_counted(n_pos, kind_ok, 'kinds')} with Code > NL ({kind_nums})"
     rows.append(
         _row(
             "H2a" + tag,
@@ -208,7 +208,7 @@ def _h2(
             "H2" + tag,
             "Code > NL consistent across difficulty (digit sizes)" + what,
             f"Code - NL > 0 (models pooled) in at least {SIZE_SHARE:.0%} of (family, size) levels",
-            f"{sum(f is True for f in size_flags)}/{len(size_flags)} levels ({size_nums or 'no data'})",
+            f"{_counted(sum(f is True for f in size_flags), size_ok, 'levels')} ({size_nums or 'no data'})",
             h2b,
             why2b,
         )
@@ -571,6 +571,13 @@ def _enough(table: pd.DataFrame) -> list[bool]:
         return []
     n = table["n_pairs"] if "n_pairs" in table.columns else pd.Series(MIN_PAIRS_PER_LEVEL, index=table.index)
     return [bool(math.isfinite(d) and k >= MIN_PAIRS_PER_LEVEL) for d, k in zip(table["diff"], n, strict=True)]
+
+
+def _counted(n_pos: int, ok: Sequence[bool], what: str) -> str:
+    """``"3/4 kinds"``; when some levels rest on too few pairs to count, the denominator says which ones count."""
+    if all(ok):
+        return f"{n_pos}/{len(ok)} {what}"
+    return f"{n_pos}/{sum(ok)} {what} with at least {MIN_PAIRS_PER_LEVEL} paired instances (of {len(ok)})"
 
 
 def _few(table: pd.DataFrame, ok: Sequence[bool], what: str) -> str:
