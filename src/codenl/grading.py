@@ -55,6 +55,7 @@ from codenl.codehash import source_hash
 from codenl.errors import CodenlError, RecordError
 from codenl.harness import UNCONVERTIBLE_PREFIX, value_problem
 from codenl.problems.base import ANY
+from codenl.sandbox.result import STATUSES as SANDBOX_STATUSES
 
 __all__ = [
     "ARMS",
@@ -90,19 +91,8 @@ def grader_version(kind: str) -> str:
 
 
 RESPONSE_STATUSES = ("ok", "infra_error", "no_code")
-EXECUTION_STATUSES = (
-    "ok",
-    "no_output",
-    "syntax_error",
-    "runtime_error",
-    "timeout",
-    "memory_limit",
-    "output_limit",
-    "crashed",
-    "sandbox_error",
-    "no_code",
-    "infra_error",
-)
+#: what the sandbox reports, and the two statuses the execute stage gives without running anything
+EXECUTION_STATUSES = (*SANDBOX_STATUSES, "no_code", "infra_error")
 _SAME_NAME = ("syntax_error", "runtime_error", "timeout", "memory_limit", "output_limit")
 
 
