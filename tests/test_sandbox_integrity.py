@@ -7,6 +7,7 @@ Then the records go on through `grade` and `aggregate` (Parquet), lone surrogate
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import uuid
@@ -73,6 +74,10 @@ HOSTILE = {
 }
 
 
+#: the execute stage's limits in these tests: one worker (programs run in sequence on it), short and small
+EXECUTE_LIMITS = ("--workers", "1", "--timeout", "4", "--memory-mb", "256")
+
+
 def sim(i: int, code: str) -> dict:
     return response(i, f"My program:\n```python\n{code}```\n")
 
@@ -88,12 +93,7 @@ def execute(tmp: Path, name: str, codes: list[str], *extra: str) -> list[dict]:
                 str(src),
                 "--out",
                 str(out),
-                "--workers",
-                "1",
-                "--timeout",
-                "4",
-                "--memory-mb",
-                "256",
+                *EXECUTE_LIMITS,
                 *extra,
             ]
         )
@@ -246,8 +246,6 @@ def test_whole_path_execute_grade_aggregate(tmp_path):
             files.append(tmp_path / f"{arm}{n}.jsonl")
             rec = dict(base, arm=arm, text=body)
             if arm == "controlsim":
-                import hashlib
-
                 rec["code_sha256"] = hashlib.sha256(code.rstrip("\n").encode()).hexdigest()
             files[-1].write_text(json.dumps(rec) + "\n")
         execs.append(tmp_path / f"e{n}.jsonl")
@@ -260,12 +258,7 @@ def test_whole_path_execute_grade_aggregate(tmp_path):
                 *map(str, sims),
                 "--out",
                 *map(str, execs),
-                "--workers",
-                "1",
-                "--timeout",
-                "4",
-                "--memory-mb",
-                "256",
+                *EXECUTE_LIMITS,
             ]
         )
         == 0
