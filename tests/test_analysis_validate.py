@@ -149,16 +149,20 @@ def test_report_renders_markdown_and_json():
     assert data["ok"] is False and data["errors"][0]["check"] == "missing cell"
 
 
-def test_cli_with_the_embedded_default_config(tmp_path, capsys):
+def _default_config_records(accuracy: dict[str, float], rng_seed: int):
+    """The embedded default config's expected cells, its model, and a synthetic records table filling them."""
     from codenl.config import expected_cells, load_config
 
     cells = expected_cells(load_config([str(ROOT / "config.yaml")]))
     model = cells[0]["model"]
     grid = [(c["kind"], c["size"], c["n"]) for c in cells]
-    df = synthetic_records(
-        {model: {"nl": 0.0, "sim": 0.0, "controlsim": 0.0, "code": 0.05}}, [cells[0]["seed"]], grid, rng_seed=1
-    )
+    df = synthetic_records({model: accuracy}, [cells[0]["seed"]], grid, rng_seed=rng_seed)
     df["family"] = df["kind"].map({c["kind"]: c["family"] for c in cells})
+    return cells, model, df
+
+
+def test_cli_with_the_embedded_default_config(tmp_path, capsys):
+    cells, model, df = _default_config_records({"nl": 0.0, "sim": 0.0, "controlsim": 0.0, "code": 0.05}, 1)
     df.to_parquet(tmp_path / "records.parquet")
     args = [
         "validate",
@@ -182,15 +186,7 @@ def test_cli_with_the_embedded_default_config(tmp_path, capsys):
 
 
 def test_a_failed_validation_keeps_its_report_under_a_name_snakemake_does_not_delete(tmp_path, capsys):
-    from codenl.config import expected_cells, load_config
-
-    cells = expected_cells(load_config([str(ROOT / "config.yaml")]))
-    model = cells[0]["model"]
-    grid = [(c["kind"], c["size"], c["n"]) for c in cells]
-    df = synthetic_records(
-        {model: {"nl": 0.5, "sim": 0.5, "controlsim": 0.5, "code": 0.5}}, [cells[0]["seed"]], grid, rng_seed=2
-    )
-    df["family"] = df["kind"].map({c["kind"]: c["family"] for c in cells})
+    cells, _model, df = _default_config_records({"nl": 0.5, "sim": 0.5, "controlsim": 0.5, "code": 0.5}, 2)
     md, js = tmp_path / "agg" / "validation.md", tmp_path / "agg" / "validation.json"
     args = [
         "validate",
