@@ -83,11 +83,20 @@ def current_address_space() -> int:
     return pages * os.sysconf("SC_PAGE_SIZE")
 
 
-def apply_rlimits(limits: Limits) -> None:
-    """Set the rlimits of this process (call in the task's process, after fork, before the program)."""
+def rlimit_settings(limits: Limits) -> list[tuple[int, int, int]]:
+    """The ``(resource, soft, hard)`` triples that enforce ``limits`` in this process now: its address space,
+    and never above a hard limit it has already (computed in the zygote, set in each task's process)."""
+    out = []
     for res, soft, hard in rlimit_table(limits, current_address_space()):
         _cur_soft, cur_hard = resource.getrlimit(res)
         if cur_hard != resource.RLIM_INFINITY:
             hard = min(hard, cur_hard)
             soft = min(soft, hard)
+        out.append((res, soft, hard))
+    return out
+
+
+def set_rlimits(settings: list[tuple[int, int, int]]) -> None:
+    """Set the rlimits of this process (in the task's process, after fork, before the program)."""
+    for res, soft, hard in settings:
         resource.setrlimit(res, (soft, hard))

@@ -217,19 +217,27 @@ def unreviewed_guard() -> bytes:
     )
 
 
-def with_pid(program: bytes, pid: int) -> bytes:
-    """A copy of ``program`` whose placeholder comparisons test ``pid`` instead (pure)."""
+def pid_offsets(program: bytes) -> tuple[int, ...]:
+    """Where ``program`` compares with the placeholder pid: the offsets of those instructions (pure)."""
     if len(program) % 8:
         raise ValueError("a BPF program is a whole number of 8-byte instructions")
-    out = bytearray(program)
-    found = 0
-    for off in range(0, len(out), 8):
-        code, jt, jf, k = struct.unpack_from("=HBBI", out, off)
-        if code == _BPF_JMP_JEQ_K and k == PID_PLACEHOLDER:
-            struct.pack_into("=HBBI", out, off, code, jt, jf, pid)
-            found += 1
+    found = tuple(
+        off
+        for off in range(0, len(program), 8)
+        if struct.unpack_from("=HBBI", program, off)[0] == _BPF_JMP_JEQ_K
+        and struct.unpack_from("=HBBI", program, off)[3] == PID_PLACEHOLDER
+    )
     if not found:  # libseccomp shares identical comparison blocks: one or more
         raise ValueError("the filter has no pid comparison to patch")
+    return found
+
+
+def with_pid(program: bytes, pid: int, offsets: tuple[int, ...] | None = None) -> bytes:
+    """A copy of ``program`` whose placeholder comparisons test ``pid`` instead (pure).  ``offsets``: those of
+    :func:`pid_offsets`, when known already (a task's process patches its copy without scanning it)."""
+    out = bytearray(program)
+    for off in pid_offsets(program) if offsets is None else offsets:
+        struct.pack_into("=I", out, off + 4, pid)
     return bytes(out)
 
 
@@ -237,15 +245,23 @@ class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
+@lru_cache(maxsize=1)
+def libc() -> ctypes.CDLL:
+    """The C library and its ``prctl``, resolved once per process (the zygote does it for all its tasks)."""
+    lib = ctypes.CDLL(None, use_errno=True)
+    lib.prctl  # noqa: B018 - looked up (and cached on the object) now
+    return lib
+
+
 def load(program: bytes) -> None:
     """Install ``program`` on this process for good (sets ``no_new_privs`` first)."""
-    libc = ctypes.CDLL(None, use_errno=True)
+    lib = libc()
     buf = ctypes.create_string_buffer(program, len(program))
     prog = _SockFprog(len(program) // 8, ctypes.cast(buf, ctypes.c_void_p))
-    if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+    if lib.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         err = ctypes.get_errno()
         raise OSError(err, f"prctl(NO_NEW_PRIVS): {os.strerror(err)}")
-    if libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0) != 0:
+    if lib.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0) != 0:
         err = ctypes.get_errno()
         raise OSError(err, f"prctl(SET_SECCOMP): {os.strerror(err)}")
 

@@ -46,11 +46,12 @@ import sys
 import tempfile
 import time
 import traceback
+from dataclasses import dataclass
 from typing import Any
 
 from codenl.sandbox import hygiene, landlock, protocol
 from codenl.sandbox import seccomp as seccomp_layer
-from codenl.sandbox.limits import Limits, apply_rlimits
+from codenl.sandbox.limits import Limits, rlimit_settings, set_rlimits
 
 REPORT_FD = 3
 SETUP_FD = 4
@@ -84,12 +85,17 @@ class WorkerState:
         for path in (self.scratch, self.scratch_root):  # the first task sees what every later one sees
             reset_metadata(path)
         self.pidns: bool = bool(init.get("pidns"))
+        self.once: bool = bool(init.get("once"))  # one task, then the worker ends (fresh mode): no spare
         bpf = init.get("seccomp_bpf")
         self.bpf: bytes | None = base64.b64decode(bpf) if bpf else None
+        self.bpf_offsets = seccomp_layer.pid_offsets(self.bpf) if self.bpf else ()
         self.landlock_abi = landlock.abi_version() if "landlock" in self.layers else 0
         self.ruleset: int | None = None
         self.ruleset_error: str | None = None
         self.enforced: list[str] = []
+        self.caps_error: str | None = None  # why the zygote could not drop its capabilities (then no task runs)
+        self.setup_line = b""  # a task's trusted report when every layer is in force (made in the zygote)
+        self.rlimits: dict[str, list[tuple[int, int, int]]] = {}  # by the limits' JSON (made in the zygote)
         self.preload_errors: dict[str, str] = {}
         for name in init.get("preload", []):
             try:
@@ -159,30 +165,34 @@ def _confine_imports(state: WorkerState) -> None:
     importlib.invalidate_caches()
 
 
-def _enter_jail(state: WorkerState, limits: Limits) -> list[str]:
-    applied = []
-    if "hygiene" in state.layers:
-        hygiene.drop_capabilities()
-        applied.append("hygiene")
+def _layer_labels(state: WorkerState) -> list[str]:
+    """What a task's setup report says is in force once :func:`_enter_jail` has returned (made in the zygote)."""
+    labels = []
+    for layer in ("hygiene", "rlimits", "landlock", "seccomp"):
+        if layer in state.layers:
+            enforced = state.enforced
+            full = layer != "landlock" or len(enforced) == 3
+            labels.append(layer if full else "landlock(" + "+".join(enforced) + ")")
+    # launched by the runner: bwrap, cgroups
+    return labels + [x for x in state.layers if x not in ("hygiene", "rlimits", "landlock", "seccomp")]
+
+
+def _enter_jail(state: WorkerState, rlimits: list[tuple[int, int, int]]) -> None:
+    """Apply the task's own layers, or raise.  The zygote has done what is the same for every task: it holds no
+    capabilities (the ``hygiene`` layer; a task inherits the empty sets), and it computed ``rlimits``."""
+    if state.caps_error is not None:
+        raise RuntimeError(f"capabilities could not be dropped: {state.caps_error}")
     if "rlimits" in state.layers:
-        apply_rlimits(limits)
-        applied.append("rlimits")
+        set_rlimits(rlimits)
     if "landlock" in state.layers:
         if state.ruleset is None:
             raise RuntimeError(f"landlock ruleset unavailable: {state.ruleset_error}")
         landlock.restrict_self(state.ruleset)
         os.close(state.ruleset)
-        enforced = state.enforced
-        applied.append("landlock" if len(enforced) == 3 else "landlock(" + "+".join(enforced) + ")")
     if "seccomp" in state.layers:
         if state.bpf is None:
             raise RuntimeError("seccomp layer enabled but no filter was sent")
-        seccomp_layer.load(seccomp_layer.with_pid(state.bpf, os.getpid()))
-        applied.append("seccomp")
-    for layer in state.layers:  # launched by the runner: bwrap, cgroups
-        if layer not in ("hygiene", "rlimits", "landlock", "seccomp"):
-            applied.append(layer)
-    return applied
+        seccomp_layer.load(seccomp_layer.with_pid(state.bpf, os.getpid(), state.bpf_offsets))
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -208,7 +218,7 @@ def _read_source() -> str:
     return b"".join(chunks).decode("utf-8", "surrogatepass")
 
 
-def _task_process(state: WorkerState, limits: Limits, scratch: str, fds: dict[str, int]) -> None:
+def _task_process(state: WorkerState, rlimits: list[tuple[int, int, int]], scratch: str, fds: dict[str, int]) -> None:
     """Runs in the task's process (a child of the zygote); never returns."""
     try:
         # descriptors first, always: the program must never reach the worker's or the zygote's channels
@@ -226,21 +236,17 @@ def _task_process(state: WorkerState, limits: Limits, scratch: str, fds: dict[st
     except BaseException:
         os._exit(SETUP_FAILED)
     try:  # the out-of-memory killer takes the task first, never its worker or zygote (whose death is no outcome)
-        with open("/proc/self/oom_score_adj", "w") as fh:
-            fh.write("1000")
+        oom = os.open("/proc/self/oom_score_adj", os.O_WRONLY)
+        try:
+            os.write(oom, b"1000")
+        finally:
+            os.close(oom)
     except OSError:
         pass
     setup_ok = False
     try:
         if "hygiene" in state.layers:
             os.setpgid(0, 0)
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        source = _read_source()
-        scratch_fd = os.open(scratch, os.O_RDONLY | os.O_DIRECTORY)
-        os.fchdir(scratch_fd)
-        os.close(scratch_fd)
         os.environ["HOME"] = os.environ["TMPDIR"] = scratch
         tempfile.tempdir = None
         sys.stdin = sys.__stdin__ = open(0, closefd=False)
@@ -250,8 +256,15 @@ def _task_process(state: WorkerState, limits: Limits, scratch: str, fds: dict[st
         )
         sys.argv = ["program.py"]
         _reseed()
-        applied = _enter_jail(state, limits)
-        _write_all(SETUP_FD, (json.dumps({"layers": applied}) + "\n").encode())
+        _enter_jail(state, rlimits)
+        # A task's process is made ready before its program exists (the worker keeps one spare: see run_task):
+        # it waits here, confined, for its source.  The working directory is entered only then, once the
+        # previous task's scratch directory is empty (the same directory, which a confined task cannot replace).
+        source = _read_source()
+        scratch_fd = os.open(scratch, os.O_RDONLY | os.O_DIRECTORY)
+        os.fchdir(scratch_fd)
+        os.close(scratch_fd)
+        _write_all(SETUP_FD, state.setup_line)
         setup_ok = True
     except BaseException as exc:
         _write_all(SETUP_FD, (json.dumps({"setup_error": f"{type(exc).__name__}: {exc}"}) + "\n").encode())
@@ -342,6 +355,16 @@ def _zygote(state: WorkerState, sock: socket.socket) -> None:
     ``gc.freeze()``, so that a task's collector never walks (and copies, page by page) the zygote's objects."""
     state.build_ruleset()
     _confine_imports(state)
+    if "hygiene" in state.layers:  # no capabilities here, so none in any task (they inherit the empty sets)
+        try:
+            hygiene.drop_capabilities()
+        except OSError as exc:
+            state.caps_error = f"OSError: {exc}"
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # a task's signal dispositions are the interpreter's defaults
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    state.setup_line = (json.dumps({"layers": _layer_labels(state)}) + "\n").encode()
+    seccomp_layer.libc()  # resolved once, here, not in every task
     gc.collect()
     gc.freeze()
     keep = {sock.fileno(), *([state.ruleset] if state.ruleset is not None else [])}
@@ -377,7 +400,10 @@ def _zygote(state: WorkerState, sock: socket.socket) -> None:
 
 def _zygote_fork(state: WorkerState, sock: socket.socket, msg: dict[str, Any]) -> None:
     try:
-        limits = Limits.from_dict(msg["limits"])
+        key = json.dumps(msg["limits"], sort_keys=True)
+        rlimits = state.rlimits.get(key)
+        if rlimits is None:  # the same for every task with these limits (the zygote's address space as the base)
+            rlimits = state.rlimits[key] = rlimit_settings(Limits.from_dict(msg["limits"]))
         pipes = {name: os.pipe() for name in ("src", "out", "err", "rep", "setup")}
         pid = os.fork()
     except Exception as exc:
@@ -389,7 +415,7 @@ def _zygote_fork(state: WorkerState, sock: socket.socket, msg: dict[str, Any]) -
             child = {"src": pipes["src"][0], **{n: pipes[n][1] for n in ("out", "err", "rep", "setup")}}
             for name, (r, w) in pipes.items():
                 os.close(w if name == "src" else r)
-            _task_process(state, limits, msg["scratch"], child)
+            _task_process(state, rlimits, msg["scratch"], child)
         finally:
             os._exit(SETUP_FAILED)
     parent = [pipes["src"][1], pipes["out"][0], pipes["err"][0], pipes["rep"][0], pipes["setup"][0]]
@@ -404,8 +430,36 @@ def _zygote_fork(state: WorkerState, sock: socket.socket, msg: dict[str, Any]) -
 # ---------------------------------------------------------------------------------------------- supervision
 
 
+@dataclass
+class TaskProcess:
+    """A task's process as the worker holds it: its pid, a pidfd, and the parent ends of its pipes."""
+
+    pid: int
+    pidfd: int
+    fds: list[int]  # source (write end), stdout, stderr, exception report, setup report
+    limits: dict[str, Any]  # what it was made with (its rlimits are in force already)
+
+    def exited(self) -> bool:
+        return bool(select.select([self.pidfd], [], [], 0)[0])
+
+    def close(self) -> None:
+        for fd in (self.pidfd, *self.fds):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
 class Zygote:
-    """The worker's handle on its zygote."""
+    """The worker's handle on its zygote, and on the spare task process it keeps ready.
+
+    A task's process costs about 2 ms of set-up (its descriptors, the layers) before its program can run.  So
+    that a program does not wait for it, the worker asks for the next task's process as soon as a task starts
+    (:meth:`prepare`, answered while the task runs) and gives it the next program that comes with the same
+    limits (:meth:`take`).  The spare is forked from the zygote, which holds nothing of any task, and it waits
+    confined (every layer in force) with no access to any other process; it enters the scratch directory only
+    when its program arrives, after the previous task's files are gone.  A spare that died meanwhile, or that
+    was made for other limits, is killed and reaped, and a process is forked on the spot instead."""
 
     def __init__(self, state: WorkerState, close_in_child: tuple[int, ...]) -> None:
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -420,6 +474,9 @@ class Zygote:
                 os._exit(1)
         child.close()
         self.pid, self.sock = pid, parent
+        self.own_group = "hygiene" in state.layers  # each task in a process group of its own
+        self.spare: TaskProcess | None = None
+        self._pending: dict[str, Any] | None = None  # the limits of a fork asked for and not yet answered
 
     def _recv(self, nfds: int = 0) -> tuple[dict[str, Any], list[int]]:
         ready, _, _ = select.select([self.sock], [], [], ZYGOTE_TIMEOUT)
@@ -430,24 +487,84 @@ class Zygote:
             raise RuntimeError("the zygote is gone")
         return json.loads(data), list(fds)
 
-    def fork(self, limits: Limits, scratch: str) -> tuple[int, list[int]]:
+    def _ask_fork(self, limits: Limits, scratch: str) -> None:
+        self._collect()
         self.sock.sendall(json.dumps({"op": "fork", "limits": limits.to_dict(), "scratch": scratch}).encode())
+        self._pending = limits.to_dict()
+
+    def _collect(self) -> TaskProcess | None:
+        """The answer to the fork asked for last, if any (the zygote answers in order)."""
+        if self._pending is None:
+            return None
+        made_for, self._pending = self._pending, None
         reply, fds = self._recv(5)
         if "pid" not in reply or len(fds) != 5:
             for fd in fds:
                 os.close(fd)
             raise RuntimeError(f"the zygote could not fork: {reply.get('error')}")
-        return int(reply["pid"]), fds
+        pid = int(reply["pid"])
+        if self.own_group:
+            try:
+                os.setpgid(pid, pid)  # the child does it too; done here, the kill at the end is right either way
+            except OSError:
+                pass
+        for fd in fds:
+            os.set_blocking(fd, False)
+        return TaskProcess(pid, os.pidfd_open(pid), fds, made_for)
+
+    def prepare(self, limits: Limits, scratch: str) -> None:
+        """Ask for a spare task process now; it is collected by :meth:`spare_pid` or :meth:`take`."""
+        self._ask_fork(limits, scratch)
+
+    def spare_pid(self) -> int | None:
+        """The spare's pid (collected first if it was asked for): a process no sweep may kill."""
+        made = self._collect()
+        if made is not None:
+            if self.spare is not None:
+                self.discard(self.spare)
+            self.spare = made
+        return self.spare.pid if self.spare is not None else None
+
+    def take(self, limits: Limits, scratch: str) -> TaskProcess:
+        """A process for a task with these limits: the spare when it fits and is alive, else a new one."""
+        self.spare_pid()
+        spare, self.spare = self.spare, None
+        if spare is not None:
+            if spare.limits == limits.to_dict() and not spare.exited():
+                return spare
+            self.discard(spare)
+        self._ask_fork(limits, scratch)
+        made = self._collect()
+        assert made is not None
+        return made
+
+    def discard(self, proc: TaskProcess) -> None:
+        try:
+            os.kill(proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        proc.close()
+        self.reap(proc.pid)
 
     def reap(self, pid: int) -> dict[str, Any]:
+        self.spare_pid()  # an answer to a fork comes first
         self.sock.sendall(json.dumps({"op": "reap", "pid": pid}).encode())
         reply, _ = self._recv()
         if "status" not in reply:
             raise RuntimeError(f"the zygote could not reap the task: {reply.get('error')}")
         return reply
 
+    def close(self) -> None:
+        """Kill the spare (the zygote itself ends when the worker's end of the socket closes)."""
+        try:
+            if self.spare_pid() is not None and self.spare is not None:
+                self.discard(self.spare)
+        except (OSError, RuntimeError):
+            pass
+        self.spare = None
 
-def _kill_leftovers(pid: int, pidns: bool, spare: set[int]) -> None:
+
+def _kill_leftovers(pid: int, pidns: bool, keep: set[int]) -> None:
     try:
         os.killpg(pid, signal.SIGKILL)
     except OSError:
@@ -458,7 +575,7 @@ def _kill_leftovers(pid: int, pidns: bool, spare: set[int]) -> None:
     for _ in range(50):
         found = False
         for entry in os.listdir("/proc"):
-            if entry.isdigit() and int(entry) not in spare:
+            if entry.isdigit() and int(entry) not in keep:
                 try:
                     with open(f"/proc/{entry}/stat", "rb") as fh:
                         zombie = fh.read().rsplit(b")", 1)[1].split()[0] == b"Z"
@@ -551,15 +668,11 @@ def run_task(state: WorkerState, zygote: Zygote, task: dict[str, Any]) -> dict[s
     source = memoryview(str(task.get("source", "")).encode("utf-8", "surrogatepass"))
     del task
     start = time.monotonic()
-    pid, (src_w, out_r, err_r, rep_r, setup_r) = zygote.fork(limits, scratch)
-    if "hygiene" in state.layers:
-        try:
-            os.setpgid(pid, pid)  # also done here, so that the kill below is right even before the child runs
-        except OSError:
-            pass
-    pidfd = os.pidfd_open(pid)
-    for fd in (src_w, out_r, err_r, rep_r, setup_r):
-        os.set_blocking(fd, False)
+    proc = zygote.take(limits, scratch)
+    if not state.once:
+        zygote.prepare(limits, scratch)  # the next task's process, made ready while this one runs
+    pid, pidfd = proc.pid, proc.pidfd
+    src_w, out_r, err_r, rep_r, setup_r = proc.fds
     stdout = bytearray()
     stderr_tail = bytearray()
     stderr_total = 0
@@ -646,7 +759,8 @@ def run_task(state: WorkerState, zygote: Zygote, task: dict[str, Any]) -> dict[s
         os.kill(pid, signal.SIGKILL)
     except OSError:
         pass
-    _kill_leftovers(pid, state.pidns, {1, os.getpid(), zygote.pid, pid})
+    ready = zygote.spare_pid()
+    _kill_leftovers(pid, state.pidns, {1, os.getpid(), zygote.pid, pid, *([ready] if ready else [])})
     reaped = zygote.reap(pid)
     status = int(reaped["status"])
     wall = time.monotonic() - start
@@ -739,8 +853,15 @@ def main() -> None:
         out_fd,
         {"ready": True, "pid": os.getpid(), "preload_errors": state.preload_errors, "landlock_abi": state.landlock_abi},
     )
-    once = bool(init.get("once"))
     del init
+    try:
+        _serve(state, zygote, in_fd, out_fd)
+    finally:
+        zygote.close()
+
+
+def _serve(state: WorkerState, zygote: Zygote, in_fd: int, out_fd: int) -> None:
+    """Tasks in, replies out, until the runner says stop, goes away, or the worker must retire."""
     while True:
         try:
             task = protocol.read_message(in_fd)
@@ -763,6 +884,6 @@ def main() -> None:
             protocol.write_message(out_fd, reply)
         except OSError:
             return
-        if once or reply.get("retire"):
+        if state.once or reply.get("retire"):
             return
         del reply
