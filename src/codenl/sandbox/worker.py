@@ -95,7 +95,8 @@ class WorkerState:
         self.enforced: list[str] = []
         self.caps_error: str | None = None  # why the zygote could not drop its capabilities (then no task runs)
         self.setup_line = b""  # a task's trusted report when every layer is in force (made in the zygote)
-        self.rlimits: dict[str, list[tuple[int, int, int]]] = {}  # by the limits' JSON (made in the zygote)
+        #: a fork request (its bytes) -> the rlimits of the task (made in the zygote)
+        self.forks: dict[bytes, list[tuple[int, int, int]]] = {}
         self.preload_errors: dict[str, str] = {}
         for name in init.get("preload", []):
             try:
@@ -125,9 +126,7 @@ class WorkerState:
 
 
 def _reseed() -> None:
-    import random
-
-    random.seed(os.urandom(32))
+    """A generator of a task's own (the standard library's ``random`` is reseeded at fork by the interpreter)."""
     np = sys.modules.get("numpy")
     if np is not None:
         np.random.seed(int.from_bytes(os.urandom(4), "little"))
@@ -218,7 +217,7 @@ def _read_source() -> str:
     return b"".join(chunks).decode("utf-8", "surrogatepass")
 
 
-def _task_process(state: WorkerState, rlimits: list[tuple[int, int, int]], scratch: str, fds: dict[str, int]) -> None:
+def _task_process(state: WorkerState, rlimits: list[tuple[int, int, int]], fds: dict[str, int]) -> None:
     """Runs in the task's process (a child of the zygote); never returns."""
     try:
         # descriptors first, always: the program must never reach the worker's or the zygote's channels
@@ -247,21 +246,13 @@ def _task_process(state: WorkerState, rlimits: list[tuple[int, int, int]], scrat
     try:
         if "hygiene" in state.layers:
             os.setpgid(0, 0)
-        os.environ["HOME"] = os.environ["TMPDIR"] = scratch
-        tempfile.tempdir = None
-        sys.stdin = sys.__stdin__ = open(0, closefd=False)
-        sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", errors="backslashreplace", closefd=False)
-        sys.stderr = sys.__stderr__ = open(
-            2, "w", encoding="utf-8", errors="backslashreplace", closefd=False, buffering=1
-        )
-        sys.argv = ["program.py"]
         _reseed()
         _enter_jail(state, rlimits)
         # A task's process is made ready before its program exists (the worker keeps one spare: see run_task):
         # it waits here, confined, for its source.  The working directory is entered only then, once the
         # previous task's scratch directory is empty (the same directory, which a confined task cannot replace).
         source = _read_source()
-        scratch_fd = os.open(scratch, os.O_RDONLY | os.O_DIRECTORY)
+        scratch_fd = os.open(state.scratch, os.O_RDONLY | os.O_DIRECTORY)
         os.fchdir(scratch_fd)
         os.close(scratch_fd)
         _write_all(SETUP_FD, state.setup_line)
@@ -309,9 +300,9 @@ def _run_program(source: str) -> int:
             pass
         code = 1
     try:
-        import threading
-
-        threading._shutdown()  # type: ignore[attr-defined]  # wait for non-daemon threads, like the interpreter
+        threading = sys.modules.get("threading")  # imported (by the program or numpy) if a thread can exist
+        if threading is not None:
+            threading._shutdown()  # type: ignore[attr-defined]  # wait for non-daemon threads, as at exit
     except BaseException:
         pass
     for stream in (sys.stdout, sys.stderr):
@@ -347,8 +338,31 @@ def _send(sock: socket.socket, obj: dict[str, Any], fds: list[int] | None = None
         sock.sendall(data)
 
 
+def _task_stdio() -> tuple[Any, Any, Any]:
+    """A task's ``sys.stdin``, ``sys.stdout`` and ``sys.stderr``, made once in the zygote (never used there): text
+    streams over descriptors 0, 1 and 2 as a task has them, /dev/null and two pipes (made over a pipe here, so
+    that they know themselves unseekable), written as UTF-8 with lone surrogates escaped, stderr line-buffered."""
+    saved = [os.dup(1), os.dup(2)]
+    r, w = os.pipe()
+    try:
+        os.dup2(w, 1)
+        os.dup2(w, 2)
+        stdio = (
+            open(0, closefd=False),
+            open(1, "w", encoding="utf-8", errors="backslashreplace", closefd=False),
+            open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False, buffering=1),
+        )
+    finally:
+        for fd, old in zip((1, 2), saved, strict=True):
+            os.dup2(old, fd)
+            os.close(old)
+        os.close(r)
+        os.close(w)
+    return stdio
+
+
 def _zygote(state: WorkerState, sock: socket.socket) -> None:
-    """Fork tasks on request; never returns.  Receives only limits and the scratch path.
+    """Fork tasks on request; never returns.  Receives only limits.
 
     What every task would otherwise redo is done here once: the import confinement (the zygote itself imports
     nothing afterwards: every module it and the task's set-up use is bound already), then a collection and
@@ -360,6 +374,11 @@ def _zygote(state: WorkerState, sock: socket.socket) -> None:
             hygiene.drop_capabilities()
         except OSError as exc:
             state.caps_error = f"OSError: {exc}"
+    # what every task's process starts with: made here once, and never used here (the zygote writes nothing)
+    sys.stdin, sys.stdout, sys.stderr = sys.__stdin__, sys.__stdout__, sys.__stderr__ = _task_stdio()
+    sys.argv = ["program.py"]
+    os.environ["HOME"] = os.environ["TMPDIR"] = state.scratch
+    tempfile.tempdir = None
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # a task's signal dispositions are the interpreter's defaults
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -382,28 +401,31 @@ def _zygote(state: WorkerState, sock: socket.socket) -> None:
             os._exit(0)
         if not data:
             os._exit(0)
+        fork = state.forks.get(data)  # the same request for every task with the same limits: parsed once
+        if fork is not None:
+            _zygote_fork(state, sock, fork)
+            continue
         msg = json.loads(data)
         if msg.get("op") == "fork":
-            _zygote_fork(state, sock, msg)
+            try:  # the rlimits are the same for every task with these limits (the zygote's address space as base)
+                fork = state.forks[data] = rlimit_settings(Limits.from_dict(msg["limits"]))
+            except Exception as exc:
+                _send(sock, {"error": f"fork: {type(exc).__name__}: {exc}"})
+                continue
+            _zygote_fork(state, sock, fork)
         elif msg.get("op") == "reap":
             try:
                 _, status, usage = os.wait4(int(msg["pid"]), 0)
-                _send(
-                    sock,
-                    {"status": status, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_kb": int(usage.ru_maxrss)},
-                )
+                cpu = usage.ru_utime + usage.ru_stime
+                sock.sendall(b'{"status": %d, "cpu_s": %r, "peak_rss_kb": %d}' % (status, cpu, usage.ru_maxrss))
             except OSError as exc:
                 _send(sock, {"error": f"wait4: {exc}"})
         else:
             os._exit(0)
 
 
-def _zygote_fork(state: WorkerState, sock: socket.socket, msg: dict[str, Any]) -> None:
+def _zygote_fork(state: WorkerState, sock: socket.socket, rlimits: list[tuple[int, int, int]]) -> None:
     try:
-        key = json.dumps(msg["limits"], sort_keys=True)
-        rlimits = state.rlimits.get(key)
-        if rlimits is None:  # the same for every task with these limits (the zygote's address space as the base)
-            rlimits = state.rlimits[key] = rlimit_settings(Limits.from_dict(msg["limits"]))
         pipes = {name: os.pipe() for name in ("src", "out", "err", "rep", "setup")}
         pid = os.fork()
     except Exception as exc:
@@ -415,12 +437,12 @@ def _zygote_fork(state: WorkerState, sock: socket.socket, msg: dict[str, Any]) -
             child = {"src": pipes["src"][0], **{n: pipes[n][1] for n in ("out", "err", "rep", "setup")}}
             for name, (r, w) in pipes.items():
                 os.close(w if name == "src" else r)
-            _task_process(state, rlimits, msg["scratch"], child)
+            _task_process(state, rlimits, child)
         finally:
             os._exit(SETUP_FAILED)
     parent = [pipes["src"][1], pipes["out"][0], pipes["err"][0], pipes["rep"][0], pipes["setup"][0]]
     try:
-        _send(sock, {"pid": pid}, parent)
+        socket.send_fds(sock, [b'{"pid": %d}' % pid], parent)
     finally:
         for r, w in pipes.values():
             os.close(r)
@@ -487,9 +509,9 @@ class Zygote:
             raise RuntimeError("the zygote is gone")
         return json.loads(data), list(fds)
 
-    def _ask_fork(self, limits: Limits, scratch: str) -> None:
+    def _ask_fork(self, limits: Limits) -> None:
         self._collect()
-        self.sock.sendall(json.dumps({"op": "fork", "limits": limits.to_dict(), "scratch": scratch}).encode())
+        self.sock.sendall(json.dumps({"op": "fork", "limits": limits.to_dict()}).encode())
         self._pending = limits.to_dict()
 
     def _collect(self) -> TaskProcess | None:
@@ -512,9 +534,9 @@ class Zygote:
             os.set_blocking(fd, False)
         return TaskProcess(pid, os.pidfd_open(pid), fds, made_for)
 
-    def prepare(self, limits: Limits, scratch: str) -> None:
+    def prepare(self, limits: Limits) -> None:
         """Ask for a spare task process now; it is collected by :meth:`spare_pid` or :meth:`take`."""
-        self._ask_fork(limits, scratch)
+        self._ask_fork(limits)
 
     def spare_pid(self) -> int | None:
         """The spare's pid (collected first if it was asked for): a process no sweep may kill."""
@@ -525,7 +547,7 @@ class Zygote:
             self.spare = made
         return self.spare.pid if self.spare is not None else None
 
-    def take(self, limits: Limits, scratch: str) -> TaskProcess:
+    def take(self, limits: Limits) -> TaskProcess:
         """A process for a task with these limits: the spare when it fits and is alive, else a new one."""
         self.spare_pid()
         spare, self.spare = self.spare, None
@@ -533,7 +555,7 @@ class Zygote:
             if spare.limits == limits.to_dict() and not spare.exited():
                 return spare
             self.discard(spare)
-        self._ask_fork(limits, scratch)
+        self._ask_fork(limits)
         made = self._collect()
         assert made is not None
         return made
@@ -668,9 +690,9 @@ def run_task(state: WorkerState, zygote: Zygote, task: dict[str, Any]) -> dict[s
     source = memoryview(str(task.get("source", "")).encode("utf-8", "surrogatepass"))
     del task
     start = time.monotonic()
-    proc = zygote.take(limits, scratch)
+    proc = zygote.take(limits)
     if not state.once:
-        zygote.prepare(limits, scratch)  # the next task's process, made ready while this one runs
+        zygote.prepare(limits)  # the next task's process, made ready while this one runs
     pid, pidfd = proc.pid, proc.pidfd
     src_w, out_r, err_r, rep_r, setup_r = proc.fds
     stdout = bytearray()
@@ -682,10 +704,10 @@ def run_task(state: WorkerState, zygote: Zygote, task: dict[str, Any]) -> dict[s
     deadline = start + limits.wall
     timed_out = output_exceeded = False
     poller = select.poll()
-    for fd in (out_r, err_r, rep_r, setup_r, pidfd):
+    for fd in (out_r, err_r, rep_r, pidfd):  # the setup report is read after the exit (one line, written first)
         poller.register(fd, select.POLLIN)
     poller.register(src_w, select.POLLOUT)
-    open_fds = {out_r, err_r, rep_r, setup_r}
+    open_fds = {out_r, err_r, rep_r}
     src_open = True
     exited = False
 
@@ -764,7 +786,7 @@ def run_task(state: WorkerState, zygote: Zygote, task: dict[str, Any]) -> dict[s
     reaped = zygote.reap(pid)
     status = int(reaped["status"])
     wall = time.monotonic() - start
-    for fd in list(open_fds):  # what was written before the exit; never wait for end of file
+    for fd in [*open_fds, setup_r]:  # what was written before the exit; never wait for end of file
         drain(fd, budget=cap + STDERR_TAIL)
     for fd in (out_r, err_r, rep_r, setup_r, pidfd):
         os.close(fd)
