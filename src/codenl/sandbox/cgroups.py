@@ -36,6 +36,7 @@ def _v2_root() -> Path | None:
 class WorkerGroup:
     dirs: list[Path] = field(default_factory=list)  # one per hierarchy (v1: pids and memory; v2: one)
     version: int = 1
+    _oom_file: str | None = None
 
     def add_self(self) -> None:
         """Move the calling process into the group (called between fork and exec)."""
@@ -43,17 +44,30 @@ class WorkerGroup:
             (d / "cgroup.procs").write_text(str(os.getpid()))
 
     def oom_kills(self) -> int:
-        for d in self.dirs:
-            for name, key in (("memory.oom_control", "oom_kill"), ("memory.events", "oom_kill")):
-                path = d / name
-                if path.exists():
-                    try:
-                        for line in path.read_text().splitlines():
-                            parts = line.split()
-                            if len(parts) == 2 and parts[0] == key:
-                                return int(parts[1])
-                    except OSError:
-                        pass
+        """How many processes the kernel's out-of-memory killer has killed in the group (read for every task:
+        the counter file is looked up once)."""
+        if self._oom_file is None:
+            for d in self.dirs:
+                for name in ("memory.oom_control", "memory.events"):  # version 1, version 2
+                    if (d / name).exists():
+                        self._oom_file = str(d / name)
+                        break
+                if self._oom_file is not None:
+                    break
+            else:
+                return 0
+        try:
+            fd = os.open(self._oom_file, os.O_RDONLY)
+            try:
+                text = os.read(fd, 4096)
+            finally:
+                os.close(fd)
+        except OSError:
+            return 0
+        for line in text.splitlines():
+            parts = line.split()
+            if len(parts) == 2 and parts[0] == b"oom_kill":
+                return int(parts[1])
         return 0
 
     def pids(self) -> list[int]:

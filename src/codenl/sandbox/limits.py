@@ -18,7 +18,7 @@ rest through rlimits set in the task's process before the program starts:
 from __future__ import annotations
 
 import resource
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from codenl.errors import UsageError
@@ -52,7 +52,7 @@ class Limits:
         return float(self.wall_s)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return dict(self.__dict__)  # its fields, all plain numbers (``asdict`` would deep-copy them one by one)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Limits:

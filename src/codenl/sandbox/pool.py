@@ -144,6 +144,7 @@ class Worker:
         self.access = access or package_access(config.packages)
         self.proc: subprocess.Popen[bytes] | None = None
         self.group: cgroups.WorkerGroup | None = None
+        self.oom_kills = 0  # in its group, when its last task ended
         self.scratch_root: str | None = None
         self.stderr_file: Any = None
         self.pid_inside: int | None = None
@@ -218,6 +219,7 @@ class Worker:
             raise RuntimeError(f"sandbox worker did not start: {ready}")
         self.pid_inside = ready.get("pid")
         self.preload_errors = ready.get("preload_errors") or {}
+        self.oom_kills = self.group.oom_kills() if self.group else 0
 
     def _send(self, message: dict[str, Any]) -> None:
         assert self.proc and self.proc.stdin
@@ -299,7 +301,6 @@ class Worker:
                     self.layers,
                     time.monotonic() - start,
                 )
-        oom_before = self.group.oom_kills() if self.group else 0
         try:
             self._send({"id": 0, "source": source, "limits": limits.to_dict()})
             facts = self._receive(limits.wall + REPLY_GRACE)
@@ -310,8 +311,11 @@ class Worker:
             return sandbox_failure(
                 message + (f"; worker stderr: {tail[-500:]}" if tail else ""), self.layers, time.monotonic() - start
             )
-        if self.group and self.group.oom_kills() > oom_before:
-            facts["oom_killed"] = True
+        if self.group:  # the count before this task is the count after the previous one
+            oom_kills = self.group.oom_kills()
+            if oom_kills > self.oom_kills:
+                facts["oom_killed"] = True
+            self.oom_kills = oom_kills
         if facts.get("retire"):  # it could not clean up after this task: the next one gets a fresh worker
             self.kill()
         result = classify(facts, limits)

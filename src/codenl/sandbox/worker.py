@@ -509,10 +509,10 @@ class Zygote:
             raise RuntimeError("the zygote is gone")
         return json.loads(data), list(fds)
 
-    def _ask_fork(self, limits: Limits) -> None:
+    def _ask_fork(self, limits: dict[str, Any]) -> None:
         self._collect()
-        self.sock.sendall(json.dumps({"op": "fork", "limits": limits.to_dict()}).encode())
-        self._pending = limits.to_dict()
+        self.sock.sendall(json.dumps({"op": "fork", "limits": limits}).encode())
+        self._pending = limits
 
     def _collect(self) -> TaskProcess | None:
         """The answer to the fork asked for last, if any (the zygote answers in order)."""
@@ -534,7 +534,7 @@ class Zygote:
             os.set_blocking(fd, False)
         return TaskProcess(pid, os.pidfd_open(pid), fds, made_for)
 
-    def prepare(self, limits: Limits) -> None:
+    def prepare(self, limits: dict[str, Any]) -> None:
         """Ask for a spare task process now; it is collected by :meth:`spare_pid` or :meth:`take`."""
         self._ask_fork(limits)
 
@@ -547,12 +547,12 @@ class Zygote:
             self.spare = made
         return self.spare.pid if self.spare is not None else None
 
-    def take(self, limits: Limits) -> TaskProcess:
+    def take(self, limits: dict[str, Any]) -> TaskProcess:
         """A process for a task with these limits: the spare when it fits and is alive, else a new one."""
         self.spare_pid()
         spare, self.spare = self.spare, None
         if spare is not None:
-            if spare.limits == limits.to_dict() and not spare.exited():
+            if spare.limits == limits and not spare.exited():
                 return spare
             self.discard(spare)
         self._ask_fork(limits)
@@ -685,14 +685,15 @@ def reset_metadata(path: str) -> None:
 
 
 def run_task(state: WorkerState, zygote: Zygote, task: dict[str, Any]) -> dict[str, Any]:
-    limits = Limits.from_dict(task["limits"])
+    limits = Limits.from_dict(task["limits"])  # checked here: a task's process is made only for valid limits
+    wanted = limits.to_dict()
     scratch = state.scratch
     source = memoryview(str(task.get("source", "")).encode("utf-8", "surrogatepass"))
     del task
     start = time.monotonic()
-    proc = zygote.take(limits)
+    proc = zygote.take(wanted)
     if not state.once:
-        zygote.prepare(limits)  # the next task's process, made ready while this one runs
+        zygote.prepare(wanted)  # the next task's process, made ready while this one runs
     pid, pidfd = proc.pid, proc.pidfd
     src_w, out_r, err_r, rep_r, setup_r = proc.fds
     stdout = bytearray()
