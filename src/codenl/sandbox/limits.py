@@ -18,7 +18,6 @@ rest through rlimits set in the task's process before the program starts:
 from __future__ import annotations
 
 import resource
-from dataclasses import dataclass
 from typing import Any
 
 from codenl.errors import UsageError
@@ -26,33 +25,62 @@ from codenl.errors import UsageError
 MIB = 1024 * 1024
 
 
-@dataclass(frozen=True)
+#: the fields of :class:`Limits`, in order
+FIELDS = ("cpu_s", "wall_s", "memory_mb", "output_bytes", "file_mb", "open_files", "nproc")
+
+
 class Limits:
-    """Limits of one run.  ``wall_s`` defaults to twice ``cpu_s`` plus one second (a loaded machine)."""
+    """Limits of one run (immutable).  ``wall_s`` defaults to twice ``cpu_s`` plus one second (a loaded machine).
 
-    cpu_s: float = 10.0
-    wall_s: float | None = None
-    memory_mb: int = 1024
-    output_bytes: int = 1 * MIB
-    file_mb: int = 64
-    open_files: int = 64
-    nproc: int = 64
+    A plain class, not a dataclass: every sandbox worker imports this module, and ``dataclasses`` would bring
+    ``inspect``, ``ast`` and ``dis`` into the memory every task is forked from (each task pays for the pages
+    of its parent)."""
 
-    def __post_init__(self) -> None:
-        if self.wall_s is None:
-            object.__setattr__(self, "wall_s", 2 * self.cpu_s + 1.0)
-        for name in ("cpu_s", "wall_s", "memory_mb", "output_bytes", "file_mb", "open_files", "nproc"):
-            value = getattr(self, name)
+    __slots__ = FIELDS
+    cpu_s: float
+    wall_s: float
+    memory_mb: int
+    output_bytes: int
+    file_mb: int
+    open_files: int
+    nproc: int
+
+    def __init__(
+        self,
+        cpu_s: float = 10.0,
+        wall_s: float | None = None,
+        memory_mb: int = 1024,
+        output_bytes: int = 1 * MIB,
+        file_mb: int = 64,
+        open_files: int = 64,
+        nproc: int = 64,
+    ) -> None:
+        given = (cpu_s, wall_s, memory_mb, output_bytes, file_mb, open_files, nproc)
+        for name, value in zip(FIELDS, given, strict=True):
+            if name == "wall_s" and value is None:
+                value = 2 * cpu_s + 1.0
             if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
                 raise UsageError(f"sandbox limit {name} must be a positive number, got {value!r}")
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Limits are immutable: cannot set {name}")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Limits) and self.to_dict() == other.to_dict()
+
+    def __hash__(self) -> int:
+        return hash(tuple(getattr(self, name) for name in FIELDS))
+
+    def __repr__(self) -> str:
+        return "Limits(" + ", ".join(f"{name}={getattr(self, name)!r}" for name in FIELDS) + ")"
 
     @property
     def wall(self) -> float:
-        assert self.wall_s is not None
         return float(self.wall_s)
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)  # its fields, all plain numbers (``asdict`` would deep-copy them one by one)
+        return {name: getattr(self, name) for name in FIELDS}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Limits:

@@ -40,7 +40,15 @@ from typing import Any
 from codenl.sandbox import bwrap as bwrap_layer
 from codenl.sandbox import cgroups, hygiene, protocol
 from codenl.sandbox.limits import MIB, Limits
-from codenl.sandbox.paths import PackageAccess, RuntimePaths, package_access, runtime_paths, task_rules, task_sys_path
+from codenl.sandbox.paths import (
+    PackageAccess,
+    RuntimePaths,
+    package_access,
+    runtime_paths,
+    system_rules,
+    task_rules,
+    task_sys_path,
+)
 from codenl.sandbox.result import SandboxResult, classify, sandbox_failure
 from codenl.sandbox.selfcheck import (
     ALL_LAYERS,
@@ -198,7 +206,8 @@ class Worker:
         ]
         init = {
             "layers": self.layers,
-            "rules": task_rules(self.paths, self.access),
+            # what a task may read: its interpreter and packages, and /usr but the Python packages installed there
+            "rules": task_rules(self.paths, self.access) + system_rules("/usr"),
             "task_sys_path": task_sys_path(self.paths, self.access),
             "stdlib_path": list(self.paths.stdlib_path),
             "modules": list(self.access.modules),

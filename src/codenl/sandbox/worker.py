@@ -43,10 +43,8 @@ import select
 import signal
 import socket
 import sys
-import tempfile
 import time
 import traceback
-from dataclasses import dataclass
 from typing import Any
 
 from codenl.sandbox import hygiene, landlock, protocol
@@ -65,8 +63,8 @@ ZYGOTE_TIMEOUT = 30.0
 #: longest the worker spends emptying a task's scratch directory before it retires instead
 CLEANUP_SECONDS = 2.0
 #: beside the interpreter's own directories: what any program may read, and the one device it may write
-SYSTEM_READ = ("/etc/ld.so.cache", "/etc/localtime", "/dev/zero", "/dev/urandom", "/dev/random")  # and /usr:
-# all of it but the Python packages the system installed there (codenl.sandbox.paths.system_rules)
+SYSTEM_READ = ("/etc/ld.so.cache", "/etc/localtime", "/dev/zero", "/dev/urandom", "/dev/random")  # and /usr: all
+# of it but the Python packages the system installed there (in the rules the runner sends: paths.system_rules)
 SYSTEM_WRITE = ("/dev/null",)  # exit status of a task whose layers could not be applied (the report says why)
 _ACCESS = {"read": landlock.READ, "list": landlock.LIST, "write": landlock.WRITE}
 
@@ -78,7 +76,7 @@ class WorkerState:
         self.task_sys_path: list[str] = [str(p) for p in init.get("task_sys_path", [])]
         self.stdlib_path: list[str] = [str(p) for p in init.get("stdlib_path", [])]
         self.modules: frozenset[str] = frozenset(str(m) for m in init.get("modules", []))
-        self.scratch_root: str = init.get("scratch_root") or tempfile.gettempdir()
+        self.scratch_root: str = init.get("scratch_root") or os.environ.get("TMPDIR") or "/tmp"
         #: every task's working directory (and the only place it may write): emptied after each task
         self.scratch = os.path.join(self.scratch_root, "scratch")
         os.makedirs(self.scratch, mode=0o700, exist_ok=True)
@@ -111,10 +109,7 @@ class WorkerState:
         """The Landlock ruleset of every task, made once (in the zygote)."""
         if "landlock" not in self.layers:
             return
-        from codenl.sandbox.paths import system_rules
-
-        rules = [(p, landlock.READ) for p in SYSTEM_READ] + [(p, _ACCESS[a]) for p, a in system_rules("/usr")]
-        rules += [(p, _ACCESS[a]) for p, a in self.rules]
+        rules = [(p, landlock.READ) for p in SYSTEM_READ] + [(p, _ACCESS[a]) for p, a in self.rules]
         rules += [(self.scratch, landlock.WRITE), *((p, landlock.WRITE) for p in SYSTEM_WRITE)]
         try:
             self.ruleset, self.enforced = landlock.create_ruleset(rules, self.landlock_abi)
@@ -377,8 +372,7 @@ def _zygote(state: WorkerState, sock: socket.socket) -> None:
     # what every task's process starts with: made here once, and never used here (the zygote writes nothing)
     sys.stdin, sys.stdout, sys.stderr = sys.__stdin__, sys.__stdout__, sys.__stderr__ = _task_stdio()
     sys.argv = ["program.py"]
-    os.environ["HOME"] = os.environ["TMPDIR"] = state.scratch
-    tempfile.tempdir = None
+    os.environ["HOME"] = os.environ["TMPDIR"] = state.scratch  # (``tempfile`` is not imported here: it reads this)
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # a task's signal dispositions are the interpreter's defaults
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -452,14 +446,15 @@ def _zygote_fork(state: WorkerState, sock: socket.socket, rlimits: list[tuple[in
 # ---------------------------------------------------------------------------------------------- supervision
 
 
-@dataclass
 class TaskProcess:
     """A task's process as the worker holds it: its pid, a pidfd, and the parent ends of its pipes."""
 
-    pid: int
-    pidfd: int
-    fds: list[int]  # source (write end), stdout, stderr, exception report, setup report
-    limits: dict[str, Any]  # what it was made with (its rlimits are in force already)
+    __slots__ = ("fds", "limits", "pid", "pidfd")
+
+    def __init__(self, pid: int, pidfd: int, fds: list[int], limits: dict[str, Any]) -> None:
+        self.pid, self.pidfd = pid, pidfd
+        self.fds = fds  # source (write end), stdout, stderr, exception report, setup report
+        self.limits = limits  # what it was made with (its rlimits are in force already)
 
     def exited(self) -> bool:
         return bool(select.select([self.pidfd], [], [], 0)[0])
