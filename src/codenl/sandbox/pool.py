@@ -4,9 +4,10 @@
         result = sb.run(source)                  # one program -> SandboxResult
         results = sb.map(sources)                # many, over all workers, in input order
 
-Pool mode keeps one worker per core alive with numpy and the usual modules imported; each task is a fork of
-it (3 to 6 ms).  Fresh mode starts a new worker, which imports nothing in advance, for every program: the same
-layers, a fresh interpreter, about 50 ms more.  The two must agree on every program (a differential test).
+Pool mode keeps one worker per core alive with the usual modules (and numpy, when allowed) imported; each task
+is a fork of it, made ready while the previous task runs (about 3 ms of CPU in all, 2 ms of latency).  Fresh
+mode starts a new worker, which imports nothing in advance, for every program: the same layers, a fresh
+interpreter, about 50 ms more.  The two must agree on every program (a differential test).
 
 A worker that dies, hangs past the task's deadline, or sends nonsense is killed (its whole bwrap namespace or
 cgroup with it) and replaced; the task gets ``sandbox_error``, which grading treats as an infrastructure error

@@ -11,7 +11,8 @@ Three kinds of process, so that no task can see anything of another:
   nothing of an earlier task (its frames, ``gc.get_objects()``, raw memory: all the zygote's start-up state);
 * the **task** process applies the enabled layers (process hygiene, rlimits, Landlock, seccomp; in that order,
   and nothing of the program runs before they are all in force), reads its source from a pipe the worker
-  writes, and runs it as ``__main__``.
+  writes, and runs it as ``__main__``.  It is made before its program exists: the worker keeps one **spare**,
+  asked for when a task starts, which waits confined for the next program (see :class:`Zygote`).
 
 Channels of a task (all pipes): stdout (fd 1), stderr (fd 2), a report of the program's exception (fd 3), the
 source (read and closed before the program runs) and the **setup report**: the layers in force, written and
