@@ -410,9 +410,10 @@ def _zygote(state: WorkerState, sock: socket.socket) -> None:
             _zygote_fork(state, sock, fork)
         elif msg.get("op") == "reap":
             try:
-                _, status, usage = os.wait4(int(msg["pid"]), 0)
+                pid, status, usage = os.wait4(int(msg["pid"]), 0)
                 cpu = usage.ru_utime + usage.ru_stime
-                sock.sendall(b'{"status": %d, "cpu_s": %r, "peak_rss_kb": %d}' % (status, cpu, usage.ru_maxrss))
+                reply = b'{"pid": %d, "status": %d, "cpu_s": %r, "peak_rss_kb": %d}'
+                sock.sendall(reply % (pid, status, cpu, usage.ru_maxrss))
             except OSError as exc:
                 _send(sock, {"error": f"wait4: {exc}"})
         else:
@@ -495,6 +496,7 @@ class Zygote:
         self.own_group = "hygiene" in state.layers  # each task in a process group of its own
         self.spare: TaskProcess | None = None
         self._pending: dict[str, Any] | None = None  # the limits of a fork asked for and not yet answered
+        self._unreaped: list[int] = []  # spares killed and not yet reaped
 
     def _recv(self, nfds: int = 0) -> tuple[dict[str, Any], list[int]]:
         ready, _, _ = select.select([self.sock], [], [], ZYGOTE_TIMEOUT)
@@ -538,14 +540,17 @@ class Zygote:
         """The spare's pid (collected first if it was asked for): a process no sweep may kill."""
         made = self._collect()
         if made is not None:
-            if self.spare is not None:
-                self.discard(self.spare)
+            if self.spare is not None:  # not in the normal course (one spare is asked for per task): the older
+                self._kill(self.spare)  # one goes, and is reaped when no other answer can be outstanding
+                self._unreaped.append(self.spare.pid)
             self.spare = made
         return self.spare.pid if self.spare is not None else None
 
     def take(self, limits: dict[str, Any]) -> TaskProcess:
         """A process for a task with these limits: the spare when it fits and is alive, else a new one."""
         self.spare_pid()
+        while self._unreaped:
+            self.reap(self._unreaped.pop())
         spare, self.spare = self.spare, None
         if spare is not None:
             if spare.limits == limits and not spare.exited():
@@ -556,21 +561,32 @@ class Zygote:
         assert made is not None
         return made
 
-    def discard(self, proc: TaskProcess) -> None:
+    @staticmethod
+    def _kill(proc: TaskProcess) -> None:
         try:
             os.kill(proc.pid, signal.SIGKILL)
         except OSError:
             pass
         proc.close()
+
+    def discard(self, proc: TaskProcess) -> None:
+        self._kill(proc)
         self.reap(proc.pid)
 
-    def reap(self, pid: int) -> dict[str, Any]:
-        self.spare_pid()  # an answer to a fork comes first
+    def ask_reap(self, pid: int) -> None:
+        """Ask the zygote to reap ``pid`` (an exited or killed process); :meth:`reaped` has the answer."""
         self.sock.sendall(json.dumps({"op": "reap", "pid": pid}).encode())
+
+    def reaped(self, pid: int) -> dict[str, Any]:
+        self.spare_pid()  # the answer to a fork asked for before comes first
         reply, _ = self._recv()
-        if "status" not in reply:
-            raise RuntimeError(f"the zygote could not reap the task: {reply.get('error')}")
+        if reply.get("pid") != pid or "status" not in reply:
+            raise RuntimeError(f"the zygote could not reap process {pid}: {reply.get('error', reply)}")
         return reply
+
+    def reap(self, pid: int) -> dict[str, Any]:
+        self.ask_reap(pid)
+        return self.reaped(pid)
 
     def close(self) -> None:
         """Kill the spare (the zygote itself ends when the worker's end of the socket closes)."""
@@ -582,22 +598,24 @@ class Zygote:
         self.spare = None
 
 
-def _kill_leftovers(pid: int, pidns: bool, keep: set[int]) -> None:
+def _kill_leftovers(pid: int, pidns: bool, keep: set[int], zygote: int) -> None:
+    """Kill the task's process group and, in a pid namespace, every process but ``keep`` and the zygote's
+    children (the spare; a task cannot start a process, and one it started anyway would be its own child, or the
+    namespace's init's once orphaned, never the zygote's)."""
     try:
         os.killpg(pid, signal.SIGKILL)
     except OSError:
         pass
     if not pidns:
         return
-    # everything in the namespace but its init, the worker and the zygote; again until nothing is left
-    for _ in range(50):
+    for _ in range(50):  # again until nothing is left
         found = False
         for entry in os.listdir("/proc"):
             if entry.isdigit() and int(entry) not in keep:
                 try:
                     with open(f"/proc/{entry}/stat", "rb") as fh:
-                        zombie = fh.read().rsplit(b")", 1)[1].split()[0] == b"Z"
-                    if not zombie:
+                        state, ppid = fh.read().rsplit(b")", 1)[1].split()[:2]
+                    if state != b"Z" and int(ppid) != zygote:
                         os.kill(int(entry), signal.SIGKILL)
                         found = True
                 except (OSError, IndexError):
@@ -772,19 +790,20 @@ def run_task(state: WorkerState, zygote: Zygote, task: dict[str, Any]) -> dict[s
                 open_fds.discard(fd)
             if output_exceeded:
                 break
+    wall = time.monotonic() - start
     close_source()
-    # the main process has exited (still a zombie: its pid cannot be reused) or is to be killed now
+    # the main process has exited or is to be killed now; the zygote reaps it meanwhile, while its process group
+    # (and, in a pid namespace, anything else) is killed here: a group keeps its id for as long as it has members
     try:
         os.kill(pid, signal.SIGKILL)
     except OSError:
         pass
-    ready = zygote.spare_pid()
-    _kill_leftovers(pid, state.pidns, {1, os.getpid(), zygote.pid, pid, *([ready] if ready else [])})
-    reaped = zygote.reap(pid)
-    status = int(reaped["status"])
-    wall = time.monotonic() - start
+    zygote.ask_reap(pid)
+    _kill_leftovers(pid, state.pidns, {1, os.getpid(), zygote.pid, pid}, zygote.pid)
     for fd in [*open_fds, setup_r]:  # what was written before the exit; never wait for end of file
         drain(fd, budget=cap + STDERR_TAIL)
+    reaped = zygote.reaped(pid)
+    status = int(reaped["status"])
     for fd in (out_r, err_r, rep_r, setup_r, pidfd):
         os.close(fd)
     facts: dict[str, Any] = {
