@@ -225,6 +225,12 @@ def test_ignoring_sigxcpu_still_stops_at_the_hard_limit(pool, token):
     assert_healthy(pool, token)
 
 
+def test_a_cpu_signal_sent_to_itself_is_no_timeout(pool):
+    """SIGXCPU is the CPU limit's signal, but a program can send it to itself: that is its own crash."""
+    result = pool.run("import os, signal\nos.kill(os.getpid(), signal.SIGXCPU)\n", LIMITS)
+    assert (result.status, result.signal, result.timeout_kind) == ("crashed", signal.SIGXCPU, None), result
+
+
 def test_sleep_forever_is_a_wall_timeout(pool, token):
     limits = Limits(cpu_s=2, wall_s=1.5, memory_mb=256)
     start = time.monotonic()

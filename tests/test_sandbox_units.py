@@ -67,6 +67,7 @@ def facts(**kw):
         ({"exit_code": 3, "exception_type": "SystemExit"}, "runtime_error", None),
         ({"exit_code": None, "signal": signal.SIGSEGV}, "crashed", None),
         ({"exit_code": None, "signal": signal.SIGXCPU, "cpu_s": 2.0}, "timeout", "cpu"),
+        ({"exit_code": None, "signal": signal.SIGXCPU, "cpu_s": 0.05}, "crashed", None),  # sent to itself
         ({"exit_code": None, "signal": signal.SIGKILL, "cpu_s": 3.0}, "timeout", "cpu"),
         ({"exit_code": None, "signal": signal.SIGKILL, "cpu_s": 0.2}, "crashed", None),
         ({"exit_code": None, "signal": signal.SIGKILL, "timed_out_wall": True}, "timeout", "wall"),

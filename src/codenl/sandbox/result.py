@@ -6,8 +6,9 @@ Order of the decision (the first that applies wins):
    ``sandbox_error`` (grading maps it to ``infra_error``, never to a model failure);
 2. the runner's wall deadline passed -> ``timeout`` (kind ``wall``);
 3. the output cap was passed -> ``output_limit``;
-4. killed by SIGXCPU, or by SIGKILL after using (about) the whole CPU limit -> ``timeout`` (kind ``cpu``);
-5. killed by another signal -> ``crashed`` (a segfault, an abort);
+4. killed by SIGXCPU or SIGKILL after using (about) the whole CPU limit -> ``timeout`` (kind ``cpu``);
+5. killed by another signal, or by one of those two before its CPU time was up (a program that sent it to
+   itself) -> ``crashed`` (a segfault, an abort);
 6. non-zero exit: ``SyntaxError``/``IndentationError``/``TabError`` (and the ``ValueError`` that 3.11 raises for
    a NUL byte in the source) -> ``syntax_error``; ``MemoryError`` -> ``memory_limit``; else ``runtime_error``;
 7. exit 0 with nothing on stdout -> ``no_output``; else ``ok``.
@@ -33,7 +34,7 @@ STATUSES = (
     "sandbox_error",
 )
 SYNTAX_TYPES = frozenset({"SyntaxError", "IndentationError", "TabError"})
-#: a SIGKILL counts as the CPU limit's hard kill when the reported CPU time reaches this share of the limit
+#: a SIGXCPU or SIGKILL counts as the CPU limit's when the reported CPU time reaches this share of the limit
 #: (the hard limit is one second past the soft one; wait4's CPU time and the kernel's limit clock differ by
 #: 10 to 15 % in a VM: SIGXCPU was seen at a reported 0.88 s for a 1 s limit)
 CPU_KILL_FRACTION = 0.8
@@ -90,7 +91,7 @@ def classify(facts: dict[str, Any], limits: Limits) -> SandboxResult:
         base.status, base.timeout_kind = "timeout", "wall"
     elif facts.get("output_exceeded"):
         base.status = "output_limit"
-    elif sig == _signal.SIGXCPU or (sig == _signal.SIGKILL and base.cpu_s >= CPU_KILL_FRACTION * limits.cpu_s):
+    elif sig in (_signal.SIGXCPU, _signal.SIGKILL) and base.cpu_s >= CPU_KILL_FRACTION * limits.cpu_s:
         base.status, base.timeout_kind = "timeout", "cpu"
     elif sig is not None:
         base.status = "crashed"

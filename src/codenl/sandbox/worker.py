@@ -472,8 +472,8 @@ class TaskProcess:
 class Zygote:
     """The worker's handle on its zygote, and on the spare task process it keeps ready.
 
-    A task's process costs about 2 ms of set-up (its descriptors, the layers) before its program can run.  So
-    that a program does not wait for it, the worker asks for the next task's process as soon as a task starts
+    A task's process needs about a millisecond of set-up (its descriptors, the layers) before its program can
+    run.  So that a program does not wait for it, the worker asks for the next task's process as soon as a task starts
     (:meth:`prepare`, answered while the task runs) and gives it the next program that comes with the same
     limits (:meth:`take`).  The spare is forked from the zygote, which holds nothing of any task, and it waits
     confined (every layer in force) with no access to any other process; it enters the scratch directory only
@@ -508,7 +508,7 @@ class Zygote:
         return json.loads(data), list(fds)
 
     def _ask_fork(self, limits: dict[str, Any]) -> None:
-        self._collect()
+        self.spare_pid()  # an answer still outstanding is collected first (the zygote answers in order)
         self.sock.sendall(json.dumps({"op": "fork", "limits": limits}).encode())
         self._pending = limits
 
