@@ -59,6 +59,20 @@ CASES = [
     (fenced("def solution():\n    return float('nan')\n"), "ok", None),
     ("I think the answer is 42.", "no_code", None),
     (None, "infra_error", None),
+    # a syntax error is code that does not compile; a SyntaxError raised, or reported, as it runs is a runtime error
+    (fenced("def solution():\n    return eval('(')\n"), "runtime_error", None),
+    (fenced("def solution():\n    raise SyntaxError('made up')\n"), "runtime_error", None),
+    (
+        fenced(
+            "import os\ndef solution():\n"
+            '    os.write(3, b\'{"exception_type": "IndentationError", "exception_message": "x"}\\n\')\n'
+            "    os._exit(1)\n"
+        ),
+        "runtime_error",
+        None,
+    ),
+    (fenced("def solution():\nreturn 1\n"), "syntax_error", None),
+    (fenced("def solution():\n    return 1 # \x00\n"), "syntax_error", None),
 ]
 
 
@@ -116,6 +130,11 @@ def test_value_errors_say_why(executed):
     assert executed[0][4]["timeout_kind"] in ("cpu", "wall")  # which comes first depends on the load
     assert executed[0][2]["exception_type"] == "ZeroDivisionError"
     assert executed[1][0]["value"] == [[1, 2], [3]]
+    syntax = executed[0][3]
+    assert syntax["exception_type"] == "SyntaxError" and "invalid syntax" in syntax["exception_message"]
+    assert executed[0][13]["exception_type"] == "IndentationError"
+    assert executed[0][14]["exception_type"] == "SyntaxError" and "null" in executed[0][14]["exception_message"]
+    assert executed[0][10]["exception_type"] == "SyntaxError"  # raised as it ran: kept, but a runtime error
 
 
 def test_mismatched_file_lists_are_a_usage_error(tmp_path, capsys):

@@ -50,16 +50,26 @@ def facts(**kw):
     [
         ({}, "ok", None),
         ({"stdout": ""}, "no_output", None),
-        ({"exit_code": 1, "exception_type": "SyntaxError"}, "syntax_error", None),
-        ({"exit_code": 1, "exception_type": "IndentationError"}, "syntax_error", None),
-        ({"exit_code": 1, "exception_type": "TabError"}, "syntax_error", None),
+        # a syntax error is what the trusted channel says before the program ran, never the program's report
+        (
+            {"exit_code": 1, "syntax_error": {"where": "solution", "type": "SyntaxError", "message": "m"}},
+            "syntax_error",
+            None,
+        ),
+        (
+            {"exit_code": 1, "syntax_error": {"where": "program", "type": "TabError", "message": "m"}},
+            "syntax_error",
+            None,
+        ),
+        ({"exit_code": 1, "exception_type": "SyntaxError", "compiled": True}, "runtime_error", None),
+        ({"exit_code": 1, "exception_type": "IndentationError"}, "runtime_error", None),
         (
             {
                 "exit_code": 1,
                 "exception_type": "ValueError",
                 "exception_message": "source code string cannot contain null bytes",
             },
-            "syntax_error",
+            "runtime_error",
             None,
         ),
         ({"exit_code": 1, "exception_type": "ValueError", "exception_message": "bad"}, "runtime_error", None),
@@ -94,6 +104,7 @@ def test_classify(kw, status, kind):
             "output_exceeded": st.booleans(),
             "stdout": st.text(max_size=3),
             "exception_type": st.sampled_from([None, "SyntaxError", "MemoryError", "E"]),
+            "syntax_error": st.sampled_from([None, {"where": "solution", "type": "SyntaxError", "message": ""}]),
         }
     )
 )
@@ -101,6 +112,7 @@ def test_classify_is_total_and_consistent(kw):
     result = classify(facts(**kw), LIM)
     assert result.status in STATUSES
     assert (result.timeout_kind is not None) == (result.status == "timeout")
+    assert result.status != "syntax_error" or kw["syntax_error"]  # never from the program's own report
     assert result.stdout_truncated == kw["output_exceeded"]
 
 
@@ -235,6 +247,28 @@ def test_task_report_trusts_only_the_setup_channel_for_layers():
     parsed = _parse_report(setup, two)
     assert parsed["exception_type"] == "Bad\ufffd" and len(parsed["exception_message"]) == 1000
     parsed["exception_message"].encode("utf-8")
+
+
+def test_the_syntax_verdict_comes_from_the_setup_channel_only():
+    layers = b'{"layers": ["seccomp"]}\n'
+    verdict = b'{"syntax": {"where": "solution", "type": "SyntaxError", "message": "invalid syntax"}}\n'
+    parsed = _parse_report(layers + verdict)
+    assert parsed["compiled"] is False
+    assert parsed["syntax_error"] == {"where": "solution", "type": "SyntaxError", "message": "invalid syntax"}
+    parsed = _parse_report(layers + b'{"syntax": null}\n', verdict)  # the program's own line changes nothing
+    assert (parsed["compiled"], parsed["syntax_error"]) == (True, None)
+    parsed = _parse_report(layers)  # the compiler killed the process: no verdict, and no sandbox failure either
+    assert (parsed["compiled"], parsed["syntax_error"], parsed["setup_error"]) == (None, None, None)
+
+
+ANY_TEXT = st.text(st.characters(exclude_categories=()))  # lone surrogates included
+
+
+@given(ANY_TEXT, st.one_of(st.none(), ANY_TEXT))
+def test_source_framing_round_trips(source, solution):
+    from codenl.sandbox.worker import frame_source, unframe_source
+
+    assert unframe_source(frame_source(source, solution)) == (source, solution)
 
 
 @given(st.binary(max_size=2000), st.binary(max_size=2000))

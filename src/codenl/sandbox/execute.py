@@ -185,15 +185,16 @@ def _read_sim(path: str) -> list[dict[str, Any]]:
 WINDOW_PER_WORKER = 4
 
 
-def _ordered(sandbox: Any, programs: Iterator[str], workers: int) -> Iterator[tuple[SandboxResult, int]]:
-    """Run ``programs`` over the pool and yield (result, attempts) in input order, with a bounded number in
-    flight: memory does not grow with the number of programs."""
+def _ordered(sandbox: Any, codes: Iterator[str], workers: int) -> Iterator[tuple[SandboxResult, int]]:
+    """Run the harness's program of each model's code over the pool and yield (result, attempts) in input
+    order, with a bounded number in flight: memory does not grow with the number of programs."""
+    from codenl.harness import build_program
     from codenl.sandbox.pool import run_with_retries
 
     pending: deque[Future[tuple[SandboxResult, int]]] = deque()
     with ThreadPoolExecutor(workers) as ex:
-        for program in programs:
-            pending.append(ex.submit(run_with_retries, sandbox, program))
+        for code in codes:
+            pending.append(ex.submit(run_with_retries, sandbox, build_program(code), solution=code))
             if len(pending) >= workers * WINDOW_PER_WORKER:
                 yield pending.popleft().result()
         while pending:
@@ -202,7 +203,7 @@ def _ordered(sandbox: Any, programs: Iterator[str], workers: int) -> Iterator[tu
 
 def run(args: argparse.Namespace) -> int:
     from codenl.answers import extract_code
-    from codenl.harness import HARNESS_VERSION, build_program
+    from codenl.harness import HARNESS_VERSION
     from codenl.sandbox.pool import SANDBOX_VERSION, Sandbox, SandboxConfig
 
     if len(args.sim) != len(args.out):
@@ -232,7 +233,7 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
         for path, records, row in zip(args.out, shards, codes):
-            programs = (build_program(code) for code in row if code is not None)
+            programs = (code for code in row if code is not None)
             results = _ordered(sandbox, programs, args.workers) if any(c is not None for c in row) else iter(())
 
             def shard_records(

@@ -63,7 +63,9 @@ from codenl.sandbox.selfcheck import (
 )
 from codenl.sandbox.worker import empty_directory
 
-SANDBOX_VERSION = "sandbox/2"  # 2: a zygote per worker, the standard library only unless packages are allowed
+#: 2: a zygote per worker, the standard library only unless packages are allowed; 3: ``syntax_error`` only when
+#: the program or the model's code does not compile (a SyntaxError raised as the program runs is a runtime error)
+SANDBOX_VERSION = "sandbox/3"
 #: imported once by every pool worker (the harness prelude's modules, and numpy when a task may import it); not
 #: ``threading``, whose clean-up after every fork costs a task 0.2 ms (a program that uses it imports it)
 DEFAULT_PRELOAD = (
@@ -299,7 +301,7 @@ class Worker:
         self.kill()
 
     # -- one task
-    def run(self, source: str, limits: Limits) -> SandboxResult:
+    def run(self, source: str, limits: Limits, solution: str | None = None) -> SandboxResult:
         start = time.monotonic()
         if not self.alive():  # never started, or died with an earlier task: start afresh
             self.kill()
@@ -312,7 +314,10 @@ class Worker:
                     time.monotonic() - start,
                 )
         try:
-            self._send({"id": 0, "source": source, "limits": limits.to_dict()})
+            task = {"id": 0, "source": source, "limits": limits.to_dict()}
+            if solution is not None:
+                task["solution"] = solution
+            self._send(task)
             facts = self._receive(limits.wall + REPLY_GRACE)
         except (OSError, TimeoutError, protocol.ProtocolError) as exc:
             tail = self.stderr_tail()
@@ -415,8 +420,10 @@ class Sandbox:
         self.close()
 
     # -- running
-    def run(self, source: str, limits: Limits | None = None) -> SandboxResult:
-        """Run one program; never raises for anything the program does."""
+    def run(self, source: str, limits: Limits | None = None, solution: str | None = None) -> SandboxResult:
+        """Run one program; never raises for anything the program does.  ``solution``: the model's code that
+        ``source`` carries (the harness's program), which must compile for the run to count as free of syntax
+        errors (checked before the program runs, on the trusted channel)."""
         if not self._started:
             self.start()
         limits = limits or self.config.limits
@@ -426,12 +433,12 @@ class Sandbox:
             except Exception as exc:
                 return sandbox_failure(f"could not start a sandbox worker: {type(exc).__name__}: {exc}", self.layers)
             try:
-                return worker.run(source, limits)
+                return worker.run(source, limits, solution)
             finally:
                 worker.close()
         worker = self._idle.get()
         try:
-            return worker.run(source, limits)
+            return worker.run(source, limits, solution)
         finally:
             if not worker.alive():
                 with self._lock:
@@ -467,13 +474,17 @@ def run_once(source: str, config: SandboxConfig | None = None, mode: str = "fres
 
 
 def run_with_retries(
-    sandbox: Sandbox, source: str, limits: Limits | None = None, attempts: int = SANDBOX_ATTEMPTS
+    sandbox: Sandbox,
+    source: str,
+    limits: Limits | None = None,
+    attempts: int = SANDBOX_ATTEMPTS,
+    solution: str | None = None,
 ) -> tuple[SandboxResult, int]:
     """Run ``source``; a ``sandbox_error`` (the sandbox's own failure, never the program's) is tried again, up to
     ``attempts`` runs in all.  Returns the last result and the number of runs."""
-    result = sandbox.run(source, limits)
+    result = sandbox.run(source, limits, solution)
     n = 1
     while result.status == "sandbox_error" and n < attempts:
-        result = sandbox.run(source, limits)
+        result = sandbox.run(source, limits, solution)
         n += 1
     return result, n

@@ -9,8 +9,10 @@ Order of the decision (the first that applies wins):
 4. killed by SIGXCPU or SIGKILL after using (about) the whole CPU limit -> ``timeout`` (kind ``cpu``);
 5. killed by another signal, or by one of those two before its CPU time was up (a program that sent it to
    itself) -> ``crashed`` (a segfault, an abort);
-6. non-zero exit: ``SyntaxError``/``IndentationError``/``TabError`` (and the ``ValueError`` that 3.11 raises for
-   a NUL byte in the source) -> ``syntax_error``; ``MemoryError`` -> ``memory_limit``; else ``runtime_error``;
+6. non-zero exit: the program, or the model's code it carries, did not compile (said on the trusted channel
+   before the program ran: a ``SyntaxError`` or its kin, or the ``ValueError`` of a NUL byte) -> ``syntax_error``;
+   ``MemoryError`` -> ``memory_limit``; else ``runtime_error`` (a ``SyntaxError`` raised as the program runs,
+   by ``eval`` of a bad string or by the program itself, included);
 7. exit 0 with nothing on stdout -> ``no_output``; else ``ok``.
 """
 
@@ -33,12 +35,10 @@ STATUSES = (
     "crashed",
     "sandbox_error",
 )
-SYNTAX_TYPES = frozenset({"SyntaxError", "IndentationError", "TabError"})
 #: a SIGXCPU or SIGKILL counts as the CPU limit's when the reported CPU time reaches this share of the limit
 #: (the hard limit is one second past the soft one; wait4's CPU time and the kernel's limit clock differ by
 #: 10 to 15 % in a VM: SIGXCPU was seen at a reported 0.88 s for a 1 s limit)
 CPU_KILL_FRACTION = 0.8
-NUL_MESSAGES = ("source code string cannot contain null bytes", "source code cannot contain null bytes")
 
 
 @dataclass
@@ -96,10 +96,11 @@ def classify(facts: dict[str, Any], limits: Limits) -> SandboxResult:
     elif sig is not None:
         base.status = "crashed"
     elif base.exit_code:
-        etype, message = base.exception_type or "", base.exception_message or ""
-        if etype in SYNTAX_TYPES or (etype == "ValueError" and message in NUL_MESSAGES):
+        syntax = facts.get("syntax_error")
+        if syntax:
             base.status = "syntax_error"
-        elif etype == "MemoryError":
+            base.exception_type, base.exception_message = syntax.get("type"), syntax.get("message")
+        elif base.exception_type == "MemoryError":
             base.status = "memory_limit"
         else:
             base.status = "runtime_error"

@@ -202,7 +202,26 @@ def _report(obj: dict[str, Any]) -> None:
     _write_all(REPORT_FD, (json.dumps(obj) + "\n").encode())
 
 
-def _read_source() -> str:
+def frame_source(source: str, solution: str | None) -> bytes:
+    """What the worker writes into a task's source pipe: a line with the length in bytes of ``solution`` (``-``
+    when there is none), ``solution``, then the program (pure)."""
+    program = source.encode("utf-8", "surrogatepass")
+    if solution is None:
+        return b"-\n" + program
+    code = solution.encode("utf-8", "surrogatepass")
+    return b"%d\n" % len(code) + code + program
+
+
+def unframe_source(data: bytes) -> tuple[str, str | None]:
+    """The program and the model's code back from :func:`frame_source`'s bytes (pure)."""
+    head, _, rest = data.partition(b"\n")
+    if head == b"-":
+        return rest.decode("utf-8", "surrogatepass"), None
+    n = int(head)
+    return rest[n:].decode("utf-8", "surrogatepass"), rest[:n].decode("utf-8", "surrogatepass")
+
+
+def _read_source() -> tuple[str, str | None]:
     chunks = []
     while True:
         chunk = os.read(SOURCE_FD, 1 << 20)
@@ -210,7 +229,26 @@ def _read_source() -> str:
             break
         chunks.append(chunk)
     os.close(SOURCE_FD)
-    return b"".join(chunks).decode("utf-8", "surrogatepass")
+    return unframe_source(b"".join(chunks))
+
+
+def _compile(source: str, solution: str | None) -> tuple[Any, dict[str, str] | None, BaseException | None]:
+    """Compile the program, and the model's code it carries when the task names it (the harness compiles that
+    again as it runs).  Returns the program's code object, the syntax verdict (``None``, or where, type and
+    message: a ``SyntaxError``, or the ``ValueError`` of a NUL byte), and any other exception of the compiler
+    (a recursion or memory error, which is the program's to report as it runs)."""
+    where = "program"
+    try:
+        compiled = compile(source, "program.py", "exec", dont_inherit=True)
+        if solution is not None:
+            where = "solution"
+            compile(solution, "<solution>", "exec", dont_inherit=True)
+        return compiled, None, None
+    except (SyntaxError, ValueError) as exc:
+        etype = "SyntaxError" if isinstance(exc, ValueError) else _type_name(exc)
+        return None, {"where": where, "type": etype, "message": _message(exc)}, exc
+    except BaseException as exc:
+        return None, None, exc
 
 
 def _task_process(state: WorkerState, rlimits: list[tuple[int, int, int]], fds: dict[str, int]) -> None:
@@ -247,7 +285,7 @@ def _task_process(state: WorkerState, rlimits: list[tuple[int, int, int]], fds: 
         # A task's process is made ready before its program exists (the worker keeps one spare: see run_task):
         # it waits here, confined, for its source.  The working directory is entered only then, once the
         # previous task's scratch directory is empty (the same directory, which a confined task cannot replace).
-        source = _read_source()
+        source, solution = _read_source()
         scratch_fd = os.open(state.scratch, os.O_RDONLY | os.O_DIRECTORY)
         os.fchdir(scratch_fd)
         os.close(scratch_fd)
@@ -255,14 +293,20 @@ def _task_process(state: WorkerState, rlimits: list[tuple[int, int, int]], fds: 
         setup_ok = True
     except BaseException as exc:
         _write_all(SETUP_FD, (json.dumps({"setup_error": f"{type(exc).__name__}: {exc}"}) + "\n").encode())
-    os.close(SETUP_FD)  # from here on, nothing the program does can reach the trusted report
     if not setup_ok:
         os._exit(SETUP_FAILED)
     del fds, state
-    os._exit(_run_program(source))
+    # Still before the program: whether its source (and the model's code in it) compiles is said on the trusted
+    # channel, so that a syntax error is exactly that (never a SyntaxError the program raised or reported as it
+    # ran).  A compilation that kills the process (its CPU limit) leaves the layers' line alone: its outcome is
+    # the program's, never the sandbox's.
+    compiled, syntax, failure = _compile(source, solution)
+    _write_all(SETUP_FD, (json.dumps({"syntax": syntax}) + "\n").encode())
+    os.close(SETUP_FD)  # from here on, nothing the program does can reach the trusted report
+    os._exit(_run_program(source, compiled, failure))
 
 
-def _run_program(source: str) -> int:
+def _run_program(source: str, compiled: Any, failure: BaseException | None) -> int:
     main = type(sys)("__main__")
     main.__dict__.update({"__file__": "program.py", "__builtins__": __builtins__})
     sys.modules["__main__"] = main
@@ -271,8 +315,9 @@ def _run_program(source: str) -> int:
         import linecache
 
         linecache.cache["program.py"] = (len(source), None, source.splitlines(True), "program.py")
-        compiled = compile(source, "program.py", "exec", dont_inherit=True)
         del source
+        if failure is not None:
+            raise failure.with_traceback(None)  # the compiler's error, as the interpreter would show it
         exec(compiled, main.__dict__)
     except SystemExit as exc:
         if exc.code is None:
@@ -702,7 +747,8 @@ def run_task(state: WorkerState, zygote: Zygote, task: dict[str, Any]) -> dict[s
     limits = Limits.from_dict(task["limits"])  # checked here: a task's process is made only for valid limits
     wanted = limits.to_dict()
     scratch = state.scratch
-    source = memoryview(str(task.get("source", "")).encode("utf-8", "surrogatepass"))
+    solution = task.get("solution")
+    source = memoryview(frame_source(str(task.get("source", "")), None if solution is None else str(solution)))
     del task
     start = time.monotonic()
     proc = zygote.take(wanted)
@@ -841,11 +887,19 @@ def _text(value: Any, limit: int) -> str:
 
 
 def _parse_report(setup: bytes, report: bytes = b"") -> dict[str, Any]:
-    """``setup``: the trusted line the task wrote before the program ran (layers, or why it could not start).
-    ``report``: the program's exception, written after it ran; untrusted, so read with bounds, and the last
-    well-formed line wins (the runner's own line comes after anything the program wrote)."""
-    out: dict[str, Any] = {"layers": [], "setup_error": None, "exception_type": None, "exception_message": None}
-    first = setup.decode("utf-8", errors="replace").partition("\n")[0]
+    """``setup``: the trusted lines the task wrote before the program ran: the layers (or why it could not start),
+    then whether the program compiled (``syntax``: absent when the compiler killed the process).  ``report``:
+    the program's exception, written after it ran; untrusted, so read with bounds, and the last well-formed
+    line wins (the runner's own line comes after anything the program wrote)."""
+    out: dict[str, Any] = {
+        "layers": [],
+        "setup_error": None,
+        "compiled": None,
+        "syntax_error": None,
+        "exception_type": None,
+        "exception_message": None,
+    }
+    first, _, second = setup.decode("utf-8", errors="replace").partition("\n")
     try:
         head = json.loads(first) if first else None
     except ValueError:
@@ -860,6 +914,15 @@ def _parse_report(setup: bytes, report: bytes = b"") -> dict[str, Any]:
         out["setup_error"] = "the task process sent no list of layers"
         return out
     out["layers"] = [_text(x, 100) for x in head["layers"]][:20]
+    try:
+        verdict = json.loads(second.partition("\n")[0])
+    except ValueError:
+        verdict = None
+    if isinstance(verdict, dict) and "syntax" in verdict:
+        syntax = verdict["syntax"]
+        out["compiled"] = syntax is None
+        if isinstance(syntax, dict):
+            out["syntax_error"] = {k: _text(syntax.get(k), 1000) for k in ("where", "type", "message")}
     for line in report[:REPORT_CAP].decode("utf-8", errors="replace").splitlines():
         try:
             rec = json.loads(line, parse_constant=lambda _c: None)
