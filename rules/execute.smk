@@ -12,6 +12,7 @@ for _name, _kinds, _sizes in KIND_GROUPS:
             kind=kinds_regex(_kinds),
         params:
             harness=VERSIONS["harness"],
+            sandbox=VERSIONS["sandbox"],
             extraction=VERSIONS["extraction"],
             options=sandbox_options(),
         log:

@@ -527,12 +527,14 @@ def test_stage_versions_name_every_dependency() -> None:
     from codenl.grading import grader_version
     from codenl.harness import HARNESS_VERSION
     from codenl.prompts import PROMPT_VERSIONS
+    from codenl.sandbox.pool import SANDBOX_VERSION
     from codenl.workflow.versions import stage_versions
 
     v = stage_versions(["add", "tsp"])
     assert v["generator"] == {"add": get_kind("add").generator_version, "tsp": get_kind("tsp").generator_version}
     assert v["prompt"] == PROMPT_VERSIONS and set(v["prompt"]) == {"nl", "sim", "controlsim"}
     assert v["harness"] == HARNESS_VERSION
+    assert v["sandbox"] == SANDBOX_VERSION
     assert v["grader"] == {"add": grader_version("add"), "tsp": grader_version("tsp")}
 
 
