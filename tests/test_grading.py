@@ -615,7 +615,7 @@ def sandboxed(sb: Any, code: str | None) -> dict[str, Any]:
 
     if code is None:
         return {"status": "no_code", "value": None, "value_error": None}
-    return execution_record({}, code, sb.run(build_program(code)), HARNESS_VERSION, SANDBOX_VERSION)
+    return execution_record({}, code, sb.run(build_program(code), solution=code), HARNESS_VERSION, SANDBOX_VERSION)
 
 
 def test_code_corpus_in_the_sandbox(sandbox: Any) -> None:

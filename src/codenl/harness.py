@@ -262,7 +262,9 @@ CODE_FILENAME = "<solution>"
 
 
 def build_program(code: str) -> str:
-    """The complete program that runs ``code`` and prints ``solution()``'s value behind :data:`SENTINEL`."""
+    """The complete program that runs ``code`` and prints ``solution()``'s value behind :data:`SENTINEL`.  Run it
+    with the code beside it (``Sandbox.run(program, solution=code)``): the sandbox then checks that the code
+    compiles before the program runs, which is what makes a ``syntax_error``."""
     return _TEMPLATE.format(
         version=HARNESS_VERSION,
         prelude=PRELUDE_IMPORTS,
