@@ -323,6 +323,8 @@ def test_property_damaged_ledger_never_pays_a_valid_entry_twice(
         elif op == "truncate":
             del data[pos:]
         touched |= {k for a, b, k in spans if (op == "truncate" and pos < b) or a <= pos < b}
+        if op == "flip" and pos < len(original) and original[pos : pos + 1] == b"\n":  # joins the next line to it
+            touched |= {k for a, b, k in spans if a == pos + 1}
     path.write_bytes(bytes(data))
     valid_in_damaged = set()
     for raw in bytes(data).split(b"\n"):

@@ -231,6 +231,57 @@ def test_a_cpu_signal_sent_to_itself_is_no_timeout(pool):
     assert (result.status, result.signal, result.timeout_kind) == ("crashed", signal.SIGXCPU, None), result
 
 
+@pytest.mark.parametrize(
+    "escape",
+    [
+        "signal.signal(signal.SIGXCPU, signal.SIG_IGN)",
+        "resource.setrlimit(resource.RLIMIT_CPU, (resource.getrlimit(resource.RLIMIT_CPU)[1],) * 2)",
+    ],
+)
+def test_more_cpu_than_the_limit_is_a_timeout_however_the_program_ends(pool, escape):
+    """Ignoring SIGXCPU, or raising its own soft limit to the hard one, buys a program up to a second more: a run
+    that used more CPU time than its limit is a CPU timeout even if it then printed an answer."""
+    program = f"import resource, signal, time\n{escape}\nwhile time.process_time() < 2.5:\n    pass\nprint('done')\n"
+    result = pool.run(program, Limits(cpu_s=2, wall_s=8, memory_mb=256))
+    assert (result.status, result.timeout_kind, result.stdout) == ("timeout", "cpu", "done\n"), result
+
+
+def test_a_program_that_leaves_many_files_gets_its_own_outcome(pool, token):
+    """Past a number of files the worker retires instead of removing them one by one (their kernel memory counts
+    against the worker's group): the program's result stands, the next program runs on a fresh worker."""
+    program = (
+        "import os\nfor i in range(25000):\n    os.close(os.open(f'f{i}', os.O_CREAT | os.O_WRONLY))\nprint('made')\n"
+    )
+    before = set(pool.worker_pids())
+    result = pool.run(program, LIMITS)
+    assert (result.status, result.stdout) == ("ok", "made\n"), result
+    assert_healthy(pool, token)
+    assert set(pool.worker_pids()) != before
+
+
+def test_a_worker_the_out_of_memory_killer_took_is_the_programs_memory_limit(token):
+    """When the worker itself dies and its group's out-of-memory count went up during the run, the program
+    exhausted the group's memory: its own memory_limit, not a sandbox failure (simulated: the count is raised by
+    hand and the worker killed from outside while the program sleeps)."""
+    sleeper = f"import ctypes, time\nctypes.CDLL(None).prctl(15, b'{token}', 0, 0, 0)\ntime.sleep(20)\n"
+    with Sandbox(SandboxConfig(limits=LIMITS), workers=1) as sb:
+        (worker,) = list(sb._workers)
+        if worker.group is None:
+            pytest.skip("needs the cgroups layer")
+        box: dict[str, object] = {}
+        thread = threading.Thread(target=lambda: box.update(result=sb.run(sleeper, Limits(cpu_s=2, wall_s=30))))
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not processes_named(token) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        worker.group.oom_kills = lambda: worker.oom_kills + 1  # type: ignore[method-assign]
+        os.killpg(worker.proc.pid, signal.SIGKILL)
+        thread.join()
+        result = box["result"]
+        assert (result.status, result.sandbox_error) == ("memory_limit", None), result
+        assert sb.run("print(2)").stdout == "2\n"
+
+
 def test_sleep_forever_is_a_wall_timeout(pool, token):
     limits = Limits(cpu_s=2, wall_s=1.5, memory_mb=256)
     start = time.monotonic()

@@ -50,7 +50,7 @@ from codenl.sandbox.paths import (
     task_rules,
     task_sys_path,
 )
-from codenl.sandbox.result import SandboxResult, classify, sandbox_failure
+from codenl.sandbox.result import MAX_SOURCE_BYTES, SandboxResult, classify, sandbox_failure, too_large
 from codenl.sandbox.selfcheck import (
     ALL_LAYERS,
     CANARY,
@@ -321,7 +321,16 @@ class Worker:
             facts = self._receive(limits.wall + REPLY_GRACE)
         except (OSError, TimeoutError, protocol.ProtocolError) as exc:
             tail = self.stderr_tail()
+            oom = self.group is not None and self.group.oom_kills() > self.oom_kills
             self.kill()
+            if oom:  # the group's memory ran out during this program (what else it holds is the harness's own few
+                # megabytes): the kernel's killer took the worker too, which is the program's doing, not the sandbox's
+                return SandboxResult(
+                    status="memory_limit",
+                    exception_message="the out-of-memory killer ended the worker during this program's run",
+                    layers=list(self.layers),
+                    wall_s=time.monotonic() - start,
+                )
             message = f"sandbox worker failed: {type(exc).__name__}: {exc}"
             return sandbox_failure(
                 message + (f"; worker stderr: {tail[-500:]}" if tail else ""), self.layers, time.monotonic() - start
@@ -427,6 +436,9 @@ class Sandbox:
         if not self._started:
             self.start()
         limits = limits or self.config.limits
+        size = len(source.encode("utf-8", "surrogatepass")) + len((solution or "").encode("utf-8", "surrogatepass"))
+        if size > MAX_SOURCE_BYTES:
+            return too_large(size)
         if self.mode == "fresh":
             try:
                 worker = self._new_worker(once=True)

@@ -6,7 +6,8 @@ Order of the decision (the first that applies wins):
    ``sandbox_error`` (grading maps it to ``infra_error``, never to a model failure);
 2. the runner's wall deadline passed -> ``timeout`` (kind ``wall``);
 3. the output cap was passed -> ``output_limit``;
-4. killed by SIGXCPU or SIGKILL after using (about) the whole CPU limit -> ``timeout`` (kind ``cpu``);
+4. killed by SIGXCPU or SIGKILL after using (about) the whole CPU limit, or more CPU time than the limit however
+   it ended (a program that ignored SIGXCPU, or raised its own soft limit) -> ``timeout`` (kind ``cpu``);
 5. killed by another signal, or by one of those two before its CPU time was up (a program that sent it to
    itself) -> ``crashed`` (a segfault, an abort);
 6. non-zero exit: the program, or the model's code it carries, did not compile (said on the trusted channel
@@ -62,6 +63,21 @@ class SandboxResult:
         return asdict(self)
 
 
+#: the largest program (with the model's code beside it) that is run, in bytes of UTF-8: far above any model's
+#: reply, and far below what the worker's channel carries once JSON has escaped it (up to six bytes a byte)
+MAX_SOURCE_BYTES = 8 * 1024 * 1024
+
+
+def too_large(size: int) -> SandboxResult:
+    """A program that is not run because it is larger than :data:`MAX_SOURCE_BYTES`: its own failure."""
+    return SandboxResult(
+        status="runtime_error",
+        exit_code=1,
+        exception_type="ProgramTooLarge",
+        exception_message=f"the program is {size} bytes of UTF-8; at most {MAX_SOURCE_BYTES} are run",
+    )
+
+
 def sandbox_failure(message: str, layers: list[str] | None = None, wall_s: float = 0.0) -> SandboxResult:
     return SandboxResult(status="sandbox_error", sandbox_error=message, layers=list(layers or []), wall_s=wall_s)
 
@@ -91,7 +107,9 @@ def classify(facts: dict[str, Any], limits: Limits) -> SandboxResult:
         base.status, base.timeout_kind = "timeout", "wall"
     elif facts.get("output_exceeded"):
         base.status = "output_limit"
-    elif sig in (_signal.SIGXCPU, _signal.SIGKILL) and base.cpu_s >= CPU_KILL_FRACTION * limits.cpu_s:
+    elif base.cpu_s > limits.cpu_s or (
+        sig in (_signal.SIGXCPU, _signal.SIGKILL) and base.cpu_s >= CPU_KILL_FRACTION * limits.cpu_s
+    ):
         base.status, base.timeout_kind = "timeout", "cpu"
     elif sig is not None:
         base.status = "crashed"

@@ -63,6 +63,9 @@ SETUP_FAILED = 121
 ZYGOTE_TIMEOUT = 30.0
 #: longest the worker spends emptying a task's scratch directory before it retires instead
 CLEANUP_SECONDS = 2.0
+#: past this many entries on the scratch file system the worker retires instead of emptying it (a task can make a
+#: million files, whose kernel memory the worker's group pays for until they are gone)
+CLEANUP_MAX_ENTRIES = 20_000
 #: beside the interpreter's own directories: what any program may read, and the one device it may write
 SYSTEM_READ = ("/etc/ld.so.cache", "/etc/localtime", "/dev/zero", "/dev/urandom", "/dev/random")  # and /usr: all
 # of it but the Python packages the system installed there (in the rules the runner sends: paths.system_rules)
@@ -236,19 +239,28 @@ def _compile(source: str, solution: str | None) -> tuple[Any, dict[str, str] | N
     """Compile the program, and the model's code it carries when the task names it (the harness compiles that
     again as it runs).  Returns the program's code object, the syntax verdict (``None``, or where, type and
     message: a ``SyntaxError``, or the ``ValueError`` of a NUL byte), and any other exception of the compiler
-    (a recursion or memory error, which is the program's to report as it runs)."""
-    where = "program"
+    (a recursion or memory error, which is the program's to report as it runs).  Only a syntax error of the
+    model's code counts from the second compilation: how deep an expression compiles depends on the recursion
+    limit, which the harness raises before it compiles that code itself."""
     try:
         compiled = compile(source, "program.py", "exec", dont_inherit=True)
-        if solution is not None:
-            where = "solution"
-            compile(solution, "<solution>", "exec", dont_inherit=True)
-        return compiled, None, None
     except (SyntaxError, ValueError) as exc:
-        etype = "SyntaxError" if isinstance(exc, ValueError) else _type_name(exc)
-        return None, {"where": where, "type": etype, "message": _message(exc)}, exc
+        return None, _syntax("program", exc), exc
     except BaseException as exc:
         return None, None, exc
+    if solution is not None:
+        try:
+            compile(solution, "<solution>", "exec", dont_inherit=True)
+        except (SyntaxError, ValueError) as exc:
+            return None, _syntax("solution", exc), exc
+        except BaseException:
+            pass  # not a verdict on its syntax: the program compiles it again, under its own limits
+    return compiled, None, None
+
+
+def _syntax(where: str, exc: BaseException) -> dict[str, str]:
+    etype = "SyntaxError" if isinstance(exc, ValueError) else _type_name(exc)  # ValueError: a NUL byte (3.11)
+    return {"where": where, "type": etype, "message": _message(exc)}
 
 
 def _task_process(state: WorkerState, rlimits: list[tuple[int, int, int]], fds: dict[str, int]) -> None:
@@ -285,7 +297,10 @@ def _task_process(state: WorkerState, rlimits: list[tuple[int, int, int]], fds: 
         # A task's process is made ready before its program exists (the worker keeps one spare: see run_task):
         # it waits here, confined, for its source.  The working directory is entered only then, once the
         # previous task's scratch directory is empty (the same directory, which a confined task cannot replace).
-        source, solution = _read_source()
+        try:
+            source, solution = _read_source()
+        except MemoryError:  # a program too large for its own memory limit: its outcome, not the sandbox's
+            source, solution = "raise MemoryError('the program is too large for its memory limit')\n", None
         scratch_fd = os.open(state.scratch, os.O_RDONLY | os.O_DIRECTORY)
         os.fchdir(scratch_fd)
         os.close(scratch_fd)
@@ -674,44 +689,48 @@ def empty_directory(path: str, seconds: float | None = None) -> None:
     """Remove everything beneath ``path`` (not ``path`` itself), whatever a program did to it: modes are put
     back, and deep trees are flattened (grandchildren moved up) instead of descended, so that neither the
     recursion limit, nor PATH_MAX, nor the number of open descriptors matters; links are removed, never followed.
-    Raises OSError if it cannot, and TimeoutError (an OSError) past ``seconds``: a worker then retires instead
-    (its whole tmpfs goes with it), so that a million files cannot stall the batch."""
+    Entries are removed as the listing yields them (what it skips, the next round finds), so that the memory this
+    takes does not grow with their number.  Raises OSError if it cannot, and TimeoutError (an OSError) past
+    ``seconds``: a worker then retires instead (its whole tmpfs goes with it), so that a million files cannot
+    stall the batch."""
     deadline = None if seconds is None else time.monotonic() + seconds
+
+    def in_time() -> None:
+        if deadline is not None and time.monotonic() > deadline:
+            raise TimeoutError(f"emptying {path} took more than {seconds} s")
+
     top = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     serial = 0
     try:
         while True:
-            if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError(f"emptying {path} took more than {seconds} s")
+            found = False
             with os.scandir(top) as it:
-                entries = [(e.name, e.is_dir(follow_symlinks=False)) for e in it]
-            if not entries:
+                for entry in it:
+                    found = True
+                    in_time()
+                    name = entry.name
+                    if not entry.is_dir(follow_symlinks=False):
+                        os.unlink(name, dir_fd=top)
+                        continue
+                    os.chmod(name, 0o700, dir_fd=top)
+                    sub = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=top)
+                    try:
+                        with os.scandir(sub) as inner:
+                            for child in inner:
+                                in_time()
+                                if child.is_dir(follow_symlinks=False):
+                                    serial += 1
+                                    os.rename(child.name, f".codenl-up-{serial}", src_dir_fd=sub, dst_dir_fd=top)
+                                else:
+                                    os.unlink(child.name, dir_fd=sub)
+                    finally:
+                        os.close(sub)
+                    try:
+                        os.rmdir(name, dir_fd=top)
+                    except OSError:
+                        pass  # emptied in the next round
+            if not found:
                 return
-            for name, is_dir in entries:
-                if deadline is not None and time.monotonic() > deadline:
-                    raise TimeoutError(f"emptying {path} took more than {seconds} s")
-                if not is_dir:
-                    os.unlink(name, dir_fd=top)
-                    continue
-                os.chmod(name, 0o700, dir_fd=top)
-                sub = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=top)
-                try:
-                    with os.scandir(sub) as it:
-                        inner = [(e.name, e.is_dir(follow_symlinks=False)) for e in it]
-                    for iname, idir in inner:
-                        if deadline is not None and time.monotonic() > deadline:
-                            raise TimeoutError(f"emptying {path} took more than {seconds} s")
-                        if idir:
-                            serial += 1
-                            os.rename(iname, f".codenl-up-{serial}", src_dir_fd=sub, dst_dir_fd=top)
-                        else:
-                            os.unlink(iname, dir_fd=sub)
-                finally:
-                    os.close(sub)
-                try:
-                    os.rmdir(name, dir_fd=top)
-                except OSError:
-                    pass  # emptied in the next round
     finally:
         os.close(top)
 
@@ -865,6 +884,10 @@ def run_task(state: WorkerState, zygote: Zygote, task: dict[str, Any]) -> dict[s
     }
     facts.update(_parse_report(bytes(setup), bytes(report)))
     try:
+        if state.pidns:  # with bubblewrap the scratch root is a tmpfs of the worker's own: its inode count says
+            fs = os.statvfs(state.scratch_root)  # what is left (cheaper to start afresh than to remove so many)
+            if fs.f_files - fs.f_ffree > CLEANUP_MAX_ENTRIES:
+                raise OSError(f"the program left about {fs.f_files - fs.f_ffree} files and directories")
         os.chmod(scratch, 0o700)
         empty_directory(scratch, CLEANUP_SECONDS)
         for path in (scratch, state.scratch_root):

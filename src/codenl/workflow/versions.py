@@ -2,11 +2,12 @@
 
 Snakemake re-runs a job when its ``params`` change, but it cannot see an edit of a module that a ``shell:`` command
 imports.  Every stage therefore exposes a version string that changes with the meaning of its output (a kind's
-generator version, an arm's prompt template hash, the code extraction, the execution harness, a kind's grader), and
-each rule lists the versions it depends on (execute: the harness and the sandbox's classification of a run): an edit of the grading code, or of one kind's module, changes the grader
-version of every kind or of that kind, which re-grades it from stored responses without asking any model; changing
-the ``sim`` prompt re-queries ``sim`` (and what depends on it) and nothing else; changing the code extraction re-runs
-execute and the controlsim queries (free where the code shown is unchanged: the ledger).
+generator version, an arm's prompt template hash, the code extraction, the execution harness, the sandbox's
+classification of a run, a kind's grader), and each rule lists the versions it depends on: an edit of the grading
+code, or of one kind's module, changes the grader version of every kind or of that kind, which re-grades it from
+stored responses without asking any model; changing the ``sim`` prompt re-queries ``sim`` (and what depends on it)
+and nothing else; changing the code extraction re-runs execute and the controlsim queries (free where the code
+shown is unchanged: the ledger).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from typing import Any
 
 def stage_versions(kinds: Iterable[str], allowed_packages: Iterable[str] = ()) -> dict[str, Any]:
     """``{"generator": {kind: v}, "prompt": {arm: v}, "extraction": v, "harness": v, "sandbox": v,
-    "grader": {kind: v}, "baselines": v}``; the sim prompt names ``allowed_packages`` (what the sandbox lets a program import beside the
-    standard library)."""
+    "grader": {kind: v}, "baselines": v}``; the sim prompt names ``allowed_packages`` (what the sandbox lets a
+    program import beside the standard library)."""
     from codenl.answers import CODE_EXTRACTION_VERSION
     from codenl.baselines import BASELINES_VERSION
     from codenl.grading import grader_version
