@@ -282,6 +282,16 @@ def test_a_worker_the_out_of_memory_killer_took_is_the_programs_memory_limit(tok
         assert sb.run("print(2)").stdout == "2\n"
 
 
+def test_oversized_programs_are_their_own_failure(pool, token):
+    """Past 8 MiB a program is not run (its JSON-escaped message could outgrow the worker's channel); one that
+    does not fit its own memory limit is its memory_limit; neither is a sandbox failure."""
+    huge = pool.run("x = 1\n#" + "\x01" * (9 * 1024 * 1024) + "\n")
+    assert (huge.status, huge.exception_type, huge.sandbox_error) == ("runtime_error", "ProgramTooLarge", None)
+    big = pool.run("x = 1\n#" + "a" * (7 * 1024 * 1024) + "\nprint('ran')\n", Limits(cpu_s=2, memory_mb=16))
+    assert (big.status, big.sandbox_error) == ("memory_limit", None), big
+    assert_healthy(pool, token)
+
+
 def test_sleep_forever_is_a_wall_timeout(pool, token):
     limits = Limits(cpu_s=2, wall_s=1.5, memory_mb=256)
     start = time.monotonic()
