@@ -222,10 +222,9 @@ def pid_offsets(program: bytes) -> tuple[int, ...]:
     if len(program) % 8:
         raise ValueError("a BPF program is a whole number of 8-byte instructions")
     found = tuple(
-        off
-        for off in range(0, len(program), 8)
-        if struct.unpack_from("=HBBI", program, off)[0] == _BPF_JMP_JEQ_K
-        and struct.unpack_from("=HBBI", program, off)[3] == PID_PLACEHOLDER
+        8 * i  # the byte offset of instruction i
+        for i, (code, _jt, _jf, k) in enumerate(struct.iter_unpack("=HBBI", program))
+        if code == _BPF_JMP_JEQ_K and k == PID_PLACEHOLDER
     )
     if not found:  # libseccomp shares identical comparison blocks: one or more
         raise ValueError("the filter has no pid comparison to patch")

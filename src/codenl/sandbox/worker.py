@@ -533,9 +533,9 @@ class Zygote:
     """The worker's handle on its zygote, and on the spare task process it keeps ready.
 
     A task's process needs about a millisecond of set-up (its descriptors, the layers) before its program can
-    run.  So that a program does not wait for it, the worker asks for the next task's process as soon as a task starts
-    (:meth:`prepare`, answered while the task runs) and gives it the next program that comes with the same
-    limits (:meth:`take`).  The spare is forked from the zygote, which holds nothing of any task, and it waits
+    run.  So that a program does not wait for it, the worker asks for the next task's process as soon as a task
+    starts (:meth:`prepare`, answered while the task runs) and gives it the next program that comes with the
+    same limits (:meth:`take`).  The spare is forked from the zygote, which holds nothing of any task, and it waits
     confined (every layer in force) with no access to any other process; it enters the scratch directory only
     when its program arrives, after the previous task's files are gone.  A spare that died meanwhile, or that
     was made for other limits, is killed and reaped, and a process is forked on the spot instead."""
@@ -567,8 +567,9 @@ class Zygote:
             raise RuntimeError("the zygote is gone")
         return json.loads(data), list(fds)
 
-    def _ask_fork(self, limits: dict[str, Any]) -> None:
-        self.spare_pid()  # an answer still outstanding is collected first (the zygote answers in order)
+    def prepare(self, limits: dict[str, Any]) -> None:
+        """Ask for a task process now (the next task's spare); :meth:`take` or :meth:`collect_spare` collect it."""
+        self.collect_spare()  # an answer still outstanding is collected first (the zygote answers in order)
         self.sock.sendall(json.dumps({"op": "fork", "limits": limits}).encode())
         self._pending = limits
 
@@ -592,23 +593,18 @@ class Zygote:
             os.set_blocking(fd, False)
         return TaskProcess(pid, os.pidfd_open(pid), fds, made_for)
 
-    def prepare(self, limits: dict[str, Any]) -> None:
-        """Ask for a spare task process now; it is collected by :meth:`spare_pid` or :meth:`take`."""
-        self._ask_fork(limits)
-
-    def spare_pid(self) -> int | None:
-        """The spare's pid (collected first if it was asked for): a process no sweep may kill."""
+    def collect_spare(self) -> None:
+        """Read the answer to the fork asked for last, if any: it becomes the spare."""
         made = self._collect()
         if made is not None:
             if self.spare is not None:  # not in the normal course (one spare is asked for per task): the older
                 self._kill(self.spare)  # one goes, and is reaped when no other answer can be outstanding
                 self._unreaped.append(self.spare.pid)
             self.spare = made
-        return self.spare.pid if self.spare is not None else None
 
     def take(self, limits: dict[str, Any]) -> TaskProcess:
         """A process for a task with these limits: the spare when it fits and is alive, else a new one."""
-        self.spare_pid()
+        self.collect_spare()
         while self._unreaped:
             self.reap(self._unreaped.pop())
         spare, self.spare = self.spare, None
@@ -616,7 +612,7 @@ class Zygote:
             if spare.limits == limits and not spare.exited():
                 return spare
             self.discard(spare)
-        self._ask_fork(limits)
+        self.prepare(limits)
         made = self._collect()
         assert made is not None
         return made
@@ -638,7 +634,7 @@ class Zygote:
         self.sock.sendall(json.dumps({"op": "reap", "pid": pid}).encode())
 
     def reaped(self, pid: int) -> dict[str, Any]:
-        self.spare_pid()  # the answer to a fork asked for before comes first
+        self.collect_spare()  # the answer to a fork asked for before comes first
         reply, _ = self._recv()
         if reply.get("pid") != pid or "status" not in reply:
             raise RuntimeError(f"the zygote could not reap process {pid}: {reply.get('error', reply)}")
@@ -651,7 +647,8 @@ class Zygote:
     def close(self) -> None:
         """Kill the spare (the zygote itself ends when the worker's end of the socket closes)."""
         try:
-            if self.spare_pid() is not None and self.spare is not None:
+            self.collect_spare()
+            if self.spare is not None:
                 self.discard(self.spare)
         except (OSError, RuntimeError):
             pass
@@ -784,7 +781,7 @@ def run_task(state: WorkerState, zygote: Zygote, task: dict[str, Any]) -> dict[s
     deadline = start + limits.wall
     timed_out = output_exceeded = False
     poller = select.poll()
-    for fd in (out_r, err_r, rep_r, pidfd):  # the setup report is read after the exit (one line, written first)
+    for fd in (out_r, err_r, rep_r, pidfd):  # the setup report is read after the exit (written before the program)
         poller.register(fd, select.POLLIN)
     poller.register(src_w, select.POLLOUT)
     open_fds = {out_r, err_r, rep_r}
