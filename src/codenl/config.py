@@ -13,6 +13,7 @@ instance of a cell is asked in all four arms (:data:`codenl.arms.ARMS`).
 
 from __future__ import annotations
 
+import argparse
 import copy
 import os
 import re
@@ -433,6 +434,17 @@ def check_local_models(config: Mapping[str, Any], only: Iterable[str] | None = N
 
 
 # ----------------------------------------------------------------------------------------------------------------
+
+
+def add_configfile_argument(parser: argparse.ArgumentParser) -> None:
+    """``--configfile FILE [FILE ...]``, required: a run's configuration, as :func:`load_config` reads it."""
+    parser.add_argument(
+        "--configfile",
+        nargs="+",
+        required=True,
+        metavar="FILE",
+        help="configuration file(s); later files replace the top-level keys they name",
+    )
 
 
 def load_config(paths: Sequence[str | os.PathLike[str]], overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:

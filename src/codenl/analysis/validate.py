@@ -307,8 +307,10 @@ def validate(records: pd.DataFrame, expected: Sequence[Mapping[str, Any]], thres
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    from codenl.config import add_configfile_argument
+
     parser.add_argument("--records", required=True, help="records.parquet from the aggregate stage")
-    parser.add_argument("--configfile", nargs="+", required=True, help="the config file(s) of the run")
+    add_configfile_argument(parser)
     parser.add_argument("--out-md", required=True, help="Markdown report")
     parser.add_argument("--out-json", required=True, help="JSON report")
 

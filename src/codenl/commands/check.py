@@ -23,7 +23,7 @@ import urllib.request
 from collections.abc import Mapping
 from typing import Any, TextIO
 
-from codenl.config import load_config
+from codenl.config import add_configfile_argument, load_config
 from codenl.errors import CodenlError, UsageError
 
 TIMEOUT_S = 30.0
@@ -136,13 +136,7 @@ def check_local(model: Mapping[str, Any], list_only: bool) -> tuple[bool, str]:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--configfile",
-        nargs="+",
-        required=True,
-        metavar="FILE",
-        help="configuration file(s); later files replace the top-level keys they name",
-    )
+    add_configfile_argument(parser)
     parser.add_argument(
         "--list-only", action="store_true", help="only the model lists, no tiny request (nothing at all is spent)"
     )

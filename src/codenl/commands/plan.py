@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from codenl.arms import ARM_REGISTRY, ASKED_ARMS
-from codenl.config import counts_of, load_config
+from codenl.config import add_configfile_argument, counts_of, load_config
 from codenl.naming import model_slug
 
 DEFAULT_COMPLETION_TOKENS = 600
@@ -51,13 +51,7 @@ class Plan:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--configfile",
-        nargs="+",
-        required=True,
-        metavar="FILE",
-        help="configuration file(s); later files replace the top-level keys they name",
-    )
+    add_configfile_argument(parser)
     parser.add_argument(
         "--completion-tokens",
         type=int,
